@@ -1,0 +1,31 @@
+export {
+  type AttemptInfo,
+  ByrobotClient,
+  type ByrobotClientOptions,
+  ByrobotImportError,
+  type CreateTaskInput,
+  type Customer,
+  type DoneCallFilters,
+  type GetTasksParams,
+  type ImportParams,
+  type ImportProgress,
+  type ImportSummary,
+  MAX_DONE_CALLS_PAGE,
+  MAX_IMPORT_BATCH,
+  MAX_NOT_DIALED_PAGE,
+  MAX_TASKS_PAGE,
+  type QueryDoneParams,
+  type RequestOptions,
+} from './client.ts';
+export * from './enums.ts';
+export * from './errors.ts';
+export type * from './models.ts';
+export { parseDurationSeconds, parseProperties } from './models.ts';
+export {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  type RetryPolicy,
+  shouldRetry,
+} from './retry.ts';
+export { computeSignature, signRequest } from './signing.ts';
