@@ -1,0 +1,145 @@
+import * as v from 'valibot';
+
+/*
+ * The event catalogue's schemas: each detail type defined once. docs/events/*.json and docs/events.md
+ * are generated from these (npm run docs), and every event the bridge publishes is built to them.
+ * Fields that rules filter on (`status.code`, `finishStatus.code`, `intentLevel`) sit at the top.
+ */
+
+export const SCHEMA_VERSION = '1';
+
+const isoTime = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/),
+  v.description('ISO 8601 in Beijing time, e.g. 2026-11-23T10:15:00+08:00'),
+);
+const nullableIso = v.nullable(isoTime);
+const coded = v.pipe(
+  v.object({
+    code: v.pipe(v.number(), v.integer()),
+    label: v.string(),
+  }),
+  v.description("byrobot's numeric code and an English label; unknown codes keep their number"),
+);
+const count = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)));
+const intentLevel = v.nullable(v.picklist(['A', 'B', 'C', 'D', 'E', 'F']));
+const nameValue = v.object({ name: v.string(), value: v.nullable(v.union([v.string(), v.number()])) });
+
+export const TaskCountsSchema = v.object({
+  total: count,
+  done: count,
+  called: count,
+  rejected: count,
+  unavailable: count,
+  fromUnavailable: count,
+});
+
+const common = {
+  eventId: v.pipe(
+    v.string(),
+    v.uuid(),
+    v.description('Deterministic: a republished event keeps its id, so consumers dedupe on it'),
+  ),
+  schemaVersion: v.literal(SCHEMA_VERSION),
+  companyId: v.pipe(v.number(), v.integer()),
+  taskId: v.pipe(v.number(), v.integer()),
+  taskName: v.string(),
+  detectedAt: v.pipe(isoTime, v.description('When the bridge saw the change')),
+};
+
+export const TaskStatusChangedSchema = v.object({
+  ...common,
+  status: coded,
+  previousStatus: v.nullable(coded),
+  counts: TaskCountsSchema,
+});
+
+export const TranscriptTurnSchema = v.object({
+  speaker: v.pipe(v.string(), v.description('byrobot speaker: AI or ME (the customer)')),
+  role: v.picklist(['ai', 'customer', 'unknown']),
+  content: v.string(),
+  startMs: v.nullable(v.number()),
+  endMs: v.nullable(v.number()),
+  aiUnknown: v.boolean(),
+});
+
+export const CallCompletedSchema = v.object({
+  ...common,
+  callInstanceId: v.pipe(v.number(), v.integer()),
+  attempt: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(0),
+    v.description('Redials before this final attempt (byrobot secondaryCallTimes)'),
+  ),
+  intentLevel,
+  finishStatus: v.nullable(coded),
+  status: v.nullable(coded),
+  customer: v.object({
+    id: v.nullable(v.number()),
+    name: v.nullable(v.string()),
+    phone: v.nullable(v.string()),
+  }),
+  properties: v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.description("The import properties, parsed back: the CRM's record id travels here"),
+  ),
+  durationSeconds: v.nullable(v.number()),
+  chatRounds: v.nullable(v.number()),
+  hangUp: v.nullable(coded),
+  startTime: nullableIso,
+  endTime: nullableIso,
+  callerPhone: v.nullable(v.string()),
+  recording: v.object({ url: v.nullable(v.string()), customerUrl: v.nullable(v.string()) }),
+  analysis: v.array(
+    v.object({
+      name: v.string(),
+      value: v.nullable(v.string()),
+      description: v.nullable(v.string()),
+      analyzeType: v.nullable(v.string()),
+    }),
+  ),
+  transcript: v.array(TranscriptTurnSchema),
+  transcriptTrimmed: v.pipe(
+    v.boolean(),
+    v.description('True when turns were left out of the middle to fit the 256 KB entry limit'),
+  ),
+  transcriptTurns: v.pipe(v.number(), v.integer(), v.description('Turns in the whole call, trimmed or not')),
+});
+
+export const TaskCompletedSchema = v.object({
+  ...common,
+  status: coded,
+  counts: TaskCountsSchema,
+  robotName: v.nullable(v.string()),
+  sceneName: v.nullable(v.string()),
+  durationStat: v.array(nameValue),
+  chatRoundStat: v.array(nameValue),
+  resultStats: v.pipe(
+    v.record(v.string(), v.array(nameValue)),
+    v.description("byrobot extraStat: each analysis result's distribution, e.g. 客户意向等级"),
+  ),
+});
+
+export const ImportCompletedSchema = v.object({
+  ...common,
+  importId: v.string(),
+  outcome: v.picklist(['completed', 'completed_with_errors', 'failed']),
+  counts: v.object({
+    received: v.number(),
+    valid: v.number(),
+    duplicates: v.number(),
+    invalid: v.number(),
+    imported: v.nullable(v.number()),
+    repeats: v.nullable(v.number()),
+    variableFailures: v.nullable(v.number()),
+    failedRows: v.number(),
+  }),
+  chunks: v.object({ total: v.number(), succeeded: v.number(), failed: v.number() }),
+});
+
+export type TaskStatusChangedDetail = v.InferOutput<typeof TaskStatusChangedSchema>;
+export type CallCompletedDetail = v.InferOutput<typeof CallCompletedSchema>;
+export type TaskCompletedDetail = v.InferOutput<typeof TaskCompletedSchema>;
+export type ImportCompletedDetail = v.InferOutput<typeof ImportCompletedSchema>;
+export type TranscriptTurnDetail = v.InferOutput<typeof TranscriptTurnSchema>;

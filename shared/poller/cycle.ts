@@ -1,0 +1,393 @@
+import type { ByrobotClient } from '../byrobot/client.ts';
+import { TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
+import type { DoneCall, Task, TaskDetail } from '../byrobot/models.ts';
+import {
+  type BridgeEvent,
+  callCompleted,
+  callKey,
+  taskCompleted,
+  taskStatusChanged,
+} from '../events/builders.ts';
+import type { PublishResult } from '../events/publisher.ts';
+import { toBeijingIso } from '../time.ts';
+import { type ListingPlan, needsNextPage, planListing } from './listing.ts';
+import { RECENT_KEYS_KEPT, type TaskSnapshot } from './snapshot.ts';
+import type { PollerStore } from './store.ts';
+
+export interface PollerLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface PollerOptions {
+  /** Identifies this invocation as the lease holder. */
+  ownerId: string;
+  /** Announce the calls a task already had when first seen. @default false */
+  backfill?: boolean;
+  /** Start no new task once the invocation has less time left than this. @default 15000 */
+  reserveMs?: number;
+  /** Abort work still in flight when this little time is left; it is redone next cycle. @default 3000 */
+  hardStopMs?: number;
+  /** How long a lease lasts: longer than one invocation can run. @default 120000 */
+  leaseMs?: number;
+  /** Tasks worked on at once (byrobot requests are capped by the client). @default 16 */
+  taskConcurrency?: number;
+  /** Room for a Call Completed detail: 256 KB less Source, DetailType and slack. @default 261120 */
+  maxDetailBytes?: number;
+}
+
+export interface PollerDeps {
+  byrobot: ByrobotClient;
+  store: PollerStore;
+  publish: (events: readonly BridgeEvent[]) => Promise<PublishResult>;
+  now?: () => Date;
+  /** Time left in the invocation (Lambda's getRemainingTimeInMillis). @default unlimited */
+  remainingMs?: () => number;
+  logger?: PollerLogger;
+}
+
+export interface CompanyCycleReport {
+  companyId: number;
+  outcome: 'done' | 'lease-held' | 'listing-failed';
+  pagesListed: number;
+  tasksListed: number;
+  tasksChanged: number;
+  tasksCommitted: number;
+  /** Not started because the invocation ran low on time: untouched, done next cycle. */
+  tasksDeferred: number;
+  failures: Array<{ taskId: number | null; reason: string }>;
+  events: Record<string, number>;
+  durationMs: number;
+}
+
+const silent: PollerLogger = { info() {}, warn() {}, error() {} };
+const isTerminal = (code: number) => TERMINAL_TASK_STATUSES.has(code);
+const reason = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+class PublishFailedError extends Error {
+  constructor(failed: PublishResult['failed']) {
+    super(
+      `${failed.length} event(s) not accepted by EventBridge: ${failed[0]?.errorCode} ${failed[0]?.errorMessage}`,
+    );
+    this.name = 'PublishFailedError';
+  }
+}
+
+/**
+ * One poll cycle for one company (see docs/architecture.md, "The poller's cycle"): take the lease,
+ * list the tasks that may have changed, and for each changed task publish its events, then commit its
+ * snapshot. A task whose work fails keeps its old snapshot and is redone next cycle with the same
+ * event ids, so delivery is at least once and never lost.
+ */
+export async function pollCompany(
+  companyId: number,
+  deps: PollerDeps,
+  options: PollerOptions,
+): Promise<CompanyCycleReport> {
+  const started = performance.now();
+  const now = deps.now ?? (() => new Date());
+  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const logger = deps.logger ?? silent;
+  const report: CompanyCycleReport = {
+    companyId,
+    outcome: 'done',
+    pagesListed: 0,
+    tasksListed: 0,
+    tasksChanged: 0,
+    tasksCommitted: 0,
+    tasksDeferred: 0,
+    failures: [],
+    events: {},
+    durationMs: 0,
+  };
+  const leaseMs = options.leaseMs ?? 120_000;
+  if (!(await deps.store.acquireLease(companyId, options.ownerId, now().getTime(), leaseMs))) {
+    logger.info('lease held by another invocation; skipping company', { companyId });
+    report.outcome = 'lease-held';
+    return finish(report, started);
+  }
+
+  // Abort in-flight byrobot work shortly before the invocation would be killed.
+  const deadline = new AbortController();
+  const hardStopMs = options.hardStopMs ?? 3000;
+  const left = remaining();
+  const timer = Number.isFinite(left)
+    ? setTimeout(
+        () => deadline.abort(new Error('invocation time running out')),
+        Math.max(0, left - hardStopMs),
+      )
+    : undefined;
+  try {
+    const snapshots = await deps.store.loadSnapshots(companyId);
+    const plan = planListing(snapshots);
+    let listed: Task[];
+    try {
+      listed = await listTasks(deps.byrobot, companyId, plan, report, deadline.signal);
+    } catch (error) {
+      // Tasks we could not list keep their snapshots and are read next cycle.
+      const partial = (error as { partial?: Task[] }).partial ?? [];
+      report.outcome = 'listing-failed';
+      report.failures.push({
+        taskId: null,
+        reason: `listing: ${reason((error as { cause?: unknown }).cause ?? error)}`,
+      });
+      listed = partial;
+    }
+    report.tasksListed = listed.length;
+    const work = listed.filter((task) => hasChanged(task, snapshots.get(task.taskId)));
+    report.tasksChanged = work.length;
+
+    const ctx: TaskContext = { companyId, deps, options, plan, now, signal: deadline.signal, report };
+    await runPool(work, options.taskConcurrency ?? 16, async (task) => {
+      if (remaining() < (options.reserveMs ?? 15_000) || deadline.signal.aborted) {
+        report.tasksDeferred++;
+        return;
+      }
+      try {
+        await processTask(task, snapshots.get(task.taskId), ctx);
+      } catch (error) {
+        report.failures.push({ taskId: task.taskId, reason: reason(error) });
+        logger.warn('task not committed; it will be redone next cycle', {
+          companyId,
+          taskId: task.taskId,
+          error: reason(error),
+        });
+      }
+    });
+    if (report.outcome === 'done') {
+      const seen = new Set(listed.map((t) => t.taskId));
+      const missing = [...plan.openIds].filter((id) => !seen.has(id));
+      if (missing.length > 0)
+        logger.warn('open tasks missing from the listing (deleted?)', {
+          companyId,
+          missing: missing.slice(0, 20),
+        });
+    }
+  } finally {
+    clearTimeout(timer);
+    await deps.store.releaseLease(companyId, options.ownerId).catch((error: unknown) => {
+      logger.warn('could not release the lease; it will expire', { companyId, error: reason(error) });
+    });
+  }
+  return finish(report, started);
+}
+
+function finish(report: CompanyCycleReport, started: number): CompanyCycleReport {
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+async function listTasks(
+  byrobot: ByrobotClient,
+  companyId: number,
+  plan: ListingPlan,
+  report: CompanyCycleReport,
+  signal: AbortSignal,
+): Promise<Task[]> {
+  const tasks = new Map<number, Task>();
+  let fullScan = false;
+  for (let pageNum = 1; ; pageNum++) {
+    let page: Awaited<ReturnType<ByrobotClient['getTasks']>>;
+    try {
+      page = await byrobot.getTasks({ companyId, pageNum, pageSize: 100 }, { signal });
+    } catch (error) {
+      throw Object.assign(new Error('listing failed'), { cause: error, partial: [...tasks.values()] });
+    }
+    report.pagesListed++;
+    for (const task of page.items) if (!tasks.has(task.taskId)) tasks.set(task.taskId, task);
+    const decision = needsNextPage(
+      page.items.map((t) => t.taskId),
+      plan,
+      page,
+    );
+    fullScan ||= decision.orderBroken;
+    const more = fullScan ? page.items.length > 0 && pageNum < page.pages : decision.next;
+    if (!more) return [...tasks.values()];
+  }
+}
+
+function hasChanged(task: Task, snapshot: TaskSnapshot | undefined): boolean {
+  if (!snapshot) return true;
+  if (snapshot.closed) return false;
+  return (
+    snapshot.status !== task.status.code ||
+    task.counts.done === null ||
+    snapshot.counts.done !== task.counts.done ||
+    isTerminal(task.status.code)
+  );
+}
+
+interface TaskContext {
+  companyId: number;
+  deps: PollerDeps;
+  options: PollerOptions;
+  plan: ListingPlan;
+  now: () => Date;
+  signal: AbortSignal;
+  report: CompanyCycleReport;
+}
+
+async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: TaskContext): Promise<void> {
+  const { companyId, deps, options, signal } = ctx;
+  const detectedAt = toBeijingIso(ctx.now());
+  const version = (snapshot?.version ?? 0) + 1;
+  const terminal = isTerminal(task.status.code);
+  // A task that appeared after the company was first polled is new: its whole life is announced.
+  // On the company's first cycle, tasks are history: a baseline, unless backfill is asked for.
+  const companyKnown = Number.isFinite(ctx.plan.newestKnownId);
+  const createdSince = !snapshot && companyKnown && task.taskId > ctx.plan.newestKnownId;
+  const baselineOnly = !snapshot && !createdSince && !options.backfill;
+
+  let detail: TaskDetail | null = null;
+  let counts = task.counts;
+  if (counts.done === null || terminal) {
+    // Lists sometimes carry null counts; the detail always has them (and the final statistics).
+    detail = await deps.byrobot.getTaskDetail({ companyId, taskId: task.taskId }, { signal });
+    counts = detail.counts;
+  }
+  const base: TaskSnapshot = {
+    companyId,
+    taskId: task.taskId,
+    name: task.name,
+    status: task.status.code,
+    statusLabel: task.status.label,
+    counts,
+    version,
+    baselineDone: snapshot?.baselineDone ?? (baselineOnly ? (counts.done ?? 0) : 0),
+    announced: snapshot?.announced ?? 0,
+    recentKeys: snapshot?.recentKeys ?? [],
+    closed: terminal,
+    updatedAt: detectedAt,
+  };
+  if (baselineOnly) {
+    await commit(base, ctx);
+    return;
+  }
+
+  const events: BridgeEvent[] = [];
+  if (snapshot ? snapshot.status !== task.status.code : createdSince) {
+    const previous = snapshot ? { code: snapshot.status, label: snapshot.statusLabel } : null;
+    events.push(taskStatusChanged({ companyId, detectedAt, version }, { ...task, counts }, previous));
+  }
+
+  const previouslyDone = snapshot ? (snapshot.counts.done ?? 0) : base.baselineDone;
+  const known = new Set(base.recentKeys);
+  let newCalls =
+    (counts.done ?? 0) > previouslyDone
+      ? await readNewDoneCalls(deps.byrobot, task.taskId, (counts.done ?? 0) - previouslyDone, known, signal)
+      : [];
+  if (
+    terminal &&
+    counts.done !== null &&
+    base.baselineDone + base.announced + newCalls.length < counts.done
+  ) {
+    // The counts say calls were missed (listed out of order, or lost to a failure): sweep them all once.
+    newCalls = newCalls.concat(await sweepMissedCalls(task.taskId, base, newCalls, ctx));
+  }
+
+  const newKeys = newCalls.map((c) => callKey(c.callInstanceId, c.redial.times));
+  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
+  const details = await Promise.all(
+    newCalls.map((c) => deps.byrobot.phoneLogInfo(c.callInstanceId, { signal })),
+  );
+  for (const call of details) {
+    events.push(
+      callCompleted(
+        { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
+        call,
+        maxDetailBytes,
+      ),
+    );
+  }
+  if (terminal && detail) events.push(taskCompleted({ companyId, detectedAt }, detail));
+
+  if (events.length > 0) {
+    const result = await deps.publish(events);
+    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+    for (const e of events) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
+  }
+  if (newKeys.length > 0) await deps.store.recordAnnounced(companyId, task.taskId, version, newKeys);
+  await commit(
+    {
+      ...base,
+      announced: base.announced + newKeys.length,
+      recentKeys: [...newKeys, ...base.recentKeys].slice(0, RECENT_KEYS_KEPT),
+    },
+    ctx,
+  );
+}
+
+async function commit(snapshot: TaskSnapshot, ctx: TaskContext): Promise<void> {
+  if (await ctx.deps.store.commitSnapshot(snapshot)) ctx.report.tasksCommitted++;
+  else {
+    // Someone committed this task meanwhile (a lease that expired under a slow run): theirs stands.
+    ctx.deps.logger?.warn('snapshot changed underneath; keeping the other commit', {
+      companyId: snapshot.companyId,
+      taskId: snapshot.taskId,
+    });
+  }
+}
+
+/**
+ * The calls done since the last cycle: the done list is newest first, so read pages until a call
+ * already announced shows up or the count of new calls is reached. Without any announced call to
+ * stop at (a task seen only as a baseline), exactly the newest `expected` are new.
+ */
+async function readNewDoneCalls(
+  byrobot: ByrobotClient,
+  taskId: number,
+  expected: number,
+  known: ReadonlySet<string>,
+  signal: AbortSignal,
+): Promise<DoneCall[]> {
+  const found: DoneCall[] = [];
+  const seen = new Set<string>();
+  for (let pageNum = 1; ; pageNum++) {
+    const page = await byrobot.queryDoneTaskPhones({ taskId, pageNum, pageSize: 50 }, { signal });
+    let hitKnown = false;
+    for (const call of page.items) {
+      const key = callKey(call.callInstanceId, call.redial.times);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (known.has(key)) {
+        hitKnown = true;
+        break;
+      }
+      if (known.size === 0 && found.length >= expected) break;
+      found.push(call);
+    }
+    if (hitKnown || found.length >= expected || page.items.length === 0 || pageNum >= page.pages)
+      return found;
+  }
+}
+
+async function sweepMissedCalls(
+  taskId: number,
+  snapshot: TaskSnapshot,
+  alreadyFound: readonly DoneCall[],
+  ctx: TaskContext,
+): Promise<DoneCall[]> {
+  const all: DoneCall[] = [];
+  for await (const call of ctx.deps.byrobot.doneCalls({ taskId }, { signal: ctx.signal })) all.push(call);
+  // Oldest first: the first `baselineDone` were history when the task was first seen.
+  all.sort((a, b) => (a.endTime ?? '').localeCompare(b.endTime ?? '') || a.callInstanceId - b.callInstanceId);
+  const announced = await ctx.deps.store.announcedKeys(ctx.companyId, taskId);
+  for (const c of alreadyFound) announced.add(callKey(c.callInstanceId, c.redial.times));
+  return all
+    .slice(snapshot.baselineDone)
+    .filter((c) => !announced.has(callKey(c.callInstanceId, c.redial.times)));
+}
+
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { type AttemptInfo, ByrobotClient } from '../byrobot/client.ts';
+import type { BridgeEvent } from '../events/builders.ts';
+import { publishEvents } from '../events/publisher.ts';
+import { createDocumentClient } from '../store/dynamo.ts';
+import type { PollerConfig } from './config.ts';
+import { type CompanyCycleReport, type PollerLogger, pollCompany } from './cycle.ts';
+import { PollerStore } from './store.ts';
+
+export interface PollRunReport {
+  companies: CompanyCycleReport[];
+  /** byrobot requests by endpoint and outcome, e.g. `v1/task/getTasks ok`. */
+  byrobotRequests: Record<string, number>;
+  durationMs: number;
+}
+
+export interface PollerRuntime {
+  run(invocation?: { remainingMs?: () => number }): Promise<PollRunReport>;
+}
+
+/**
+ * Wires the poller's adapters from configuration once per container: the byrobot client, the
+ * DynamoDB store and the EventBridge publisher. Each run polls every configured company in turn.
+ */
+export function createPollerRuntime(
+  config: PollerConfig,
+  options: { logger?: PollerLogger; onAttempt?: (a: AttemptInfo) => void; now?: () => Date } = {},
+): PollerRuntime {
+  const store = new PollerStore(createDocumentClient({ endpoint: config.dynamoEndpoint }), config.tableName);
+  const eventBridge = new EventBridgeClient({
+    ...(config.eventBridgeEndpoint
+      ? {
+          endpoint: config.eventBridgeEndpoint,
+          region: process.env.AWS_REGION ?? 'local',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  let counters: Record<string, number> = {};
+  let client: Promise<ByrobotClient> | undefined;
+  const byrobot = () => {
+    client ??= config.credentials().then(
+      ({ appKey, appSecret }) =>
+        new ByrobotClient({
+          baseUrl: config.byrobotBaseUrl,
+          appKey,
+          appSecret,
+          maxInFlight: config.maxInFlight,
+          onAttempt: (a) => {
+            const key = `${a.endpoint} ${a.outcome}`;
+            counters[key] = (counters[key] ?? 0) + 1;
+            options.onAttempt?.(a);
+          },
+        }),
+    );
+    return client;
+  };
+  const publish = (events: readonly BridgeEvent[]) =>
+    publishEvents(events, {
+      client: eventBridge,
+      eventBusName: config.eventBusName,
+      source: config.eventSource,
+    });
+
+  return {
+    async run(invocation = {}) {
+      const started = performance.now();
+      counters = {};
+      const client = await byrobot();
+      const companyIds =
+        config.companies === 'all' ? (await client.getCompanys()).map((c) => c.companyId) : config.companies;
+      const ownerId = randomUUID();
+      const reports: CompanyCycleReport[] = [];
+      for (const companyId of companyIds) {
+        reports.push(
+          await pollCompany(
+            companyId,
+            {
+              byrobot: client,
+              store,
+              publish,
+              remainingMs: invocation.remainingMs,
+              logger: options.logger,
+              now: options.now,
+            },
+            { ownerId, backfill: config.backfill },
+          ),
+        );
+      }
+      return {
+        companies: reports,
+        byrobotRequests: { ...counters },
+        durationMs: Math.round(performance.now() - started),
+      };
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import type { TaskSnapshot } from './snapshot.ts';
+
+const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/** The poller's state in DynamoDB: snapshots, the ledger of announced calls, and the per-company lease. */
+export class PollerStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Takes the company's lease unless another live holder has it. */
+  async acquireLease(companyId: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.lease(companyId),
+            owner,
+            leaseUntil: nowMs + leaseMs,
+            [TTL_ATTRIBUTE]: epochSeconds(nowMs + leaseMs) + 3600,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': nowMs, ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives the lease back, if it is still ours. */
+  async releaseLease(companyId: number, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.lease(companyId),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
+    const out = new Map<number, TaskSnapshot>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
+          ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, ...snapshot } = item;
+        out.set(snapshot.taskId as number, snapshot as TaskSnapshot);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  /**
+   * Commits a snapshot only if nobody committed another version since we read it: the version
+   * condition is what makes "publish, then commit" safe to repeat after a crash.
+   */
+  async commitSnapshot(snapshot: TaskSnapshot): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.snapshot(snapshot.companyId, snapshot.taskId), ...snapshot },
+          ...(snapshot.version === 1
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :previous',
+                ExpressionAttributeValues: { ':previous': snapshot.version - 1 },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records the call keys announced for a task at a snapshot version. Written before the snapshot,
+   * keyed by that version, so a retry after a crash overwrites the same items rather than adding.
+   */
+  async recordAnnounced(companyId: number, taskId: number, version: number, callKeys: readonly string[]) {
+    const PART = 2000; // ~40 KB an item, far under DynamoDB's 400 KB
+    const items = [];
+    for (let part = 0; part * PART < callKeys.length; part++) {
+      items.push({
+        PutRequest: {
+          Item: {
+            ...keys.ledger(companyId, taskId, version, part),
+            keys: callKeys.slice(part * PART, (part + 1) * PART),
+          },
+        },
+      });
+    }
+    for (let i = 0; i < items.length; i += 25) {
+      let RequestItems: Record<string, typeof items> | undefined = {
+        [this.tableName]: items.slice(i, i + 25),
+      };
+      for (let attempt = 0; RequestItems && Object.keys(RequestItems).length > 0; attempt++) {
+        if (attempt > 8) throw new Error('DynamoDB kept items unprocessed');
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems }));
+        RequestItems = out.UnprocessedItems as typeof RequestItems;
+        if (RequestItems && Object.keys(RequestItems).length > 0)
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** Every call key ever announced for a task (the completion sweep reads this). */
+  async announcedKeys(companyId: number, taskId: number): Promise<Set<string>> {
+    const out = new Set<string>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.ledgerOf(companyId, taskId) },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) for (const key of (item.keys as string[]) ?? []) out.add(key);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+}

@@ -1,0 +1,54 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/*
+ * One table, generic `pk`/`sk` keys, every write a single-item (conditional) write: dynalite, which
+ * the local stack and tests use, has no transactions, and AWS behaves the same way with this design.
+ *
+ * | item                  | pk                         | sk                      |
+ * |-----------------------|----------------------------|-------------------------|
+ * | task snapshot         | CO#<companyId>             | TASK#<taskId>           |
+ * | call ledger page      | LEDGER#<companyId>#<taskId>| V#<version>#<part>      |
+ * | poller lease          | LEASE#<companyId>          | LEASE                   |
+ * | import job / chunk    | IMPORT#<importId>          | JOB / CHUNK#<n>         |
+ * | idempotency record    | IDEM#<scope>#<key>         | IDEM                    |
+ * | company-of-task cache | TASKCO#<taskId>            | TASKCO                  |
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const keys = {
+  snapshot: (companyId: number, taskId: number) => ({ pk: `CO#${companyId}`, sk: `TASK#${taskId}` }),
+  snapshotsOf: (companyId: number) => `CO#${companyId}`,
+  ledger: (companyId: number, taskId: number, version: number, part: number) => ({
+    pk: `LEDGER#${companyId}#${taskId}`,
+    sk: `V#${String(version).padStart(10, '0')}#${part}`,
+  }),
+  ledgerOf: (companyId: number, taskId: number) => `LEDGER#${companyId}#${taskId}`,
+  lease: (companyId: number) => ({ pk: `LEASE#${companyId}`, sk: 'LEASE' }),
+  importJob: (importId: string) => ({ pk: `IMPORT#${importId}`, sk: 'JOB' }),
+  importChunk: (importId: string, chunk: number) => ({
+    pk: `IMPORT#${importId}`,
+    sk: `CHUNK#${String(chunk).padStart(6, '0')}`,
+  }),
+  importOf: (importId: string) => `IMPORT#${importId}`,
+  idempotency: (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' }),
+  taskCompany: (taskId: number) => ({ pk: `TASKCO#${taskId}`, sk: 'TASKCO' }),
+} as const;
+
+/** The table as the local stack and tests create it; infra/ declares the same keys for AWS. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
+
+/** Epoch seconds, the unit DynamoDB TTL reads. */
+export const epochSeconds = (ms: number) => Math.floor(ms / 1000);

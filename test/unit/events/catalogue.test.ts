@@ -1,0 +1,31 @@
+import { Ajv } from 'ajv';
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '../../../shared/events/builders.ts';
+import { detailJsonSchema, EVENT_CATALOGUE } from '../../../shared/events/catalogue.ts';
+
+describe('Event catalogue', () => {
+  it('defines every detail type once', () => {
+    expect(EVENT_CATALOGUE.map((e) => e.detailType).sort()).toEqual(Object.values(DETAIL_TYPES).sort());
+    expect(new Set(EVENT_CATALOGUE.map((e) => e.slug)).size).toBe(EVENT_CATALOGUE.length);
+  });
+
+  it.each(EVENT_CATALOGUE.map((e) => [e.detailType, e] as const))(
+    '%s: the example is valid, in valibot and JSON Schema',
+    (_t, entry) => {
+      expect(v.safeParse(entry.schema, entry.example).issues).toBeUndefined();
+      const validate = new Ajv({ strict: false }).compile(detailJsonSchema(entry));
+      expect(validate(entry.example), JSON.stringify(validate.errors)).toBe(true);
+    },
+  );
+
+  it.each(EVENT_CATALOGUE.map((e) => [e.detailType, e] as const))(
+    '%s: the JSON Schema rejects a detail without eventId or with a zone-less time',
+    (_t, entry) => {
+      const validate = new Ajv({ strict: false }).compile(detailJsonSchema(entry));
+      const { eventId: _omit, ...withoutId } = entry.example;
+      expect(validate(withoutId)).toBe(false);
+      expect(validate({ ...entry.example, detectedAt: '2026-11-23 10:00:00' })).toBe(false);
+    },
+  );
+});
