@@ -3,8 +3,8 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../eventbridge/entry-size.ts';
 import type { BridgeEvent } from './builders.ts';
+import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from './entry-size.ts';
 
 export interface PublisherOptions {
   client: EventBridgeClient;

@@ -120,7 +120,10 @@ export async function pollCompany(
       )
     : undefined;
   try {
-    const snapshots = await deps.store.loadSnapshots(companyId);
+    const [snapshots, companyKnown] = await Promise.all([
+      deps.store.loadSnapshots(companyId),
+      deps.store.isCompanyKnown(companyId),
+    ]);
     const plan = planListing(snapshots);
     let listed: Task[];
     try {
@@ -139,7 +142,16 @@ export async function pollCompany(
     const work = listed.filter((task) => hasChanged(task, snapshots.get(task.taskId)));
     report.tasksChanged = work.length;
 
-    const ctx: TaskContext = { companyId, deps, options, plan, now, signal: deadline.signal, report };
+    const ctx: TaskContext = {
+      companyId,
+      deps,
+      options,
+      plan,
+      companyKnown,
+      now,
+      signal: deadline.signal,
+      report,
+    };
     await runPool(work, options.taskConcurrency ?? 16, async (task) => {
       if (remaining() < (options.reserveMs ?? 15_000) || deadline.signal.aborted) {
         report.tasksDeferred++;
@@ -156,6 +168,14 @@ export async function pollCompany(
         });
       }
     });
+    if (
+      !companyKnown &&
+      report.outcome === 'done' &&
+      report.failures.length === 0 &&
+      report.tasksDeferred === 0
+    ) {
+      await deps.store.markCompanyKnown(companyId, toBeijingIso(now()));
+    }
     if (report.outcome === 'done') {
       const seen = new Set(listed.map((t) => t.taskId));
       const missing = [...plan.openIds].filter((id) => !seen.has(id));
@@ -224,6 +244,8 @@ interface TaskContext {
   deps: PollerDeps;
   options: PollerOptions;
   plan: ListingPlan;
+  /** A first cycle completed before: tasks without a snapshot are new, not history. */
+  companyKnown: boolean;
   now: () => Date;
   signal: AbortSignal;
   report: CompanyCycleReport;
@@ -236,8 +258,7 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
   const terminal = isTerminal(task.status.code);
   // A task that appeared after the company was first polled is new: its whole life is announced.
   // On the company's first cycle, tasks are history: a baseline, unless backfill is asked for.
-  const companyKnown = Number.isFinite(ctx.plan.newestKnownId);
-  const createdSince = !snapshot && companyKnown && task.taskId > ctx.plan.newestKnownId;
+  const createdSince = !snapshot && ctx.companyKnown && task.taskId > ctx.plan.newestKnownId;
   const baselineOnly = !snapshot && !createdSince && !options.backfill;
 
   let detail: TaskDetail | null = null;

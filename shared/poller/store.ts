@@ -2,6 +2,7 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -56,6 +57,24 @@ export class PollerStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /** Whether a cycle of this company ever completed its baseline (see markCompanyKnown). */
+  async isCompanyKnown(companyId: number): Promise<boolean> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.companyMeta(companyId) }),
+    );
+    return out.Item !== undefined;
+  }
+
+  /**
+   * Marks the company's baseline as complete: from now on a task without a snapshot was created
+   * since, and its whole life is announced. Written only after a first cycle with no failure.
+   */
+  async markCompanyKnown(companyId: number, at: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.companyMeta(companyId), knownSince: at } }),
+    );
   }
 
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {

@@ -7,6 +7,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | item                  | pk                         | sk                      |
  * |-----------------------|----------------------------|-------------------------|
  * | task snapshot         | CO#<companyId>             | TASK#<taskId>           |
+ * | company seen marker   | CO#<companyId>             | META                    |
  * | call ledger page      | LEDGER#<companyId>#<taskId>| V#<version>#<part>      |
  * | poller lease          | LEASE#<companyId>          | LEASE                   |
  * | import job / chunk    | IMPORT#<importId>          | JOB / CHUNK#<n>         |
@@ -18,6 +19,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const keys = {
   snapshot: (companyId: number, taskId: number) => ({ pk: `CO#${companyId}`, sk: `TASK#${taskId}` }),
   snapshotsOf: (companyId: number) => `CO#${companyId}`,
+  companyMeta: (companyId: number) => ({ pk: `CO#${companyId}`, sk: 'META' }),
   ledger: (companyId: number, taskId: number, version: number, part: number) => ({
     pk: `LEDGER#${companyId}#${taskId}`,
     sk: `V#${String(version).padStart(10, '0')}#${part}`,

@@ -1,0 +1,346 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type Fault, Faults } from './faults.ts';
+import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
+import { SimError, type World } from './world.ts';
+
+export interface ServerOptions {
+  appKey: string;
+  appSecret: string;
+  clockToleranceMs: number;
+}
+
+export interface SimStats {
+  total: number;
+  byEndpoint: Record<string, number>;
+  byCode: Record<string, number>;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+type Params = Record<string, unknown>;
+type Handler = (world: World, params: Params) => unknown;
+
+const int = (v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v);
+function need(params: Params, name: string): number {
+  const v = int(params[name]);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimError(412, `参数错误：${name}必须为整数`);
+  return v;
+}
+function page(params: Params, max: number) {
+  const pageNum = params.pageNum === undefined ? 1 : need(params, 'pageNum');
+  const pageSize = params.pageSize === undefined ? 10 : need(params, 'pageSize');
+  if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
+  if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：每页不能超过${max}条`);
+  return { pageNum, pageSize };
+}
+function paged<T>(items: T[], pageNum: number, pageSize: number) {
+  const start = (pageNum - 1) * pageSize;
+  const list = items.slice(start, start + pageSize);
+  return {
+    pageNum,
+    pageSize,
+    size: list.length,
+    orderBy: null,
+    startRow: list.length ? start + 1 : 0,
+    endRow: start + list.length,
+    total: items.length,
+    pages: Math.ceil(items.length / pageSize),
+    list,
+  };
+}
+
+/** byrobot's endpoints, keyed `METHOD v1/...` as the stats name them. */
+const ROUTES: Record<string, Handler> = {
+  'POST v1/task/start': (w, p) => (w.start(need(p, 'taskId')), null),
+  'POST v1/task/pause': (w, p) => (w.pause(need(p, 'taskId')), null),
+  'POST v1/task/stop': (w, p) => (w.stop(need(p, 'taskId')), null),
+  'POST v1/task/createTask': (w, p) => w.createTask(p),
+  'POST v1/task/importTaskCustomer': (w, p) => (w.importCustomers(p), null),
+  'POST v2/task/importTaskCustomer': (w, p) => {
+    const r = w.importCustomers(p);
+    const n = Array.isArray(p.customerInfoList) ? p.customerInfoList.length : 0;
+    return {
+      msg: `本次导入：${n}个客户，预计导入成功：${r.successNum}个客户，成功导入：${r.successNum}个客户，重复：${r.repeatNum}个客户，话术变量错误：${r.placeFailNum}个客户`,
+      ...r,
+    };
+  },
+  'GET v1/task/phoneLogInfo': (w, p) => {
+    const call = w.calls.get(need(p, 'callInstanceId'));
+    if (!call) throw new SimError(404, '通话记录不存在');
+    return phoneLogInfo(w, call);
+  },
+  'GET v1/task/getTasks': (w, p) => {
+    const companyId = need(p, 'companyId');
+    w.company(companyId);
+    const { pageNum, pageSize } = page(p, 100);
+    const status = p.status === undefined ? undefined : need(p, 'status');
+    let tasks = [...(w.tasksByCompany.get(companyId) ?? [])].reverse(); // newest first
+    if (status !== undefined) tasks = tasks.filter((t) => t.status === status);
+    if (typeof p.taskName === 'string' && p.taskName)
+      tasks = tasks.filter((t) => t.name.includes(p.taskName as string));
+    const out = paged(tasks, pageNum, pageSize);
+    return { ...out, list: out.list.map((t) => taskListItem(w, t)) };
+  },
+  'GET v1/task/getTaskDetail': (w, p) => {
+    const companyId = need(p, 'companyId');
+    w.company(companyId);
+    return taskDetail(w, w.task(need(p, 'taskId'), companyId));
+  },
+  'GET v1/task/notDialedCustomerList': (w, p) => {
+    const task = w.task(need(p, 'taskId'));
+    const { pageNum, pageSize } = page(p, 50);
+    return task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map(notDialedItem);
+  },
+  'POST v1/task/queryDoneTaskPhones': (w, p) => {
+    const task = w.task(need(p, 'callJobId'));
+    const { pageNum, pageSize } = page(p, 50);
+    const unfiltered =
+      p.finishStatus === undefined &&
+      p.durationLeft === undefined &&
+      p.durationRight === undefined &&
+      p.chatRoundLeft === undefined &&
+      p.chatRoundRight === undefined &&
+      !Array.isArray(p.resultQueryList);
+    // Newest first. The done list is kept in the order calls ended, so an unfiltered page is a slice
+    // from its end: cheap even for tasks with tens of thousands of calls.
+    const done = task.done;
+    if (unfiltered) {
+      const end = done.length - (pageNum - 1) * pageSize;
+      const slice = done.slice(Math.max(0, end - pageSize), Math.max(0, end)).reverse();
+      const start = (pageNum - 1) * pageSize;
+      return {
+        pageNum,
+        pageSize,
+        size: slice.length,
+        orderBy: null,
+        startRow: slice.length ? start + 1 : 0,
+        endRow: start + slice.length,
+        total: done.length,
+        pages: Math.ceil(done.length / pageSize),
+        list: slice.map((c) => doneListItem(task, c)),
+      };
+    }
+    const matches = [...done].reverse().filter((c) => {
+      const d = c.outcome?.talkSeconds ?? 0;
+      const r = c.outcome?.chatRound ?? 0;
+      if (p.finishStatus !== undefined && c.finishStatus !== int(p.finishStatus)) return false;
+      if (p.durationLeft !== undefined && d < Number(p.durationLeft)) return false;
+      if (p.durationRight !== undefined && d > Number(p.durationRight)) return false;
+      if (p.chatRoundLeft !== undefined && r < Number(p.chatRoundLeft)) return false;
+      if (p.chatRoundRight !== undefined && r > Number(p.chatRoundRight)) return false;
+      for (const q of (p.resultQueryList as Array<{ name: string; value: string }> | undefined) ?? []) {
+        if (!c.outcome?.results.some((x) => x.name === q.name && x.value === q.value)) return false;
+      }
+      return true;
+    });
+    const out = paged(matches, pageNum, pageSize);
+    return { ...out, list: out.list.map((c) => doneListItem(task, c)) };
+  },
+  'GET v1/company/getCompanys': (w) =>
+    [...w.companies.values()].map((c) => ({ companyId: c.companyId, companyName: c.companyName })),
+  'GET v1/company/getPhones': (w, p) => w.company(need(p, 'companyId')).phones,
+  'GET v1/company/getRobots': (w, p) =>
+    w.company(need(p, 'companyId')).robots.map(({ robotDefId, robotName, sceneDefId, sceneRecords }) => ({
+      robotDefId,
+      robotName,
+      sceneDefId,
+      sceneRecords,
+    })),
+  'GET v1/task/getSceneVariables': (w, p) => {
+    const company = w.company(need(p, 'companyId'));
+    const sceneDefId = need(p, 'sceneDefId');
+    const robot = company.robots.find((r) => r.sceneDefId === sceneDefId);
+    if (!robot) throw new SimError(404, '场景不存在');
+    return robot.variables;
+  },
+};
+
+const MESSAGES: Record<number, string> = {
+  200: '操作成功',
+  401: '校验数据错误',
+  403: '权限不足',
+  404: '资源未找到',
+  408: '时间选择不对',
+  412: '参数错误',
+  500: '未知错误',
+};
+
+export interface SimServer {
+  server: Server;
+  faults: Faults;
+  stats: SimStats;
+  resetStats(): void;
+  serverClockOffsetMs: number;
+}
+
+export function createSimServer(
+  getWorld: () => World,
+  options: ServerOptions,
+  controls: (req: IncomingMessage, res: ServerResponse, path: string, body: unknown) => Promise<boolean>,
+): SimServer {
+  const faults = new Faults();
+  const hanging = new Set<ServerResponse>();
+  const state: SimServer = {
+    server: undefined as unknown as Server,
+    faults,
+    stats: { total: 0, byEndpoint: {}, byCode: {}, inFlight: 0, maxInFlight: 0 },
+    resetStats() {
+      this.stats = {
+        total: 0,
+        byEndpoint: {},
+        byCode: {},
+        inFlight: this.stats.inFlight,
+        maxInFlight: this.stats.inFlight,
+      };
+    },
+    serverClockOffsetMs: 0,
+  };
+  let requestSeq = 0;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (url.pathname.startsWith('/__sim/')) {
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        return send(res, 400, { error: 'body is not JSON' });
+      }
+      try {
+        if (await controls(req, res, url.pathname.slice('/__sim/'.length), body)) return;
+      } catch (error) {
+        return send(res, 400, { error: (error as Error).message });
+      }
+      return send(res, 404, { error: `no control ${url.pathname}` });
+    }
+    if (!url.pathname.startsWith('/openapi/')) return send(res, 404, envelope(404, null, '资源未找到'));
+    const endpoint = url.pathname.slice('/openapi/'.length);
+    const s = state.stats;
+    s.total++;
+    s.byEndpoint[endpoint] = (s.byEndpoint[endpoint] ?? 0) + 1;
+    s.inFlight++;
+    s.maxInFlight = Math.max(s.maxInFlight, s.inFlight);
+    const count = (code: number | string) => {
+      s.byCode[code] = (s.byCode[code] ?? 0) + 1;
+    };
+    try {
+      const applied = faults.take(endpoint);
+      const delay = applied
+        .filter((f) => f.kind === 'latency')
+        .reduce((sum, f) => sum + (f.latencyMs ?? 100), 0);
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const fault = applied.find((f) => f.kind !== 'latency');
+      if (fault) return answerFault(fault, res, hanging, count);
+      const code = authenticate(req, options, Date.now() + state.serverClockOffsetMs);
+      if (code !== 200) {
+        count(code);
+        return send(res, 200, envelope(code, null, MESSAGES[code]!));
+      }
+      const handler = ROUTES[`${req.method} ${endpoint}`];
+      if (!handler) {
+        count(404);
+        return send(res, 404, envelope(404, null, '资源未找到'));
+      }
+      let params: Params = Object.fromEntries(url.searchParams);
+      if (req.method === 'POST') {
+        try {
+          params = text ? (JSON.parse(text) as Params) : {};
+        } catch {
+          count(412);
+          return send(res, 200, envelope(412, null, '参数错误：请求体不是合法JSON'));
+        }
+        if (!params || typeof params !== 'object' || Array.isArray(params)) params = {};
+      }
+      try {
+        const data = handler(getWorld(), params);
+        count(200);
+        send(res, 200, envelope(200, data ?? null, MESSAGES[200]!));
+      } catch (error) {
+        if (!(error instanceof SimError)) throw error;
+        count(error.code);
+        send(res, 200, envelope(error.code, null, error.message));
+      }
+    } catch (error) {
+      count(500);
+      send(res, 200, envelope(500, null, `未知错误: ${(error as Error).message}`));
+    } finally {
+      s.inFlight--;
+    }
+  });
+
+  function envelope(code: number, data: unknown, resultMsg: string) {
+    return { code, data, resultMsg, errorStackTrace: null, requestId: `sim-${++requestSeq}` };
+  }
+
+  function answerFault(
+    fault: Fault,
+    res: ServerResponse,
+    hangs: Set<ServerResponse>,
+    count: (c: string) => void,
+  ) {
+    count(`fault:${fault.kind}`);
+    switch (fault.kind) {
+      case 'http5xx':
+        return send(res, fault.status ?? 503, { message: 'Service Unavailable' });
+      case 'html':
+        res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' });
+        return res.end(
+          '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+        );
+      case 'malformedJson':
+        res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8' });
+        return res.end('{"code":200,"data":{"list":[{"callJobId":1,');
+      case 'code500':
+        return send(res, 200, envelope(500, null, '未知错误'));
+      case 'code401':
+        return send(res, 200, envelope(401, null, '校验数据错误'));
+      case 'code408':
+        return send(res, 200, envelope(408, null, '时间选择不对'));
+      case 'http429':
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        return res.end('{"message":"Too Many Requests"}');
+      case 'hang':
+        // Never answer; close() destroys the socket.
+        hangs.add(res);
+        res.on('close', () => hangs.delete(res));
+        return new Promise<void>((resolve) => res.on('close', resolve));
+      default:
+        return send(res, 500, { message: 'unknown fault' });
+    }
+  }
+
+  state.server = server;
+  return state;
+}
+
+export function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** byrobot's signature check: HMAC-SHA1(AppSecret, AppKey + "\n" + datetime), and datetime within 3 minutes. */
+function authenticate(req: IncomingMessage, options: ServerOptions, serverNow: number): number {
+  const datetime = header(req, 'datetime');
+  const appkey = header(req, 'appkey');
+  const sign = header(req, 'sign');
+  if (!datetime || !appkey || !sign) return 401;
+  const expected = createHmac('sha1', options.appSecret)
+    .update(`${options.appKey}\n${datetime}`, 'utf8')
+    .digest();
+  const given = Buffer.from(sign, 'base64');
+  if (appkey !== options.appKey || given.length !== expected.length || !timingSafeEqual(given, expected))
+    return 401;
+  const at = Date.parse(datetime);
+  if (Number.isNaN(at)) return 401;
+  if (Math.abs(serverNow - at) > options.clockToleranceMs) return 408;
+  return 200;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

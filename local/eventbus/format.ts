@@ -1,0 +1,42 @@
+import { maskPhonesInText } from './mask.ts';
+
+export interface StoredEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+  'event-bus-name': string;
+}
+
+/** One readable line per event: time, detail type, task and the fields rules filter on. Phones masked. */
+export function formatEventLine(event: StoredEvent): string {
+  const d = event.detail as Record<string, unknown> & {
+    status?: { code: number; label: string };
+    previousStatus?: { label: string } | null;
+    finishStatus?: { label: string } | null;
+    customer?: { name?: string | null; phone?: string | null };
+    counts?: { done?: number | null; total?: number | null };
+  };
+  const parts = [event.time, event['detail-type'].padEnd(19), `task ${d.taskId ?? '-'}`];
+  if (d.previousStatus !== undefined) parts.push(`${d.previousStatus?.label ?? 'new'} → ${d.status?.label}`);
+  else if (d.status && event['detail-type'] !== 'Call Completed') parts.push(String(d.status.label));
+  if (d.callInstanceId !== undefined) {
+    parts.push(
+      `call ${d.callInstanceId}`,
+      d.finishStatus?.label ?? '',
+      d.intentLevel ? `intent ${d.intentLevel}` : '',
+    );
+    if (d.customer?.name) parts.push(String(d.customer.name));
+    if (d.customer?.phone) parts.push(String(d.customer.phone));
+    if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
+      parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
+  }
+  if (d.counts && event['detail-type'] !== 'Call Completed')
+    parts.push(`done ${d.counts.done ?? '?'}/${d.counts.total ?? '?'}`);
+  return maskPhonesInText(parts.filter(Boolean).join('  '));
+}
