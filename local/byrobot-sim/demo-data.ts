@@ -21,8 +21,8 @@ export interface SimCompany {
   }>;
 }
 
-export function demoCompanies(seats = 10): SimCompany[] {
-  return [
+export function demoCompanies(seats = 10, count = 2): SimCompany[] {
+  const companies: SimCompany[] = [
     {
       companyId: 1,
       companyName: '百应演示科技有限公司',
@@ -75,4 +75,16 @@ export function demoCompanies(seats = 10): SimCompany[] {
       ],
     },
   ];
+  // Benchmarks spread tasks over more companies: each extra one is shaped like company 2.
+  for (let id = 3; id <= count; id++) {
+    const template = companies[1]!;
+    companies.push({
+      ...structuredClone(template),
+      companyId: id,
+      companyName: `示例公司${id}`,
+      phones: template.phones.map((p, i) => ({ ...p, userPhoneId: id * 10 + i + 1 })),
+      robots: template.robots.map((r) => ({ ...r, robotDefId: id * 100 + 11, sceneDefId: id * 100 + 111 })),
+    });
+  }
+  return companies.slice(0, Math.max(1, count));
 }

@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   startTime?: string | number;
   /** AI seats per company. @default 10 */
   seats?: number;
+  /** Companies the app key manages. @default 2 */
+  companies?: number;
   /** How far a request's `datetime` may be from byrobot's clock. @default 180000 */
   clockToleranceMs?: number;
 }
@@ -57,7 +59,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     typeof options.startTime === 'number'
       ? options.startTime
       : Date.parse(options.startTime ?? '2026-11-23T10:00:00+08:00');
-  const worldOptions = { seed: options.seed ?? 1, startTime: startMs, seats: options.seats ?? 10 };
+  const worldOptions = {
+    seed: options.seed ?? 1,
+    startTime: startMs,
+    seats: options.seats ?? 10,
+    companies: options.companies ?? 2,
+  };
   let world = new World(worldOptions);
   const server = createSimServer(
     () => world,

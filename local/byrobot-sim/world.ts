@@ -89,6 +89,8 @@ export interface WorldOptions {
   seed: number;
   startTime: number;
   seats: number;
+  /** Companies the app key manages (2 demo companies; more are shaped like company 2). */
+  companies?: number;
 }
 
 /** The simulated byrobot account: companies, tasks, customers and calls on a virtual clock. */
@@ -106,7 +108,7 @@ export class World {
   constructor(readonly options: WorldOptions) {
     this.clock = new VirtualClock(options.startTime);
     this.#random = createRandom(options.seed);
-    for (const c of demoCompanies(options.seats)) {
+    for (const c of demoCompanies(options.seats, options.companies ?? 2)) {
       this.companies.set(c.companyId, c);
       this.tasksByCompany.set(c.companyId, []);
     }
