@@ -1,4 +1,4 @@
-import { maskPhonesInText } from './mask.ts';
+import { maskPhonesInText } from '../../shared/imports/mask.ts';
 
 export interface StoredEvent {
   version: '0';
