@@ -52,11 +52,13 @@ function paged<T>(items: T[], pageNum: number, pageSize: number) {
 
 /** byrobot's endpoints, keyed `METHOD v1/...` as the stats name them. */
 const ROUTES: Record<string, Handler> = {
-  'POST v1/task/start': (w, p) => (w.start(need(p, 'taskId')), null),
-  'POST v1/task/pause': (w, p) => (w.pause(need(p, 'taskId')), null),
-  'POST v1/task/stop': (w, p) => (w.stop(need(p, 'taskId')), null),
+  'POST v1/task/start': (w, p) => w.start(need(p, 'taskId')),
+  'POST v1/task/pause': (w, p) => w.pause(need(p, 'taskId')),
+  'POST v1/task/stop': (w, p) => w.stop(need(p, 'taskId')),
   'POST v1/task/createTask': (w, p) => w.createTask(p),
-  'POST v1/task/importTaskCustomer': (w, p) => (w.importCustomers(p), null),
+  'POST v1/task/importTaskCustomer': (w, p) => {
+    w.importCustomers(p); // v1 answers no counts
+  },
   'POST v2/task/importTaskCustomer': (w, p) => {
     const r = w.importCustomers(p);
     const n = Array.isArray(p.customerInfoList) ? p.customerInfoList.length : 0;

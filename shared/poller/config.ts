@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { byrobotCredentials, requiredEnv } from '../config/secrets.ts';
 
 export interface PollerConfig {
   tableName: string;
@@ -16,12 +16,6 @@ export interface PollerConfig {
 }
 
 type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`poller configuration: environment variable ${name} is required`);
-  return value;
-}
 
 /**
  * Reads the poller's configuration once, failing fast with the name of what is missing.
@@ -43,41 +37,16 @@ export function readPollerConfig(env: Env = process.env): PollerConfig {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new Error('poller configuration: BYROBOT_MAX_IN_FLIGHT must be a whole number ≥ 1');
   }
-  const secretName = env.BYROBOT_CREDENTIALS_SECRET;
-  if (!secretName) {
-    required(env, 'BYROBOT_APP_KEY');
-    required(env, 'BYROBOT_APP_SECRET');
-  }
   return {
-    tableName: required(env, 'TABLE_NAME'),
-    eventBusName: required(env, 'EVENT_BUS_NAME'),
+    tableName: requiredEnv(env, 'TABLE_NAME', 'poller'),
+    eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', 'poller'),
     eventSource: env.EVENT_SOURCE || 'byrobot.bridge',
     byrobotBaseUrl: env.BYROBOT_BASE_URL || 'https://api.byrobot.cn',
-    credentials: secretName
-      ? secretCredentials(secretName)
-      : async () => ({ appKey: env.BYROBOT_APP_KEY!, appSecret: env.BYROBOT_APP_SECRET! }),
+    credentials: byrobotCredentials(env, 'poller'),
     companies,
     backfill: env.POLL_BACKFILL === 'true',
     maxInFlight,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
-  };
-}
-
-function secretCredentials(secretId: string) {
-  let cached: Promise<{ appKey: string; appSecret: string }> | undefined;
-  return () => {
-    cached ??= (async () => {
-      const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
-      const value = JSON.parse(out.SecretString ?? '{}') as { appKey?: string; appSecret?: string };
-      if (!value.appKey || !value.appSecret) {
-        throw new Error(`secret ${secretId} must be JSON with appKey and appSecret`);
-      }
-      return { appKey: value.appKey, appSecret: value.appSecret };
-    })().catch((error: unknown) => {
-      cached = undefined; // a failed read is retried on the next invocation
-      throw error;
-    });
-    return cached;
   };
 }

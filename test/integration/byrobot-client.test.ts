@@ -133,7 +133,7 @@ describe('Client × simulator: every method over HTTP', () => {
     expect(call.intentLevel).toMatch(/^[A-D]$/);
     const detail = await byrobot.getTaskDetail({ companyId: 2, taskId });
     expect(detail.status.code).toBe(2);
-    expect(detail.extraStat['客户意向等级']?.reduce((s, x) => s + Number(x.value), 0)).toBe(60);
+    expect(detail.extraStat.客户意向等级?.reduce((s, x) => s + Number(x.value), 0)).toBe(60);
   });
 
   it('splits a 25,000-customer import into requests of 10,000', async () => {

@@ -72,7 +72,7 @@ describe('Seed examples: every example response in the contract is accepted', ()
       fromUnavailable: 2,
     });
     expect(task.durationStat).toEqual([{ name: '<10s', value: 22 }]);
-    expect(task.extraStat['客户关注点']).toHaveLength(2);
+    expect(task.extraStat.客户关注点).toHaveLength(2);
     expect(task.callerLines.map((l) => l.userPhoneId)).toEqual([1, 2]);
     expect(task.resultDefs[0]).toEqual({ name: '催缴结果', values: ['成功', '不成功'] });
   });

@@ -1,0 +1,106 @@
+import * as v from 'valibot';
+import { ImportMappingSchema } from '../imports/mapping.ts';
+import { type ByrobotCredentials, byrobotCredentials, envJson, requiredEnv, secretJson } from './secrets.ts';
+
+export const SCOPES = ['control', 'create', 'import', 'read'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const companies = v.union([
+  v.literal('*'),
+  v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.minLength(1)),
+]);
+
+/**
+ * API keys are stored only as SHA-256 hashes: `sha256:<64 hex>` of the key a caller sends as
+ * `Authorization: Bearer <key>`. Each key has scopes and the companies it may act on.
+ */
+export const ApiKeysSchema = v.strictObject({
+  keys: v.array(
+    v.strictObject({
+      id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+      hash: v.pipe(v.string(), v.regex(/^sha256:[0-9a-f]{64}$/, 'hash must be sha256:<64 lowercase hex>')),
+      scopes: v.pipe(v.array(v.picklist(SCOPES)), v.minLength(1)),
+      companies,
+    }),
+  ),
+});
+
+/**
+ * Webhook sources: each has its own Standard Webhooks secrets (several at once, for rotation), the
+ * companies it may import into, an optional field mapping for its own payload, and what to do with
+ * rows missing a robot-script variable.
+ */
+export const WebhookSourcesSchema = v.strictObject({
+  sources: v.array(
+    v.strictObject({
+      name: v.pipe(
+        v.string(),
+        v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'source names are lowercase letters, digits and dashes'),
+      ),
+      secrets: v.pipe(
+        v.array(
+          v.pipe(v.string(), v.regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'secrets look like whsec_<base64>')),
+        ),
+        v.minLength(1),
+      ),
+      companies,
+      mapping: v.optional(ImportMappingSchema),
+      onMissingVariables: v.optional(v.picklist(['reject', 'pass']), 'pass'),
+    }),
+  ),
+});
+
+export type ApiKeyConfig = v.InferOutput<typeof ApiKeysSchema>['keys'][number];
+export type WebhookSourceConfig = v.InferOutput<typeof WebhookSourcesSchema>['sources'][number];
+
+export interface ApiConfig {
+  tableName: string;
+  eventBusName: string;
+  eventSource: string;
+  byrobotBaseUrl: string;
+  credentials: () => Promise<ByrobotCredentials>;
+  apiKeys: () => Promise<ApiKeyConfig[]>;
+  webhookSources: () => Promise<WebhookSourceConfig[]>;
+  /** The import queue (AWS); absent locally, where the local queue is wired in code. */
+  importQueueUrl?: string;
+  dynamoEndpoint?: string;
+  eventBridgeEndpoint?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const parse =
+  <T extends v.GenericSchema>(schema: T) =>
+  (value: unknown): v.InferOutput<T> => {
+    const result = v.safeParse(schema, value);
+    if (!result.success) throw new Error(v.summarize(result.issues));
+    return result.output;
+  };
+
+/**
+ * The HTTP API's configuration, read once per container. Keys and webhook sources come from Secrets
+ * Manager on AWS (API_KEYS_SECRET, WEBHOOK_SOURCES_SECRET) or JSON in the environment locally
+ * (API_KEYS_JSON, WEBHOOK_SOURCES_JSON). A missing variable fails here, naming it.
+ */
+export function readApiConfig(env: Env = process.env): ApiConfig {
+  const keys = env.API_KEYS_SECRET
+    ? secretJson(env.API_KEYS_SECRET, parse(ApiKeysSchema))
+    : envJson(env, 'API_KEYS_JSON', parse(ApiKeysSchema));
+  const sources = env.WEBHOOK_SOURCES_SECRET
+    ? secretJson(env.WEBHOOK_SOURCES_SECRET, parse(WebhookSourcesSchema))
+    : env.WEBHOOK_SOURCES_JSON
+      ? envJson(env, 'WEBHOOK_SOURCES_JSON', parse(WebhookSourcesSchema))
+      : async () => ({ sources: [] });
+  return {
+    tableName: requiredEnv(env, 'TABLE_NAME', 'API'),
+    eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', 'API'),
+    eventSource: env.EVENT_SOURCE || 'byrobot.bridge',
+    byrobotBaseUrl: env.BYROBOT_BASE_URL || 'https://api.byrobot.cn',
+    credentials: byrobotCredentials(env, 'API'),
+    apiKeys: async () => (await keys()).keys,
+    webhookSources: async () => (await sources()).sources,
+    importQueueUrl: env.IMPORT_QUEUE_URL || undefined,
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
+  };
+}

@@ -1,0 +1,60 @@
+import { ByrobotImportError } from '../byrobot/client.ts';
+import {
+  ByrobotApiError,
+  ByrobotAuthError,
+  ByrobotBadRequestError,
+  ByrobotClockSkewError,
+  ByrobotNotFoundError,
+  ByrobotTransportError,
+} from '../byrobot/errors.ts';
+import { type HttpProblem, problems } from './problem.ts';
+
+/**
+ * byrobot's answers as honest HTTP statuses for our callers: their input's fault is 4xx, our
+ * credentials or clock being refused is 502 (an operator must act), byrobot down or slow is 503
+ * with Retry-After (the caller should retry).
+ */
+export function problemFromByrobot(error: unknown): HttpProblem | null {
+  const cause = error instanceof ByrobotImportError ? error.cause : error;
+  if (cause instanceof ByrobotNotFoundError) return problems.notFound('task or call not found');
+  if (cause instanceof ByrobotBadRequestError) {
+    return problems.unprocessable(`byrobot refused the request: ${cause.resultMsg}`);
+  }
+  if (cause instanceof ByrobotClockSkewError) {
+    return problems.badGateway(
+      'byrobot refused the bridge’s request time: the operator must sync the server clock',
+      cause,
+    );
+  }
+  if (cause instanceof ByrobotAuthError) {
+    return problems.badGateway(
+      'byrobot refused the bridge’s credentials: the operator must check the byrobot app key',
+      cause,
+    );
+  }
+  if (cause instanceof ByrobotApiError) {
+    return cause.code === 500
+      ? problems.unavailable('byrobot reported an internal error; retry later', 30, cause)
+      : problems.badGateway(`byrobot answered an unexpected code ${cause.code}`, cause);
+  }
+  if (cause instanceof ByrobotTransportError) {
+    if (
+      cause.kind === 'invalid-json' ||
+      cause.kind === 'invalid-envelope' ||
+      cause.kind === 'unexpected-shape'
+    ) {
+      return problems.badGateway('byrobot answered with a response the bridge cannot read', cause);
+    }
+    const retryAfter = Math.max(1, Math.ceil((cause.retryAfterMs ?? 30_000) / 1000));
+    return problems.unavailable(`byrobot is unavailable (${cause.kind}); retry later`, retryAfter, cause);
+  }
+  return null;
+}
+
+/** The metric dimension for a byrobot error: `code:412`, `timeout`, … */
+export function byrobotOutcome(error: unknown): string | null {
+  const cause = error instanceof ByrobotImportError ? error.cause : error;
+  if (cause instanceof ByrobotApiError) return `code:${cause.code}`;
+  if (cause instanceof ByrobotTransportError) return cause.kind;
+  return null;
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { ApiKeyConfig, Scope, WebhookSourceConfig } from '../config/api.ts';
+import { maskPhonesInText } from '../imports/mask.ts';
+import { findApiKey, type Principal, verifyWebhook } from './auth.ts';
+import { byrobotOutcome, problemFromByrobot } from './byrobot-errors.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import { HttpProblem, problemResponse, problems } from './problem.ts';
+import type { ApiEvent, ApiResult, RouteHandler } from './types.ts';
+
+export interface HttpDeps {
+  logger: Logger;
+  metrics: Metrics;
+  apiKeys: () => Promise<ApiKeyConfig[]>;
+  webhookSources: () => Promise<WebhookSourceConfig[]>;
+  idempotency: IdempotencyStore;
+  now?: () => number;
+}
+
+export interface RouteOptions {
+  /** For logs and metrics. */
+  name: string;
+  /** The scope an API key needs; null: no authentication (health, the OpenAPI document). */
+  scope: Scope | null;
+  /** The route takes a JSON body. */
+  body?: boolean;
+  /** @default 6 MB, API Gateway's own limit */
+  maxBodyBytes?: number;
+  /** Honour `Idempotency-Key` (and `webhook-id`): a retry returns the first response. */
+  idempotent?: boolean;
+  /** Authenticate with the Standard Webhooks signature of the `{source}` path parameter's source. */
+  webhook?: boolean;
+}
+
+const header = (event: APIGatewayProxyEventV2, name: string) => event.headers?.[name] ?? undefined;
+
+/** Turns any error into a problem+json response; a 500 tells the caller nothing internal. */
+function errors(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const outcome = byrobotOutcome(error);
+      if (outcome) {
+        const m = deps.metrics.singleMetric();
+        m.addDimension('Outcome', outcome);
+        m.addMetric('ByrobotErrors', MetricUnit.Count, 1);
+      }
+      const problem =
+        error instanceof HttpProblem ? error : (problemFromByrobot(error) ?? problems.internal(error));
+      if (problem.status >= 500) {
+        deps.logger.error('request failed', {
+          route: options.name,
+          status: problem.status,
+          error: maskPhonesInText(String((error as Error)?.stack ?? error)),
+        });
+      } else {
+        deps.logger.info('request refused', {
+          route: options.name,
+          status: problem.status,
+          detail: maskPhonesInText(problem.message),
+        });
+      }
+      deps.metrics.addMetric(problem.status >= 500 ? 'Api5xx' : 'Api4xx', MetricUnit.Count, 1);
+      request.response = problemResponse(problem, request.event?.requestContext?.requestId);
+    },
+  };
+}
+
+/** Content type, size, base64 and JSON; the raw text is kept for signatures and idempotency. */
+function body(options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
+  const max = options.maxBodyBytes ?? 6 * 1024 * 1024;
+  return {
+    before: async ({ event }) => {
+      const text = event.body
+        ? event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body
+        : '';
+      event.rawBody = text;
+      event.jsonBody = undefined;
+      if (!options.body) return;
+      if (Buffer.byteLength(text, 'utf8') > max) throw problems.tooLarge(`the body is over ${max} bytes`);
+      const type = header(event, 'content-type') ?? '';
+      if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+        throw problems.unsupportedMediaType(
+          `send Content-Type: application/json (got ${type ? `"${type.slice(0, 80)}"` : 'none'})`,
+        );
+      }
+      if (text.trim() === '') throw problems.badRequest('the body is empty; a JSON object is required');
+      try {
+        event.jsonBody = JSON.parse(text);
+      } catch (error) {
+        throw problems.badRequest(`the body is not valid JSON: ${(error as Error).message}`, [
+          { field: 'body', rule: 'json', message: 'not valid JSON' },
+        ]);
+      }
+    },
+  };
+}
+
+/** API keys (hash, scopes, companies) or a Standard Webhooks signature. Failures say nothing more than 401. */
+function authenticate(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: async ({ event }) => {
+      if (options.scope === null) {
+        event.principal = { kind: 'api-key', id: 'anonymous', scopes: [], companies: [] };
+        return;
+      }
+      if (options.webhook) {
+        const name = event.pathParameters?.source;
+        const source = (await deps.webhookSources()).find((s) => s.name === name);
+        const nowSeconds = Math.floor((deps.now?.() ?? Date.now()) / 1000);
+        const ok =
+          source !== undefined &&
+          verifyWebhook(
+            {
+              id: header(event, 'webhook-id'),
+              timestamp: header(event, 'webhook-timestamp'),
+              signature: header(event, 'webhook-signature'),
+            },
+            event.rawBody,
+            source.secrets,
+            nowSeconds,
+          );
+        if (!ok || !source) throw problems.unauthorized();
+        event.principal = {
+          kind: 'webhook',
+          id: `webhook:${source.name}`,
+          scopes: ['import'],
+          companies: source.companies,
+          source,
+        } satisfies Principal;
+        return;
+      }
+      const key = findApiKey(header(event, 'authorization'), await deps.apiKeys());
+      if (!key) throw problems.unauthorized();
+      if (!key.scopes.includes(options.scope))
+        throw problems.forbidden(`this API key lacks the "${options.scope}" scope`);
+      event.principal = {
+        kind: 'api-key',
+        id: `key:${key.id}`,
+        scopes: key.scopes,
+        companies: key.companies,
+      };
+    },
+  };
+}
+
+/** A retried request (same Idempotency-Key or webhook-id) gets the first response back. */
+function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
+  const state = new WeakMap<object, { scope: string; key: string; hash: string }>();
+  return {
+    before: async (request) => {
+      const { event } = request;
+      const key =
+        header(event, 'idempotency-key') ?? (options.webhook ? header(event, 'webhook-id') : undefined);
+      if (!options.idempotent || !key) return;
+      if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+        throw problems.badRequest('Idempotency-Key must be 1–255 visible ASCII characters', [
+          { field: 'header.idempotency-key', rule: 'format', message: '1–255 visible ASCII characters' },
+        ]);
+      }
+      const scope = `${event.principal.id}:${options.name}`;
+      const hash = createHash('sha256')
+        .update(`${event.requestContext.http.method} ${event.rawPath}\n${event.rawBody}`)
+        .digest('hex');
+      const begun = await deps.idempotency.begin(scope, key, hash, deps.now?.() ?? Date.now());
+      if (begun.kind === 'mismatch')
+        throw problems.unprocessable('this Idempotency-Key was used with a different request; use a new key');
+      if (begun.kind === 'in-progress')
+        throw problems.conflict('a request with this Idempotency-Key is still in progress; retry shortly');
+      if (begun.kind === 'replay') {
+        request.response = {
+          ...begun.response,
+          headers: { ...begun.response.headers, 'idempotent-replayed': 'true' },
+        };
+        return request.response;
+      }
+      state.set(request.context, { scope, key, hash });
+    },
+    after: async (request) => {
+      const s = state.get(request.context);
+      if (!s || !request.response) return;
+      const status = request.response.statusCode ?? 200;
+      if (status < 500)
+        await deps.idempotency.complete(s.scope, s.key, s.hash, request.response, deps.now?.() ?? Date.now());
+      else await deps.idempotency.abandon(s.scope, s.key);
+    },
+    onError: async (request) => {
+      const s = state.get(request.context);
+      if (s) await deps.idempotency.abandon(s.scope, s.key).catch(() => undefined);
+    },
+  };
+}
+
+/** The middy stack every route shares. */
+export function createRoute(deps: HttpDeps, options: RouteOptions, handler: RouteHandler) {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(deps.metrics))
+    .use(errors(deps, options))
+    .use({
+      before: async ({ event }) => {
+        deps.logger.appendKeys({ route: options.name, requestId: event.requestContext?.requestId });
+        deps.metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
+      },
+    })
+    .use(body(options))
+    .use(authenticate(deps, options))
+    .use(idempotency(deps, options))
+    .handler(handler);
+}
