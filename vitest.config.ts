@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Powertools would print every log line and EMF metric blob; tests read results, not stdout.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_DEV: 'false' },
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.local/vitest-report.json' }]]
       : ['default'],

@@ -226,9 +226,10 @@ export class World {
     if (task.status === 1 || task.status === 7 || task.status === 3)
       throw new SimError(412, '任务已在运行中');
     if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束，不能启动');
-    if (task.pending.length === 0 && task.redialsWaiting === 0)
-      throw new SimError(412, '任务没有待拨打的客户');
+    if (task.status === 0 && task.pending.length === 0) throw new SimError(412, '任务没有待拨打的客户');
     this.#run(task);
+    // Resumed with every customer already dialled: nothing is left, so it completes.
+    this.#maybeComplete(task);
   }
 
   pause(taskId: unknown): void {

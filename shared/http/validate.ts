@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { type FieldProblem, problems } from './problem.ts';
 
 const RULES: Record<string, string> = {
-  strict_object: 'unknown-field',
+  strict_object: 'type',
   object: 'type',
   string: 'type',
   number: 'type',
@@ -24,8 +24,10 @@ export function fieldProblems(issues: readonly v.BaseIssue<unknown>[], root: str
   return issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => String(p.key));
     const field = [root, ...path].join('.');
-    const missing = issue.kind === 'schema' && issue.input === undefined && issue.type !== 'strict_object';
-    const rule = missing ? 'required' : (RULES[issue.type] ?? issue.type);
+    // An object schema reports an unknown key as expecting `never`, and a missing one with no input.
+    const unknownKey = issue.expected === 'never';
+    const missing = !unknownKey && issue.input === undefined;
+    const rule = unknownKey ? 'unknown-field' : missing ? 'required' : (RULES[issue.type] ?? issue.type);
     const message =
       rule === 'unknown-field' ? `unknown field "${path.at(-1)}"` : missing ? 'required' : issue.message;
     return { field, rule, message };

@@ -1,0 +1,228 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
+import { CallCompletedSchema } from '../events/schemas.ts';
+import {
+  CreateTaskResultSchema,
+  CreateTaskSchema,
+  CustomerRowSchema,
+  ImportRequestSchema,
+  ImportResultSchema,
+  ProblemSchema,
+  TaskActionResultSchema,
+} from './schemas.ts';
+
+/** Every route of the HTTP API, as API Gateway sees them. The local server and infra use this list. */
+export const ROUTES = [
+  { method: 'POST', path: '/tasks', fn: 'create-task', auth: 'create' },
+  { method: 'POST', path: '/tasks/{taskId}/start', fn: 'task-action', auth: 'control' },
+  { method: 'POST', path: '/tasks/{taskId}/pause', fn: 'task-action', auth: 'control' },
+  { method: 'POST', path: '/tasks/{taskId}/stop', fn: 'task-action', auth: 'control' },
+  { method: 'POST', path: '/tasks/{taskId}/customers', fn: 'import-customers', auth: 'import' },
+  {
+    method: 'POST',
+    path: '/webhooks/{source}/tasks/{taskId}/customers',
+    fn: 'webhook-customers',
+    auth: 'webhook',
+  },
+  { method: 'GET', path: '/imports/{importId}', fn: 'get-import', auth: 'read' },
+  { method: 'GET', path: '/calls/{callInstanceId}', fn: 'get-call', auth: 'read' },
+  { method: 'GET', path: '/openapi.json', fn: 'openapi', auth: 'none' },
+  { method: 'GET', path: '/health', fn: 'health', auth: 'none' },
+] as const;
+export type RouteName = (typeof ROUTES)[number]['fn'];
+
+const schema = (s: v.GenericSchema) => {
+  const { $schema: _drop, ...rest } = toJsonSchema(s, { errorMode: 'ignore' }) as Record<string, unknown>;
+  return rest;
+};
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+const ok = (description: string, ref: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const pathParam = (name: string, description: string, type: 'integer' | 'string' = 'integer') => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: type === 'integer' ? { type, minimum: 1 } : { type },
+});
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Retries with the same key get the first response back (records kept 80 h); the same key with another body is refused with 422.',
+  schema: { type: 'string', maxLength: 255 },
+};
+/** Every authenticated route can answer these. */
+const common = {
+  '400': problem('Malformed request: bad JSON, bad path parameter'),
+  '401': problem('Missing or invalid credentials (no hint which part failed)'),
+  '403': problem('The API key lacks the scope or the company'),
+  '404': problem('Unknown task, call or import — or one of a company the key may not act on'),
+  '413': problem('Body over 6 MB'),
+  '415': problem('Content-Type is not application/json'),
+  '422': problem('A field broke a rule (each named in errors[]), or byrobot refused the parameters'),
+  '500': problem('The bridge failed; nothing internal is exposed'),
+  '502': problem('byrobot refused the bridge’s own credentials or clock: an operator must act'),
+  '503': problem('byrobot is down or slow; retry after Retry-After seconds'),
+};
+const taskId = pathParam('taskId', 'byrobot task id (callJobId)');
+const action = (verb: string, summary: string) => ({
+  post: {
+    operationId: `${verb}Task`,
+    summary,
+    security: [{ apiKey: [] }],
+    parameters: [taskId, idempotencyKey],
+    responses: {
+      '200': ok(`The task ${verb === 'stop' ? 'stopped' : `${verb}ed`}`, 'TaskActionResult'),
+      '409': problem('Same Idempotency-Key still in progress'),
+      ...common,
+    },
+  },
+});
+const importOp = (
+  operationId: string,
+  summary: string,
+  security: Record<string, string[]>[],
+  extra: unknown[] = [],
+) => ({
+  post: {
+    operationId,
+    summary,
+    security,
+    parameters: [taskId, idempotencyKey, ...extra],
+    requestBody: {
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ImportRequest' } } },
+    },
+    responses: {
+      '200': ok('Up to 1,000 valid rows: imported now, with counts and per-row outcomes', 'ImportResult'),
+      '202': {
+        ...ok('More rows: accepted, imported in chunks; follow Location', 'ImportResult'),
+        headers: { Location: { schema: { type: 'string' }, description: '/imports/{importId}' } },
+      },
+      '409': problem('Same Idempotency-Key still in progress'),
+      ...common,
+    },
+  },
+});
+
+/** The OpenAPI 3.1 document, built from the schemas the handlers validate with. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'byrobot-bridge HTTP API',
+      version: '1.0.0',
+      description:
+        'Create byrobot calling tasks, import customers into them, and start, pause or stop them. Errors are RFC 9457 problem+json. See docs/api.md.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer <API key>; keys are scoped to actions and companies',
+        },
+        standardWebhooks: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'webhook-signature',
+          description:
+            'Standard Webhooks: webhook-id, webhook-timestamp (±300 s) and webhook-signature (v1,<base64 HMAC-SHA256>) over the raw body',
+        },
+      },
+      schemas: {
+        CreateTask: schema(CreateTaskSchema),
+        CreateTaskResult: schema(CreateTaskResultSchema),
+        TaskActionResult: schema(TaskActionResultSchema),
+        ImportRequest: {
+          ...schema(ImportRequestSchema),
+          properties: {
+            ...(schema(ImportRequestSchema).properties as object),
+            customers: { type: 'array', minItems: 1, maxItems: 100000, items: schema(CustomerRowSchema) },
+          },
+        },
+        ImportResult: schema(ImportResultSchema),
+        Call: schema(CallCompletedSchema),
+        Problem: schema(ProblemSchema),
+      },
+    },
+    paths: {
+      '/tasks': {
+        post: {
+          operationId: 'createTask',
+          summary: 'Create a calling task',
+          security: [{ apiKey: [] }],
+          parameters: [idempotencyKey],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateTask' } } },
+          },
+          responses: {
+            '201': ok('Created', 'CreateTaskResult'),
+            '409': problem('Same Idempotency-Key still in progress'),
+            ...common,
+          },
+        },
+      },
+      '/tasks/{taskId}/start': action('start', 'Start a task'),
+      '/tasks/{taskId}/pause': action('pause', 'Pause a task'),
+      '/tasks/{taskId}/stop': action('stop', 'Stop (terminate) a task'),
+      '/tasks/{taskId}/customers': importOp('importCustomers', 'Import customers into a task', [
+        { apiKey: [] },
+      ]),
+      '/webhooks/{source}/tasks/{taskId}/customers': importOp(
+        'importCustomersWebhook',
+        'Import customers from a CRM webhook (Standard Webhooks; the source’s field mapping applies)',
+        [{ standardWebhooks: [] }],
+        [pathParam('source', 'the webhook source name from configuration', 'string')],
+      ),
+      '/imports/{importId}': {
+        get: {
+          operationId: 'getImport',
+          summary: 'An import’s progress and per-row outcomes',
+          security: [{ apiKey: [] }],
+          parameters: [pathParam('importId', 'imp_…', 'string')],
+          responses: {
+            '200': {
+              description: 'The import',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...common,
+          },
+        },
+      },
+      '/calls/{callInstanceId}': {
+        get: {
+          operationId: 'getCall',
+          summary: 'One call, normalised as Call Completed events carry it',
+          security: [{ apiKey: [] }],
+          parameters: [pathParam('callInstanceId', 'byrobot call instance id')],
+          responses: { '200': ok('The call', 'Call'), ...common },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1' } },
+        },
+      },
+      '/health': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': { description: 'ok' }, '500': problem('Configuration does not load') },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ByrobotClient } from '../byrobot/client.ts';
+import { ByrobotNotFoundError } from '../byrobot/errors.ts';
+import type { TaskDetail } from '../byrobot/models.ts';
+import { allowsCompany, type Principal } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
+import { keys } from '../store/table.ts';
+
+/**
+ * Finds which company a task belongs to among those the caller may act on, asking byrobot (one
+ * getTaskDetail per candidate company) and caching the answer in DynamoDB: a task never changes
+ * company. A task of a company the caller may not touch is answered 404, exactly like a task that
+ * does not exist, so a key cannot probe other companies' tasks.
+ */
+export async function resolveTaskCompany(
+  taskId: number,
+  principal: Principal,
+  deps: { byrobot: ByrobotClient; doc: DynamoDBDocumentClient; tableName: string },
+  claimedCompanyId?: number,
+): Promise<{ companyId: number; detail: TaskDetail | null }> {
+  const notFound = () => problems.notFound(`task ${taskId} not found`);
+  if (claimedCompanyId !== undefined && !allowsCompany(principal, claimedCompanyId)) throw notFound();
+  const cached = await deps.doc.send(
+    new GetCommand({ TableName: deps.tableName, Key: keys.taskCompany(taskId) }),
+  );
+  const cachedCompany = cached.Item?.companyId as number | undefined;
+  if (cachedCompany !== undefined) {
+    if (
+      !allowsCompany(principal, cachedCompany) ||
+      (claimedCompanyId !== undefined && claimedCompanyId !== cachedCompany)
+    ) {
+      throw notFound();
+    }
+    return { companyId: cachedCompany, detail: null };
+  }
+  const candidates =
+    claimedCompanyId !== undefined
+      ? [claimedCompanyId]
+      : principal.companies === '*'
+        ? (await deps.byrobot.getCompanys()).map((c) => c.companyId)
+        : principal.companies;
+  for (const companyId of candidates) {
+    try {
+      const detail = await deps.byrobot.getTaskDetail({ companyId, taskId });
+      await deps.doc.send(
+        new PutCommand({ TableName: deps.tableName, Item: { ...keys.taskCompany(taskId), companyId } }),
+      );
+      return { companyId, detail };
+    } catch (error) {
+      if (!(error instanceof ByrobotNotFoundError)) throw error;
+    }
+  }
+  throw notFound();
+}

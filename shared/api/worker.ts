@@ -1,0 +1,125 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { importCompleted } from '../events/builders.ts';
+import { maskPhonesInText } from '../imports/mask.ts';
+import { toBeijingIso } from '../time.ts';
+import type { ApiDeps } from './deps.ts';
+import type { ImportJob } from './import-store.ts';
+import type { ChunkMessage } from './imports.ts';
+
+export interface WorkerOptions {
+  /** The queue's maxReceiveCount: on the last receive a failing chunk is marked failed. @default 5 */
+  maxReceiveCount?: number;
+}
+
+/**
+ * The import worker: one SQS message is one chunk. A chunk is imported at most once into the job's
+ * counts (a conditional update on its item), byrobot itself refuses a phone twice in a task, and a
+ * chunk that fails on its last receive is marked failed before SQS moves it, rows and all, to the
+ * dead-letter queue. Failures are reported per message (ReportBatchItemFailures).
+ */
+export async function processImportBatch(
+  event: SQSEvent,
+  deps: ApiDeps,
+  options: WorkerOptions = {},
+): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      await processChunk(record, deps, options);
+    } catch (error) {
+      deps.logger.warn('chunk not imported; SQS will redeliver it', {
+        messageId: record.messageId,
+        error: maskPhonesInText(String((error as Error)?.message ?? error)),
+      });
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
+}
+
+async function processChunk(record: SQSRecord, deps: ApiDeps, options: WorkerOptions): Promise<void> {
+  const message = JSON.parse(record.body) as ChunkMessage;
+  const chunk = await deps.imports.chunk(message.importId, message.chunk);
+  if (!chunk) throw new Error(`chunk ${message.chunk} of ${message.importId} is unknown`);
+  if (chunk.status === 'done') {
+    // A redelivery of a chunk already counted: finishing the job may be what failed last time.
+    const job = await deps.imports.job(message.importId);
+    if (job) await maybeFinish(job, deps);
+    return;
+  }
+  const byrobot = await deps.byrobot();
+  let summary: Awaited<ReturnType<typeof byrobot.importCustomers>>;
+  try {
+    summary = await byrobot.importCustomers({
+      companyId: message.companyId,
+      taskId: message.taskId,
+      customers: message.rows.map(({ name, phone, properties }) =>
+        properties ? { name, phone, properties } : { name, phone },
+      ),
+    });
+  } catch (error) {
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    if (
+      receives >= (options.maxReceiveCount ?? 5) &&
+      (await deps.imports.markChunkFailed(message.importId, message.chunk, String((error as Error).message)))
+    ) {
+      const job = await deps.imports.addOutcome(message.importId, {
+        failed: 1,
+        rowsFailed: message.rows.length,
+      });
+      await maybeFinish(job, deps);
+    }
+    throw error;
+  }
+  const before = await deps.imports.markChunkDone(
+    message.importId,
+    message.chunk,
+    summary.successNum ?? message.rows.length,
+  );
+  if (before === null) return;
+  const job = await deps.imports.addOutcome(message.importId, {
+    succeeded: 1,
+    // A redriven chunk that had been given up on now succeeded.
+    failed: before === 'failed' ? -1 : 0,
+    rowsFailed: before === 'failed' ? -message.rows.length : 0,
+    imported: summary.successNum ?? 0,
+    repeats: summary.repeatNum ?? 0,
+    variableFailures: summary.placeFailNum ?? 0,
+  });
+  deps.metrics.addMetric('ImportRowsImported', MetricUnit.Count, summary.successNum ?? 0);
+  await maybeFinish(job, deps);
+}
+
+async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
+  if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || job.status !== 'accepted') return;
+  const outcome =
+    job.chunksFailed === 0 ? 'completed' : job.chunksSucceeded === 0 ? 'failed' : 'completed_with_errors';
+  const detectedAt = toBeijingIso(deps.now?.() ?? Date.now());
+  const event = importCompleted(
+    {
+      companyId: job.companyId,
+      taskId: job.taskId,
+      taskName: job.taskName,
+      importId: job.importId,
+      detectedAt,
+    },
+    {
+      outcome,
+      counts: {
+        received: job.received,
+        valid: job.accepted,
+        duplicates: job.duplicatesCount,
+        invalid: job.invalidCount,
+        imported: job.imported,
+        repeats: job.repeats,
+        variableFailures: job.variableFailures,
+        failedRows: job.rowsFailed,
+      },
+      chunks: { total: job.chunksTotal, succeeded: job.chunksSucceeded, failed: job.chunksFailed },
+    },
+  );
+  const result = await deps.publish([event]);
+  if (result.failed.length > 0)
+    deps.logger.error('Import Completed not published', { importId: job.importId, failed: result.failed });
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import { startSimulator } from '../../local/byrobot-sim/index.ts';
+import { startDynalite } from '../../local/dynamo.ts';
+import { startLocalBus } from '../../local/eventbus/index.ts';
+import { LocalQueue } from '../../local/queue/index.ts';
+import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
+import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
+import type { RouteName } from '../../shared/api/openapi.ts';
+import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
+import { hashApiKey } from '../../shared/http/auth.ts';
+import type { ApiResult } from '../../shared/http/types.ts';
+import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
+
+export const KEYS = {
+  admin: 'test-admin-key-0000000000000001',
+  company1: 'test-company1-key-000000000002',
+  readOnly: 'test-read-only-key-00000000003',
+} as const;
+export const WEBHOOK_SECRETS = {
+  old: `whsec_${Buffer.from('old-secret-bytes-0123456789abcdef').toString('base64')}`,
+  current: `whsec_${Buffer.from('new-secret-bytes-0123456789abcdef').toString('base64')}`,
+  other: `whsec_${Buffer.from('someone-else-0123456789abcdefghij').toString('base64')}`,
+};
+
+export const lambdaContext = (name: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: name,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+  memoryLimitInMB: '512',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${name}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** An API Gateway HTTP API payload v2 event, as the local server and API Gateway build it. */
+export function httpEvent(input: {
+  method: string;
+  path: string;
+  routeKey?: string;
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}): APIGatewayProxyEventV2 {
+  const headers = Object.fromEntries(
+    Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  return {
+    version: '2.0',
+    routeKey: input.routeKey ?? `${input.method} ${input.path}`,
+    rawPath: input.path,
+    rawQueryString: '',
+    headers,
+    pathParameters: input.pathParameters,
+    body: input.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+      },
+      requestId: randomUUID(),
+      routeKey: input.routeKey ?? `${input.method} ${input.path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+export async function startApiStack(options: { sources?: WebhookSourceConfig[]; now?: () => number } = {}) {
+  const [sim, dynamo, bus] = await Promise.all([
+    startSimulator({ seed: 9, speed: 0 }),
+    startDynalite(),
+    startLocalBus({ eventsFile: null }),
+  ]);
+  const tableName = `api-${randomUUID().slice(0, 8)}`;
+  await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
+  const keys: ApiKeyConfig[] = [
+    {
+      id: 'admin',
+      hash: hashApiKey(KEYS.admin),
+      scopes: ['control', 'create', 'import', 'read'],
+      companies: '*',
+    },
+    {
+      id: 'company1',
+      hash: hashApiKey(KEYS.company1),
+      scopes: ['control', 'create', 'import', 'read'],
+      companies: [1],
+    },
+    { id: 'reader', hash: hashApiKey(KEYS.readOnly), scopes: ['read'], companies: '*' },
+  ];
+  const sources: WebhookSourceConfig[] = options.sources ?? [
+    {
+      name: 'crm',
+      secrets: [WEBHOOK_SECRETS.current, WEBHOOK_SECRETS.old],
+      companies: [1],
+      onMissingVariables: 'pass',
+    },
+  ];
+  const config: ApiConfig = {
+    tableName,
+    eventBusName: 'byrobot-bridge-test',
+    eventSource: 'byrobot.bridge',
+    byrobotBaseUrl: sim.url,
+    credentials: async () => ({ appKey: 'demo-key', appSecret: 'demo-secret' }),
+    apiKeys: async () => keys,
+    webhookSources: async () => sources,
+    dynamoEndpoint: dynamo.endpoint,
+    eventBridgeEndpoint: bus.endpoint,
+  };
+  const queue = new LocalQueue({ visibilityMs: 20, maxReceiveCount: 3 });
+  const clientOptions = { timeoutMs: 400, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } };
+  const deps: ApiDeps = createApiDeps(config, 'test', { queue, client: clientOptions, now: options.now });
+  const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
+  queue.attach((event: SQSEvent) => worker(event, lambdaContext('import-worker')));
+  const handlers = new Map<RouteName, ReturnType<typeof routeHandler>>();
+
+  async function call(
+    name: RouteName,
+    input: {
+      method: string;
+      path: string;
+      pathParameters?: Record<string, string>;
+      headers?: Record<string, string>;
+      body?: unknown;
+    },
+  ): Promise<{
+    status: number;
+    headers: Record<string, string>;
+    json: Record<string, unknown> & { errors?: Array<{ field: string; rule: string }> };
+  }> {
+    if (!handlers.has(name)) handlers.set(name, routeHandler(name, deps));
+    const body =
+      input.body === undefined
+        ? undefined
+        : typeof input.body === 'string'
+          ? input.body
+          : JSON.stringify(input.body);
+    const headers = {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...input.headers,
+    };
+    const result = (await handlers.get(name)!(
+      httpEvent({ ...input, headers, body }),
+      lambdaContext(name),
+    )) as ApiResult;
+    const text = result.body ?? '';
+    return {
+      status: result.statusCode ?? 200,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  }
+
+  return {
+    sim,
+    bus,
+    queue,
+    deps,
+    call,
+    auth: (key: string) => ({ authorization: `Bearer ${key}` }),
+    async close() {
+      queue.stop();
+      await Promise.all([sim.close(), dynamo.close(), bus.close()]);
+    },
+  };
+}
+export type ApiStack = Awaited<ReturnType<typeof startApiStack>>;
