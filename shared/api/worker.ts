@@ -119,7 +119,10 @@ async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
       chunks: { total: job.chunksTotal, succeeded: job.chunksSucceeded, failed: job.chunksFailed },
     },
   );
+  // Publish first, then close the job: a failed publish fails the message, whose redelivery comes
+  // back here. Two workers finishing together both publish the same eventId (at least once).
   const result = await deps.publish([event]);
   if (result.failed.length > 0)
-    deps.logger.error('Import Completed not published', { importId: job.importId, failed: result.failed });
+    throw new Error(`Import Completed not published: ${result.failed[0]?.errorCode}`);
+  await deps.imports.finish(job.importId, outcome, detectedAt);
 }

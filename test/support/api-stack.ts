@@ -80,7 +80,9 @@ export function httpEvent(input: {
   };
 }
 
-export async function startApiStack(options: { sources?: WebhookSourceConfig[]; now?: () => number } = {}) {
+export async function startApiStack(
+  options: { sources?: WebhookSourceConfig[]; now?: () => number; queueBatchSize?: number } = {},
+) {
   const [sim, dynamo, bus] = await Promise.all([
     startSimulator({ seed: 9, speed: 0 }),
     startDynalite(),
@@ -122,7 +124,11 @@ export async function startApiStack(options: { sources?: WebhookSourceConfig[]; 
     dynamoEndpoint: dynamo.endpoint,
     eventBridgeEndpoint: bus.endpoint,
   };
-  const queue = new LocalQueue({ visibilityMs: 20, maxReceiveCount: 3 });
+  const queue = new LocalQueue({
+    visibilityMs: 20,
+    maxReceiveCount: 3,
+    batchSize: options.queueBatchSize ?? 10,
+  });
   const clientOptions = { timeoutMs: 400, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } };
   const deps: ApiDeps = createApiDeps(config, 'test', { queue, client: clientOptions, now: options.now });
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
@@ -171,6 +177,8 @@ export async function startApiStack(options: { sources?: WebhookSourceConfig[]; 
     bus,
     queue,
     deps,
+    /** The import worker as the queue calls it (tests may wrap it). */
+    worker: (event: SQSEvent) => worker(event, lambdaContext('import-worker')),
     call,
     auth: (key: string) => ({ authorization: `Bearer ${key}` }),
     async close() {
