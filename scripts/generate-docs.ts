@@ -1,9 +1,12 @@
 // npm run docs: regenerates the documents that are derived from code.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openApiDocument } from '../shared/api/openapi.ts';
 import { renderEventDocs } from './event-docs.ts';
 
-for (const [path, text] of renderEventDocs()) {
+const files = renderEventDocs();
+files.set('docs/openapi.json', `${JSON.stringify(openApiDocument(), null, 2)}\n`);
+for (const [path, text] of files) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   console.log(`wrote ${path}`);

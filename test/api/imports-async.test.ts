@@ -84,15 +84,13 @@ describe('Imports: the asynchronous path', () => {
   it('a chunk that keeps failing lands in the dead-letter list with its rows, shows as failed, and redrives', async () => {
     const one = await startApiStack({ queueBatchSize: 1 });
     try {
-      const taskId = (await one.sim.sim
-        .world()
-        .createTask({
-          companyId: 1,
-          taskName: '死信',
-          taskType: 2,
-          userPhoneIds: [11],
-          robotDefId: 101,
-        })) as number;
+      const taskId = (await one.sim.sim.world().createTask({
+        companyId: 1,
+        taskName: '死信',
+        taskType: 2,
+        userPhoneIds: [11],
+        robotDefId: 101,
+      })) as number;
       // byrobot fails every import of chunk 0 (and only that chunk) until the redrive.
       let redriven = false;
       one.queue.attach(async (event) => {
