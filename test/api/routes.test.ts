@@ -412,3 +412,67 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
     });
   });
 });
+
+describe('Routes: a CRM’s own payload through its field mapping', () => {
+  it('maps records, properties and the CRM id, and reports a record without a phone by index', async () => {
+    const source = {
+      name: 'hubspot',
+      secrets: [WEBHOOK_SECRETS.current],
+      companies: [1],
+      onMissingVariables: 'pass' as const,
+      mapping: {
+        list: 'data.leads',
+        name: 'contact.name',
+        phone: ['contact.mobile', 'contact.phone'],
+        properties: { crmId: 'id' },
+        constants: {},
+      },
+    };
+    const mapped = await startApiStack({ sources: [source] });
+    try {
+      const t = (await mapped.sim.sim
+        .world()
+        .createTask({
+          companyId: 1,
+          taskName: 'm',
+          taskType: 2,
+          userPhoneIds: [11],
+          robotDefId: 101,
+        })) as number;
+      const raw = JSON.stringify({
+        event: 'lead.created',
+        data: {
+          leads: [
+            { id: 42, contact: { name: '张三', mobile: '13800138000' } },
+            { id: 43, contact: { name: '李四', phone: '010-12345678' } },
+            { id: 44, contact: { name: '无号' } },
+          ],
+        },
+      });
+      const ts = Math.floor(Date.now() / 1000);
+      const r = await mapped.call('webhook-customers', {
+        method: 'POST',
+        path: `/webhooks/hubspot/tasks/${t}/customers`,
+        pathParameters: { source: 'hubspot', taskId: String(t) },
+        headers: {
+          'webhook-id': 'msg_map',
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, 'msg_map', ts, raw),
+        },
+        body: raw,
+      });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({
+        counts: { received: 3, accepted: 2, invalid: 1, imported: 2 },
+        invalid: [{ index: 2, field: 'phone', rule: 'required' }],
+      });
+      const calls = mapped.sim.sim.world().task(t).calls;
+      expect(calls.map((c) => [c.phone, c.properties.crmId])).toEqual([
+        ['13800138000', '42'],
+        ['01012345678', '43'],
+      ]);
+    } finally {
+      await mapped.close();
+    }
+  });
+});
