@@ -85,7 +85,7 @@ export class LocalQueue implements ChunkQueue {
     this.#timer = setTimeout(() => {
       this.#running = this.#pump().finally(() => {
         this.#running = undefined;
-        if (this.#messages.length === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+        if (this.#messages.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
         else this.#schedule(Math.max(0, Math.min(...this.#messages.map((m) => m.visibleAt)) - Date.now()));
       });
     }, delay);

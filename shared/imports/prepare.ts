@@ -66,9 +66,13 @@ export function prepareImport(rows: readonly unknown[], options: PrepareOptions 
   };
   const firstByPhone = new Map<string, number>();
 
-  rows.forEach((row, index) => {
-    const problem = (field: string, rule: string, message: string) =>
+  // Each row ends in exactly one of valid, duplicates or invalid; `problem` records an invalid one.
+  /** Places one row; false when it is invalid. */
+  const checkRow = (row: unknown, index: number): boolean => {
+    const problem = (field: string, rule: string, message: string): false => {
       out.invalid.push({ index, field, rule, message });
+      return false;
+    };
     if (index >= maxRows) return problem('row', 'max-rows', `more than ${maxRows} rows in one request`);
     if (row === null || typeof row !== 'object' || Array.isArray(row))
       return problem('row', 'type', 'each row must be an object');
@@ -140,7 +144,7 @@ export function prepareImport(rows: readonly unknown[], options: PrepareOptions 
     const earlier = firstByPhone.get(phone.phone);
     if (earlier !== undefined) {
       out.duplicates.push({ index, phone: maskPhone(phone.phone), duplicateOf: earlier });
-      return;
+      return true;
     }
     firstByPhone.set(phone.phone, index);
     out.valid.push(
@@ -148,7 +152,9 @@ export function prepareImport(rows: readonly unknown[], options: PrepareOptions 
         ? { index, name: name.trim(), phone: phone.phone, properties }
         : { index, name: name.trim(), phone: phone.phone },
     );
-  });
+    return true;
+  };
+  for (let index = 0; index < rows.length; index++) checkRow(rows[index], index);
   out.counts.valid = out.valid.length;
   out.counts.duplicates = out.duplicates.length;
   out.counts.invalid = out.invalid.length;

@@ -430,15 +430,13 @@ describe('Routes: a CRM’s own payload through its field mapping', () => {
     };
     const mapped = await startApiStack({ sources: [source] });
     try {
-      const t = (await mapped.sim.sim
-        .world()
-        .createTask({
-          companyId: 1,
-          taskName: 'm',
-          taskType: 2,
-          userPhoneIds: [11],
-          robotDefId: 101,
-        })) as number;
+      const t = (await mapped.sim.sim.world().createTask({
+        companyId: 1,
+        taskName: 'm',
+        taskType: 2,
+        userPhoneIds: [11],
+        robotDefId: 101,
+      })) as number;
       const raw = JSON.stringify({
         event: 'lead.created',
         data: {
