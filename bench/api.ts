@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
+import { httpEvent, lambdaContext } from '../local/api-server/events.ts';
 import { hashApiKey } from '../shared/http/auth.ts';
 import { IdempotencyStore } from '../shared/http/idempotency.ts';
 import { createRoute } from '../shared/http/stack.ts';
@@ -8,7 +9,6 @@ import { chunkRows } from '../shared/imports/chunk.ts';
 import { prepareImport } from '../shared/imports/prepare.ts';
 import { createObservability } from '../shared/observability/powertools.ts';
 import { createDocumentClient } from '../shared/store/dynamo.ts';
-import { httpEvent, lambdaContext } from '../test/support/api-stack.ts';
 
 /*
  * The HTTP API's own costs (issue: HTTP API): how fast the import pipeline normalises, validates

@@ -1,4 +1,4 @@
-import { maskPhonesInText } from '../../shared/imports/mask.ts';
+import { maskPhone } from '../../shared/imports/mask.ts';
 
 export interface StoredEvent {
   version: '0';
@@ -32,11 +32,11 @@ export function formatEventLine(event: StoredEvent): string {
       d.intentLevel ? `intent ${d.intentLevel}` : '',
     );
     if (d.customer?.name) parts.push(String(d.customer.name));
-    if (d.customer?.phone) parts.push(String(d.customer.phone));
+    if (d.customer?.phone) parts.push(maskPhone(String(d.customer.phone)));
     if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
       parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
   }
   if (d.counts && event['detail-type'] !== 'Call Completed')
     parts.push(`done ${d.counts.done ?? '?'}/${d.counts.total ?? '?'}`);
-  return maskPhonesInText(parts.filter(Boolean).join('  '));
+  return parts.filter(Boolean).join('  ');
 }

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
+import { httpEvent, lambdaContext } from '../../local/api-server/events.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
 import { startDynalite } from '../../local/dynamo.ts';
 import { startLocalBus } from '../../local/eventbus/index.ts';
 import { LocalQueue } from '../../local/queue/index.ts';
+
+export { httpEvent, lambdaContext };
+
 import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
 import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 import type { RouteName } from '../../shared/api/openapi.ts';
@@ -22,63 +26,6 @@ export const WEBHOOK_SECRETS = {
   current: `whsec_${Buffer.from('new-secret-bytes-0123456789abcdef').toString('base64')}`,
   other: `whsec_${Buffer.from('someone-else-0123456789abcdefghij').toString('base64')}`,
 };
-
-export const lambdaContext = (name: string): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: name,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${name}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
-/** An API Gateway HTTP API payload v2 event, as the local server and API Gateway build it. */
-export function httpEvent(input: {
-  method: string;
-  path: string;
-  routeKey?: string;
-  pathParameters?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: string;
-}): APIGatewayProxyEventV2 {
-  const headers = Object.fromEntries(
-    Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-  );
-  return {
-    version: '2.0',
-    routeKey: input.routeKey ?? `${input.method} ${input.path}`,
-    rawPath: input.path,
-    rawQueryString: '',
-    headers,
-    pathParameters: input.pathParameters,
-    body: input.body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: input.method,
-        path: input.path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'vitest',
-      },
-      requestId: randomUUID(),
-      routeKey: input.routeKey ?? `${input.method} ${input.path}`,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-  };
-}
 
 export async function startApiStack(
   options: { sources?: WebhookSourceConfig[]; now?: () => number; queueBatchSize?: number } = {},

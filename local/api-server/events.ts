@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+/** What a Lambda handler gets as its context, locally. */
+export const lambdaContext = (name: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: name,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+  memoryLimitInMB: '512',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${name}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** An API Gateway HTTP API payload v2 event, as API Gateway builds it. */
+export function httpEvent(input: {
+  method: string;
+  path: string;
+  routeKey?: string;
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}): APIGatewayProxyEventV2 {
+  const headers = Object.fromEntries(
+    Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  return {
+    version: '2.0',
+    routeKey: input.routeKey ?? `${input.method} ${input.path}`,
+    rawPath: input.path,
+    rawQueryString: '',
+    headers,
+    pathParameters: input.pathParameters,
+    body: input.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+      },
+      requestId: randomUUID(),
+      routeKey: input.routeKey ?? `${input.method} ${input.path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}

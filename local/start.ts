@@ -1,0 +1,214 @@
+// npm start: the whole bridge on one machine — byrobot simulator (or a real byrobot), dynalite, the
+// local EventBridge, the HTTP API with the real handlers, the import queue and the poller on a timer.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createApiDeps } from '../shared/api/deps.ts';
+import { importWorkerHandler } from '../shared/api/handlers.ts';
+import type { ApiConfig } from '../shared/config/api.ts';
+import { hashApiKey } from '../shared/http/auth.ts';
+import { createPollerRuntime } from '../shared/poller/runtime.ts';
+import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
+import { lambdaContext } from './api-server/events.ts';
+import { startApiServer } from './api-server/index.ts';
+import { startSimulator } from './byrobot-sim/index.ts';
+import { startDynalite } from './dynamo.ts';
+import { startLocalBus } from './eventbus/index.ts';
+import { LocalQueue } from './queue/index.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    demo: { type: 'boolean', default: true },
+    'no-demo': { type: 'boolean', default: false },
+    'poll-seconds': { type: 'string' },
+    speed: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  console.log(`usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10]
+  PORT (3000) the API; SIM_PORT (4010) the simulator; LOCAL_API_KEY (local-dev-key);
+  BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
+  EVENTS_FILE (.local/events.ndjson): every event, one JSON line each.`);
+  process.exit(0);
+}
+
+const env = process.env;
+// The handlers' Powertools output (a JSON line per request, EMF metric blobs) would drown the events.
+env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const realByrobot = Boolean(env.BYROBOT_BASE_URL);
+const demo = flags.demo && !flags['no-demo'] && !realByrobot;
+const apiKey = env.LOCAL_API_KEY || 'local-dev-key';
+const webhookSecret = `whsec_${Buffer.from('local-dev-webhook-secret-32bytes').toString('base64')}`;
+const pollSeconds = Number(flags['poll-seconds'] ?? env.POLL_SECONDS ?? 5);
+const closers: Array<() => Promise<unknown>> = [];
+
+async function listen<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(
+        `error: port ${port} for the ${what} is already in use; set ${what === 'API' ? 'PORT' : 'SIM_PORT'} to a free port`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+let byrobotUrl = env.BYROBOT_BASE_URL ?? '';
+let credentials = { appKey: env.BYROBOT_APP_KEY ?? '', appSecret: env.BYROBOT_APP_SECRET ?? '' };
+if (realByrobot) {
+  if (!credentials.appKey || !credentials.appSecret) {
+    console.error('error: with BYROBOT_BASE_URL set, BYROBOT_APP_KEY and BYROBOT_APP_SECRET are required');
+    process.exit(1);
+  }
+} else {
+  const simPort = Number(env.SIM_PORT ?? 4010);
+  const sim = await listen('simulator', simPort, () =>
+    startSimulator({ port: simPort, speed: Number(flags.speed ?? 10), seed: 1 }),
+  );
+  closers.push(sim.close);
+  byrobotUrl = sim.url;
+  credentials = { appKey: env.SIM_APP_KEY ?? 'demo-key', appSecret: env.SIM_APP_SECRET ?? 'demo-secret' };
+}
+
+const dynamo = await startDynalite();
+closers.push(dynamo.close);
+const bus = await startLocalBus({ print: true });
+closers.push(bus.close);
+const tableName = 'byrobot-bridge-local';
+await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
+
+const config: ApiConfig = {
+  tableName,
+  eventBusName: 'byrobot-bridge-local',
+  eventSource: 'byrobot.bridge',
+  byrobotBaseUrl: byrobotUrl,
+  credentials: async () => credentials,
+  apiKeys: async () => [
+    {
+      id: 'local',
+      hash: hashApiKey(apiKey),
+      scopes: ['control', 'create', 'import', 'read'],
+      companies: '*',
+    },
+  ],
+  webhookSources: async () => [
+    { name: 'local-crm', secrets: [webhookSecret], companies: '*', onMissingVariables: 'pass' },
+  ],
+  dynamoEndpoint: dynamo.endpoint,
+  eventBridgeEndpoint: bus.endpoint,
+};
+const queue = new LocalQueue();
+const deps = createApiDeps(config, 'local-api', { queue });
+const worker = importWorkerHandler(deps);
+queue.attach((event) => worker(event, lambdaContext('import-worker')));
+closers.push(async () => queue.stop());
+
+const port = Number(env.PORT ?? 3000);
+const api = await listen('API', port, () => startApiServer({ deps, port }));
+closers.push(api.close);
+
+const poller = createPollerRuntime({
+  tableName,
+  eventBusName: config.eventBusName,
+  eventSource: config.eventSource,
+  byrobotBaseUrl: byrobotUrl,
+  credentials: config.credentials,
+  companies: 'all',
+  backfill: false,
+  maxInFlight: 4,
+  dynamoEndpoint: dynamo.endpoint,
+  eventBridgeEndpoint: bus.endpoint,
+});
+let polling = false;
+const poll = async () => {
+  if (polling) return; // the lease would skip it anyway; don't pile up ticks
+  polling = true;
+  try {
+    const report = await poller.run({ remainingMs: () => pollSeconds * 1000 + 30_000 });
+    for (const c of report.companies)
+      for (const f of c.failures)
+        console.error(`poller: company ${c.companyId} task ${f.taskId}: ${f.reason}`);
+  } catch (error) {
+    console.error(`poller: ${(error as Error).message}`);
+  } finally {
+    polling = false;
+  }
+};
+await poll(); // the first cycle records baselines: what exists already is history
+const timer = setInterval(poll, pollSeconds * 1000);
+closers.push(async () => clearInterval(timer));
+
+console.log(
+  `byrobot-bridge local stack ready at ${api.url} (byrobot: ${realByrobot ? byrobotUrl : `simulator ${byrobotUrl}`}; events → ${env.EVENTS_FILE ?? '.local/events.ndjson'})`,
+);
+console.log(`API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`);
+console.log(`Try:
+  curl -s ${api.url}/tasks -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
+    -d '{"companyId":1,"taskName":"试一试","userPhoneIds":[11],"robotDefId":101,"concurrencyQuota":2}'
+  curl -s ${api.url}/tasks/<taskId>/customers -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
+    -d '{"customers":[{"name":"张三","phone":"13800138000","properties":{"crmId":"L-1"}}]}'
+  curl -s -X POST ${api.url}/tasks/<taskId>/start -H 'authorization: Bearer ${apiKey}'`);
+
+if (demo) {
+  const call = async (path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`demo: ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  const { taskId } = (await call('/tasks', {
+    companyId: 1,
+    taskName: '演示任务',
+    userPhoneIds: [11],
+    robotDefId: 101,
+    concurrencyQuota: 3,
+  })) as { taskId: number };
+  const names = [
+    '张伟',
+    '王芳',
+    '李娜',
+    '刘洋',
+    '陈静',
+    '杨磊',
+    '赵敏',
+    '黄强',
+    '周杰',
+    '吴婷',
+    '徐亮',
+    '孙悦',
+  ];
+  await call(`/tasks/${taskId}/customers`, {
+    customers: names.map((name, i) => ({
+      name,
+      phone: `1390000${String(i + 1).padStart(4, '0')}`,
+      properties: { crmId: `DEMO-${i + 1}` },
+    })),
+  });
+  await call(`/tasks/${taskId}/start`);
+  console.log(
+    `demo: task ${taskId} created with ${names.length} customers and started; events follow as calls finish (--no-demo to skip)`,
+  );
+}
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+/** Processes whose environment carries our marker: the whole tree npm start made. */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) out.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+const until = async (what: string, check: () => boolean | Promise<boolean>, ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('npm start, as a newcomer runs it', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    try {
+      if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+
+  it('serves the real handlers, publishes the events, and Ctrl-C leaves nothing behind', async () => {
+    const [port, simPort] = [await freePort(), await freePort()];
+    const eventsFile = join(mkdtempSync(join(tmpdir(), 'start-')), 'events.ndjson');
+    const marker = `BRIDGE_E2E_${process.pid}_${Date.now()}`;
+    let stdout = '';
+    child = spawn('npm', ['start', '--', '--no-demo', '--poll-seconds', '1', '--speed', '120'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SIM_PORT: String(simPort),
+        EVENTS_FILE: eventsFile,
+        [marker]: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group.
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    await until('ready', () => /ready at http/.test(stdout), 60_000);
+    expect(stdout).toContain('local-dev-key');
+    expect(stdout).not.toContain('demo-secret');
+
+    const api = `http://127.0.0.1:${port}`;
+    const post = async (path: string, body?: unknown) => {
+      const res = await fetch(`${api}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer local-dev-key', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    expect((await fetch(`${api}/health`)).status).toBe(200);
+    expect((await post('/tasks/1/start')).status).toBe(404);
+    const created = await post('/tasks', {
+      companyId: 1,
+      taskName: 'e2e',
+      userPhoneIds: [11],
+      robotDefId: 101,
+      concurrencyQuota: 3,
+    });
+    expect(created.status).toBe(201);
+    const taskId = created.json.taskId as number;
+    const imported = await post(`/tasks/${taskId}/customers`, {
+      customers: [1, 2, 3, 4].map((i) => ({
+        name: `客户${i}`,
+        phone: `1370000000${i}`,
+        properties: { crmId: `E2E-${i}` },
+      })),
+    });
+    expect(imported.json).toMatchObject({ counts: { imported: 4 } });
+    expect((await post(`/tasks/${taskId}/start`)).status).toBe(200);
+
+    const events = () =>
+      existsSync(eventsFile)
+        ? readFileSync(eventsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { 'detail-type': string; detail: Record<string, unknown> })
+        : [];
+    await until(
+      'Task Completed',
+      () => events().some((e) => e['detail-type'] === 'Task Completed' && e.detail.taskId === taskId),
+      90_000,
+    );
+    const calls = events().filter((e) => e['detail-type'] === 'Call Completed' && e.detail.taskId === taskId);
+    expect(calls.map((c) => (c.detail.properties as { crmId: string }).crmId).sort()).toEqual([
+      'E2E-1',
+      'E2E-2',
+      'E2E-3',
+      'E2E-4',
+    ]);
+    expect(stdout).toMatch(/Call Completed +task \d+ +call \d+/);
+
+    expect(processesWith(marker).length).toBeGreaterThan(0);
+    process.kill(-child.pid!, 'SIGINT');
+    await until('exit', () => child?.exitCode !== null || child?.signalCode !== null, 20_000);
+    await until('every process gone', () => processesWith(marker).length === 0, 20_000);
+    expect(await portFree(port)).toBe(true);
+    expect(await portFree(simPort)).toBe(true);
+  }, 180_000);
+});
