@@ -4,10 +4,10 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../../shared/events/entry-size.ts';
-import { formatEventLine, type StoredEvent } from './format.ts';
+import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
 
-export type { StoredEvent } from './format.ts';
-export { formatEventLine } from './format.ts';
+export type { StoredEvent } from '../../shared/events/format-line.ts';
+export { formatEventLine } from '../../shared/events/format-line.ts';
 
 export interface LocalBusOptions {
   /** 0 = a random free port. @default 0 */

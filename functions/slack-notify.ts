@@ -1,0 +1,22 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { requiredEnv, secretJson } from '../shared/config/secrets.ts';
+import { postToSlack, slackMessage } from '../shared/notify/slack.ts';
+import { createObservability } from '../shared/observability/powertools.ts';
+
+const { logger } = createObservability('slack-notify');
+// The webhook URL is a secret: read at run time, never in the template.
+const webhookUrl = secretJson(requiredEnv(process.env, 'SLACK_WEBHOOK_SECRET', 'slack-notify'), (v) => {
+  const url = (v as { webhookUrl?: unknown })?.webhookUrl;
+  if (typeof url !== 'string' || !url.startsWith('https://'))
+    throw new Error('the Slack secret must be {"webhookUrl": "https://…"}');
+  return url;
+});
+
+/** EventBridge rule → a Slack incoming webhook. */
+export const handler = middy<EventBridgeEvent<string, never>>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event: EventBridgeEvent<string, never>) => {
+    await postToSlack(await webhookUrl(), slackMessage(event));
+  });

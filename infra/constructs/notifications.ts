@@ -1,0 +1,126 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { NotificationRule } from '../stages.ts';
+import { BridgeFunction } from './bridge-function.ts';
+import { deadLetterQueue } from './queues.ts';
+
+export interface NotificationsProps {
+  stage: string;
+  bus: events.IEventBus;
+  eventSource: string;
+  rules: NotificationRule[];
+  /** Encrypts the notification topics; its policy lets EventBridge publish. */
+  topicKey: kms.IKey;
+  removalPolicy: RemovalPolicy;
+  logRetention: logs.RetentionDays;
+}
+
+const field = (path: string) => events.EventField.fromPath(path);
+
+/**
+ * The email body: one readable paragraph whatever the detail type. Fields a rule's events lack
+ * render empty; the full event stays in the archive under its eventId.
+ */
+export const EMAIL_TEXT = () =>
+  events.RuleTargetInput.fromText(
+    [
+      `byrobot-bridge: ${field('$.detail-type')} at ${field('$.time')}`,
+      `Task ${field('$.detail.taskName')} (id ${field('$.detail.taskId')}, company ${field('$.detail.companyId')})`,
+      `Status: ${field('$.detail.status.label')} · intent level: ${field('$.detail.intentLevel')} · outcome: ${field('$.detail.finishStatus.label')}`,
+      `Customer: ${field('$.detail.customer.name')} · call ${field('$.detail.callInstanceId')}`,
+      `Event id: ${field('$.detail.eventId')}`,
+    ].join('\n'),
+  );
+
+/**
+ * Each stage notification rule becomes one EventBridge rule on the bus with an SNS email target
+ * and/or a Slack target. Slack goes through a small forwarder Lambda (functions/slack-notify.ts)
+ * that reads the incoming-webhook URL from Secrets Manager at run time: the URL is the credential
+ * (hooks.slack.com/services/…), and an API destination would put it in the template.
+ */
+export class Notifications extends Construct {
+  /** Every DLQ created here (rule targets, subscriptions, forwarder failures), for the alarms. */
+  readonly deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [];
+  readonly topics: sns.Topic[] = [];
+  readonly forwarders: BridgeFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id);
+    if (props.rules.length === 0) return;
+    const names = new Set<string>();
+    for (const rule of props.rules) {
+      if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(rule.name) || names.has(rule.name))
+        throw new Error(
+          `notification rule name "${rule.name}" must be unique, lowercase letters, digits, dashes`,
+        );
+      names.add(rule.name);
+      if (!rule.email && !rule.slackWebhookSecret)
+        throw new Error(`notification rule "${rule.name}" has neither email nor slackWebhookSecret`);
+      this.addRule(rule, props);
+    }
+  }
+
+  private addRule(rule: NotificationRule, props: NotificationsProps) {
+    const scope = new Construct(this, rule.name);
+    const dlq = deadLetterQueue(scope, 'TargetDlq', props.removalPolicy);
+    this.deadLetterQueues.push({ name: `${rule.name} targets`, queue: dlq });
+    const eventRule = new events.Rule(scope, 'Rule', {
+      eventBus: props.bus,
+      ruleName: `byrobot-bridge-${props.stage}-${rule.name}`,
+      description: rule.description,
+      eventPattern: {
+        source: [props.eventSource],
+        ...(rule.pattern['detail-type'] ? { detailType: rule.pattern['detail-type'] } : {}),
+        ...(rule.pattern.detail ? { detail: rule.pattern.detail } : {}),
+      },
+    });
+    const delivery = { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(2) };
+
+    if (rule.email) {
+      const topic = new sns.Topic(scope, 'Topic', {
+        displayName: `byrobot-bridge ${props.stage}: ${rule.name}`,
+        masterKey: props.topicKey,
+        enforceSSL: true,
+      });
+      this.topics.push(topic);
+      const subscriptionDlq = deadLetterQueue(scope, 'EmailDlq', props.removalPolicy);
+      this.deadLetterQueues.push({ name: `${rule.name} email`, queue: subscriptionDlq });
+      topic.addSubscription(
+        new subscriptions.EmailSubscription(rule.email, { deadLetterQueue: subscriptionDlq }),
+      );
+      eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: EMAIL_TEXT() }));
+    }
+
+    if (rule.slackWebhookSecret) {
+      const secret = secretsmanager.Secret.fromSecretNameV2(scope, 'SlackSecret', rule.slackWebhookSecret);
+      const failures = deadLetterQueue(scope, 'SlackFailures', props.removalPolicy);
+      this.deadLetterQueues.push({ name: `${rule.name} slack`, queue: failures });
+      const forwarder = new BridgeFunction(scope, 'Slack', {
+        name: 'slack-notify',
+        stage: props.stage,
+        environment: { SLACK_WEBHOOK_SECRET: rule.slackWebhookSecret },
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      // EventBridge invokes asynchronously: Slack refusing or timing out retries twice, then the
+      // event lands in the failure queue with the error.
+      forwarder.fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        onFailure: new destinations.SqsDestination(failures),
+      });
+      secret.grantRead(forwarder.fn);
+      this.forwarders.push(forwarder);
+      eventRule.addTarget(new targets.LambdaFunction(forwarder.fn, delivery));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export const METRICS_NAMESPACE = 'ByrobotBridge';
+/** byrobot refusals that need a person: bad credentials, no permission, rate limited. */
+export const ALARMED_BYROBOT_OUTCOMES = ['code:401', 'code:403', 'code:408'] as const;
+
+export interface OperationsProps {
+  stage: string;
+  alarmEmail: string;
+  topicKey: kms.IKey;
+  poller: lambda.IFunction;
+  /** Powertools service names publishing ByrobotErrors (the `service` dimension). */
+  byrobotServices: string[];
+  deadLetterQueues: { name: string; queue: sqs.IQueue }[];
+  importQueue?: sqs.IQueue;
+  importWorker?: lambda.IFunction;
+  httpApi?: apigwv2.IHttpApi;
+  apiFunction?: lambda.IFunction;
+}
+
+/** The ops topic (email), the alarms, and one dashboard. */
+export class Operations extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'OpsTopic', {
+      displayName: `byrobot-bridge ${props.stage} operations`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
+    this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const alarmAction = new actions.SnsAction(this.topic);
+    const alarm = (alarmId: string, a: Omit<cloudwatch.AlarmProps, 'alarmName'>) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `byrobot-bridge-${props.stage}-${alarmId}`,
+        ...a,
+      });
+      created.addAlarmAction(alarmAction);
+      created.addOkAction(alarmAction);
+      this.alarms.push(created);
+      return created;
+    };
+    const pollerMetric = (metricName: string, extra: Record<string, string> = {}) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: 'poller', ...extra },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+
+    alarm('PollerErrors', {
+      alarmDescription: 'The poller Lambda failed (an exception, a timeout or a crash).',
+      metric: props.poller.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('PollerSilent', {
+      alarmDescription:
+        'No fully successful poll cycle for 5 minutes (PollSucceeded missing): the schedule, the function, byrobot or a task keeps failing.',
+      metric: pollerMetric('PollSucceeded'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    for (const outcome of ALARMED_BYROBOT_OUTCOMES) {
+      const usingMetrics = Object.fromEntries(
+        props.byrobotServices.map((service, i) => [
+          `m${i}`,
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'ByrobotErrors',
+            dimensionsMap: { service, Outcome: outcome },
+            statistic: 'Sum',
+            period: Duration.minutes(5),
+          }),
+        ]),
+      );
+      alarm(`Byrobot${outcome.replace(/[^0-9]/g, '')}`, {
+        alarmDescription: `byrobot answered ${outcome} (${outcome === 'code:408' ? 'rate limited' : 'credentials or permissions'}): check the app key/secret and byrobot's limits.`,
+        metric: new cloudwatch.MathExpression({
+          expression: Object.keys(usingMetrics)
+            .map((m) => `FILL(${m}, 0)`)
+            .join(' + '),
+          usingMetrics,
+          label: `ByrobotErrors ${outcome}`,
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    for (const { name, queue } of props.deadLetterQueues) {
+      alarm(`Dlq-${name.replace(/[^A-Za-z0-9]+/g, '-')}`, {
+        alarmDescription: `Messages in the ${name} dead-letter queue: inspect, fix, redrive (docs/deploy.md).`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    if (props.httpApi) {
+      alarm('Api5xx', {
+        alarmDescription: 'The HTTP API answered 5xx.',
+        metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `byrobot-bridge-${props.stage}`,
+      defaultInterval: Duration.hours(6),
+    });
+    const search = (expression: string, label: string) =>
+      new cloudwatch.MathExpression({ expression, label, period: Duration.minutes(5), usingMetrics: {} });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Poll cycles',
+        left: [pollerMetric('PollCycles'), pollerMetric('PollSucceeded'), pollerMetric('TaskFailures')],
+        right: [pollerMetric('PollDuration').with({ statistic: 'Maximum' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Events published by type',
+        left: [
+          search(
+            `SEARCH('{${METRICS_NAMESPACE},DetailType,service} MetricName="EventsPublished"', 'Sum', 300)`,
+            'events',
+          ),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'byrobot errors by outcome',
+        left: [
+          search(
+            `SEARCH('{${METRICS_NAMESPACE},Outcome,service} MetricName="ByrobotErrors"', 'Sum', 300)`,
+            'byrobot errors',
+          ),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Imports',
+        left: [
+          search(
+            `SEARCH('{${METRICS_NAMESPACE},service} MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported")', 'Sum', 300)`,
+            'imports',
+          ),
+        ],
+        right: [
+          ...(props.importQueue
+            ? [
+                props.importQueue.metricApproximateNumberOfMessagesVisible({ label: 'queued chunks' }),
+                props.importQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest chunk age (s)' }),
+              ]
+            : []),
+          ...(props.importWorker ? [props.importWorker.metricErrors({ label: 'worker errors' })] : []),
+        ],
+        width: 12,
+      }),
+      ...(props.httpApi
+        ? [
+            new cloudwatch.GraphWidget({
+              title: 'API latency',
+              left: [
+                props.httpApi.metricLatency({ statistic: 'p50', label: 'p50' }),
+                props.httpApi.metricLatency({ statistic: 'p99', label: 'p99' }),
+                props.httpApi.metricIntegrationLatency({ statistic: 'p99', label: 'integration p99' }),
+              ],
+              right: [
+                props.httpApi.metricCount({ label: 'requests' }),
+                props.httpApi.metricClientError({ label: '4xx' }),
+                props.httpApi.metricServerError({ label: '5xx' }),
+              ],
+              width: 12,
+            }),
+          ]
+        : []),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
+    );
+  }
+}

@@ -1,0 +1,320 @@
+import { join } from 'node:path';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { BridgeFunction } from './constructs/bridge-function.ts';
+import { Notifications } from './constructs/notifications.ts';
+import { Operations } from './constructs/operations.ts';
+import { deadLetterQueue } from './constructs/queues.ts';
+import { registrySchemas } from './event-schemas.ts';
+import { entryExists, FUNCTIONS, type FunctionName, ROOT } from './functions.ts';
+import { suppressStackFindings } from './nag.ts';
+import type { StageSettings } from './stages.ts';
+
+export interface BridgeStackProps extends StackProps {
+  stage: string;
+  settings: StageSettings;
+}
+
+/** The HTTP API's routes, all served by functions/api.ts. */
+export const API_ROUTES: { method: apigwv2.HttpMethod; path: string }[] = [
+  { method: apigwv2.HttpMethod.POST, path: '/tasks' },
+  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/start' },
+  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/pause' },
+  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/stop' },
+  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/customers' },
+  { method: apigwv2.HttpMethod.POST, path: '/webhooks/{source}/tasks/{taskId}/customers' },
+  { method: apigwv2.HttpMethod.GET, path: '/imports/{importId}' },
+  { method: apigwv2.HttpMethod.GET, path: '/calls/{callInstanceId}' },
+  { method: apigwv2.HttpMethod.GET, path: '/openapi.json' },
+  { method: apigwv2.HttpMethod.GET, path: '/health' },
+];
+
+/** How many import-worker invocations SQS may run at once: byrobot rate-limits per app key. */
+const IMPORT_WORKER_MAX_CONCURRENCY = 2;
+const IMPORT_MAX_RECEIVE_COUNT = 5;
+
+/** byrobot-bridge for one stage: table, bus, poller, HTTP API, import queue, notifications, ops. */
+export class BridgeStack extends Stack {
+  readonly functions: Partial<Record<FunctionName, BridgeFunction>> = {};
+
+  constructor(scope: Construct, id: string, props: BridgeStackProps) {
+    super(scope, id, props);
+    const { stage, settings: s } = props;
+    const fnDefaults = { stage, logRetention: s.logRetention, removalPolicy: s.removalPolicy };
+    const present = (name: FunctionName) => {
+      if (entryExists(name)) return true;
+      Annotations.of(this).addWarningV2(
+        'byrobot-bridge:missing-entry',
+        `${FUNCTIONS[name].entry} does not exist yet: the ${name} function and what depends on it are left out`,
+      );
+      return false;
+    };
+
+    // ── State ──────────────────────────────────────────────────────────────────────────────
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: s.deletionProtection,
+      removalPolicy: s.removalPolicy,
+    });
+
+    // ── Events ─────────────────────────────────────────────────────────────────────────────
+    const bus = new events.EventBus(this, 'Bus', { eventBusName: `byrobot-bridge-${stage}` });
+    bus.archive('Archive', {
+      archiveName: `byrobot-bridge-${stage}`,
+      description: `Every event on byrobot-bridge-${stage}, for replay`,
+      eventPattern: { account: [this.account] },
+      retention: s.archiveRetention,
+    });
+    const registry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
+      registryName: `byrobot-bridge-${stage}`,
+      description: 'The events byrobot-bridge publishes (generated from docs/events/*.json)',
+    });
+    for (const schema of registrySchemas(join(ROOT, 'docs/events'), s.eventSource)) {
+      new eventschemas.CfnSchema(this, `Schema${schema.detailType.replace(/[^A-Za-z0-9]/g, '')}`, {
+        registryName: registry.attrRegistryName,
+        schemaName: schema.name,
+        type: 'JSONSchemaDraft4',
+        content: schema.content,
+        description: `${schema.detailType} (source ${s.eventSource})`,
+      });
+    }
+
+    // ── Secrets, by name only: values never reach the template ─────────────────────────────
+    const byrobotSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'ByrobotCredentials',
+      s.secrets.byrobotCredentials,
+    );
+    const apiKeysSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', s.secrets.apiKeys);
+    const webhookSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'WebhookSources',
+      s.secrets.webhookSources,
+    );
+    const common = {
+      TABLE_NAME: table.tableName,
+      EVENT_BUS_NAME: bus.eventBusName,
+      EVENT_SOURCE: s.eventSource,
+      BYROBOT_BASE_URL: s.byrobotBaseUrl,
+      BYROBOT_CREDENTIALS_SECRET: s.secrets.byrobotCredentials,
+    };
+
+    // ── Poller ─────────────────────────────────────────────────────────────────────────────
+    const poller = new BridgeFunction(this, 'Poller', {
+      ...fnDefaults,
+      name: 'poller',
+      environment: {
+        ...common,
+        POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
+        POLL_BACKFILL: String(s.backfill),
+        BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
+      },
+    });
+    this.functions.poller = poller;
+    // A failed cycle is redone by the next one a minute later: no Lambda retries of a stale tick.
+    poller.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+    table.grant(
+      poller.fn,
+      'dynamodb:Query',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    );
+    bus.grantPutEventsTo(poller.fn);
+    byrobotSecret.grantRead(poller.fn);
+
+    const schedulerDlq = deadLetterQueue(this, 'PollScheduleDlq', s.removalPolicy);
+    const schedule = new scheduler.Schedule(this, 'PollSchedule', {
+      description: `byrobot-bridge ${stage}: one poll cycle`,
+      schedule: scheduler.ScheduleExpression.rate(s.pollRate),
+      target: new schedulerTargets.LambdaInvoke(poller.fn, {
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(60),
+        deadLetterQueue: schedulerDlq,
+      }),
+    });
+    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [
+      { name: 'poll schedule', queue: schedulerDlq },
+    ];
+
+    // ── Imports: queue → worker ────────────────────────────────────────────────────────────
+    let importQueue: sqs.Queue | undefined;
+    let worker: BridgeFunction | undefined;
+    if (present('import-worker')) {
+      const importDlq = new sqs.Queue(this, 'ImportDlq', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: s.removalPolicy,
+      });
+      deadLetterQueues.push({ name: 'import', queue: importDlq });
+      importQueue = new sqs.Queue(this, 'ImportQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        // AWS's advice for Lambda consumers: at least six times the function timeout.
+        visibilityTimeout: Duration.seconds(6 * FUNCTIONS['import-worker'].timeoutSeconds),
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
+        removalPolicy: s.removalPolicy,
+      });
+      worker = new BridgeFunction(this, 'ImportWorker', {
+        ...fnDefaults,
+        name: 'import-worker',
+        environment: { ...common, IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT) },
+      });
+      this.functions['import-worker'] = worker;
+      worker.fn.addEventSource(
+        new SqsEventSource(importQueue, {
+          batchSize: 5,
+          reportBatchItemFailures: true,
+          maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
+        }),
+      );
+      table.grantReadWriteData(worker.fn);
+      bus.grantPutEventsTo(worker.fn);
+      byrobotSecret.grantRead(worker.fn);
+    }
+
+    // ── HTTP API ───────────────────────────────────────────────────────────────────────────
+    let httpApi: apigwv2.HttpApi | undefined;
+    let api: BridgeFunction | undefined;
+    if (present('api') && importQueue) {
+      api = new BridgeFunction(this, 'Api', {
+        ...fnDefaults,
+        name: 'api',
+        environment: {
+          ...common,
+          IMPORT_QUEUE_URL: importQueue.queueUrl,
+          API_KEYS_SECRET: s.secrets.apiKeys,
+          WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
+        },
+      });
+      this.functions.api = api;
+      table.grantReadWriteData(api.fn);
+      importQueue.grantSendMessages(api.fn);
+      bus.grantPutEventsTo(api.fn);
+      for (const secret of [byrobotSecret, apiKeysSecret, webhookSecret]) secret.grantRead(api.fn);
+
+      httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+        apiName: `byrobot-bridge-${stage}`,
+        description:
+          'byrobot-bridge: task actions, imports, calls (auth in the function: API keys, Standard Webhooks)',
+        createDefaultStage: false,
+      });
+      const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+        retention: s.logRetention,
+        removalPolicy: s.removalPolicy,
+      });
+      httpApi.addStage('DefaultStage', {
+        stageName: '$default',
+        autoDeploy: true,
+        throttle: s.apiThrottle,
+        accessLogSettings: {
+          destination: new apigwv2.LogGroupLogDestination(accessLogs),
+          format: apigwv2AccessLogFormat(),
+        },
+      });
+      const integration = new HttpLambdaIntegration('ApiIntegration', api.fn, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      });
+      for (const route of API_ROUTES) {
+        httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+      }
+      new CfnOutput(this, 'ApiUrl', { value: httpApi.apiEndpoint });
+    }
+
+    // ── Notifications and operations ──────────────────────────────────────────────────────
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: `byrobot-bridge ${stage}: SNS topics (notifications, alarms)`,
+      enableKeyRotation: true,
+      removalPolicy: s.removalPolicy,
+    });
+    // EventBridge (rule targets) and CloudWatch (alarm actions) publish to the encrypted topics.
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      topicKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    }
+    const notifications = new Notifications(this, 'Notifications', {
+      stage,
+      bus,
+      eventSource: s.eventSource,
+      rules: entryExists('slack-notify')
+        ? s.notifications
+        : s.notifications.filter((r) => !r.slackWebhookSecret || present('slack-notify')),
+      topicKey,
+      removalPolicy: s.removalPolicy,
+      logRetention: s.logRetention,
+    });
+    deadLetterQueues.push(...notifications.deadLetterQueues);
+
+    const ops = new Operations(this, 'Operations', {
+      stage,
+      alarmEmail: s.alarmEmail,
+      topicKey,
+      poller: poller.fn,
+      byrobotServices: ['poller', 'api', 'import-worker'],
+      deadLetterQueues,
+      ...(importQueue ? { importQueue } : {}),
+      ...(worker ? { importWorker: worker.fn } : {}),
+      ...(httpApi ? { httpApi } : {}),
+      ...(api ? { apiFunction: api.fn } : {}),
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
+    new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
+    if (importQueue) new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
+
+    suppressStackFindings(this, {
+      functions: Object.values(this.functions),
+      forwarders: notifications.forwarders,
+    });
+  }
+}
+
+/** JSON access log lines (request id, route, status, latency, integration error, caller IP). */
+function apigwv2AccessLogFormat() {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      routeKey: '$context.routeKey',
+      path: '$context.path',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      integrationLatency: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+    }),
+  );
+}

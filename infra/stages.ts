@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** A notification: an EventBridge rule on the stage's bus, to email and/or Slack. */
+export interface NotificationRule {
+  /** Becomes part of the rule's name: letters, digits, dashes. */
+  name: string;
+  description: string;
+  /** An EventBridge event pattern; `source` is added when absent. */
+  pattern: { 'detail-type'?: string[]; detail?: Record<string, unknown> };
+  /** Subscribed to the rule's SNS topic (the address must confirm once). */
+  email?: string;
+  /** Name of a Secrets Manager secret holding `{"webhookUrl": "https://hooks.slack.com/…"}`. */
+  slackWebhookSecret?: string;
+}
+
+/** Everything that differs between environments. One typed object per stage. */
+export interface StageSettings {
+  /** byrobot's API address. */
+  byrobotBaseUrl: string;
+  /** Companies to poll, or 'all' the app key manages. */
+  pollCompanies: number[] | 'all';
+  /** EventBridge Scheduler rate for the poller. */
+  pollRate: Duration;
+  /** Announce calls that existed before a task was first seen (POLL_BACKFILL). */
+  backfill: boolean;
+  /** byrobot requests the poller keeps in flight at once (BYROBOT_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** `source` of every event the bridge publishes (EVENT_SOURCE). */
+  eventSource: string;
+  secrets: {
+    /** `{"appKey": "…", "appSecret": "…"}` */
+    byrobotCredentials: string;
+    /** `{"keys": [{ "id", "hash": "sha256:…", "scopes", "companies" }]}` (docs/api.md) */
+    apiKeys: string;
+    /** `{"sources": [{ "name", "secrets": ["whsec_…"], "companies", "mapping"? }]}` (docs/api.md) */
+    webhookSources: string;
+  };
+  /** How long the bus archive keeps events for replay. */
+  archiveRetention: Duration;
+  notifications: NotificationRule[];
+  /** Receives every operational alarm. */
+  alarmEmail: string;
+  removalPolicy: RemovalPolicy;
+  /** DynamoDB deletion protection on the table (everywhere but dev). */
+  deletionProtection: boolean;
+  logRetention: RetentionDays;
+  /** API Gateway default-route throttling. */
+  apiThrottle: { rateLimit: number; burstLimit: number };
+}
+
+const secretsFor = (stage: string) => ({
+  byrobotCredentials: `byrobot-bridge/${stage}/byrobot-credentials`,
+  apiKeys: `byrobot-bridge/${stage}/api-keys`,
+  webhookSources: `byrobot-bridge/${stage}/webhook-sources`,
+});
+
+export const STAGES: Record<string, StageSettings> = {
+  dev: {
+    byrobotBaseUrl: 'https://api.byrobot.cn',
+    pollCompanies: 'all',
+    pollRate: Duration.minutes(1),
+    backfill: false,
+    maxInFlight: 4,
+    eventSource: 'byrobot.bridge',
+    secrets: secretsFor('dev'),
+    archiveRetention: Duration.days(7),
+    notifications: [
+      {
+        name: 'task-completed-email',
+        description: 'Every Task Completed, by email',
+        pattern: { 'detail-type': ['Task Completed'] },
+        email: 'calling-team@example.com',
+      },
+      {
+        name: 'hot-leads-slack',
+        description: 'Answered calls with intent level A or B, to Slack',
+        pattern: { 'detail-type': ['Call Completed'], detail: { intentLevel: ['A', 'B'] } },
+        slackWebhookSecret: 'byrobot-bridge/dev/slack-hot-leads',
+      },
+    ],
+    alarmEmail: 'ops@example.com',
+    removalPolicy: RemovalPolicy.DESTROY,
+    deletionProtection: false,
+    logRetention: RetentionDays.ONE_WEEK,
+    apiThrottle: { rateLimit: 20, burstLimit: 40 },
+  },
+  prod: {
+    byrobotBaseUrl: 'https://api.byrobot.cn',
+    pollCompanies: 'all',
+    pollRate: Duration.minutes(1),
+    backfill: false,
+    maxInFlight: 8,
+    eventSource: 'byrobot.bridge',
+    secrets: secretsFor('prod'),
+    archiveRetention: Duration.days(90),
+    notifications: [
+      {
+        name: 'task-completed-email',
+        description: 'Every Task Completed, by email',
+        pattern: { 'detail-type': ['Task Completed'] },
+        email: 'calling-team@example.com',
+      },
+    ],
+    alarmEmail: 'ops@example.com',
+    removalPolicy: RemovalPolicy.RETAIN,
+    deletionProtection: true,
+    logRetention: RetentionDays.THREE_MONTHS,
+    apiThrottle: { rateLimit: 100, burstLimit: 200 },
+  },
+};
+
+/** The stage's settings; an unknown or missing stage fails synth, listing the known ones. */
+export function stageSettings(stage: unknown): StageSettings {
+  const known = Object.keys(STAGES);
+  if (typeof stage !== 'string' || !Object.hasOwn(STAGES, stage)) {
+    throw new Error(
+      `unknown stage ${JSON.stringify(stage)}: pass -c stage=<name>, one of ${known.join(', ')} (infra/stages.ts)`,
+    );
+  }
+  return STAGES[stage]!;
+}
