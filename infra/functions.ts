@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The repository root: entry paths below are relative to it. */
@@ -23,9 +22,9 @@ export const ESBUILD = {
     "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);",
   mainFields: ['module', 'main'],
   /**
-   * Bundle our pinned AWS SDK v3 rather than using the copy nodejs24.x ships: the same code runs
-   * in tests, locally and on Lambda, and bench/infra.ts shows the cold import cost (see the
-   * figures in docs/deploy.md). Put '@aws-sdk/*' here to flip the decision.
+   * Bundle our pinned AWS SDK v3 rather than use the copy nodejs24.x ships: the same code runs in
+   * tests, locally and on Lambda, and the cold-import figures in docs/performance.md
+   * (`npm run bench -- bundles`) show the bundled SDK costs less to import than the runtime's.
    */
   external: [] as string[],
 } as const;
@@ -38,7 +37,18 @@ export interface FunctionSpec {
   description: string;
 }
 
-/** Every Lambda of the bridge, in one list: the stack, `npm run build` and the bench read it. */
+const route = (entry: string, description: string, timeoutSeconds = 29, memoryMb = 512): FunctionSpec => ({
+  entry: `functions/${entry}.ts`,
+  // API Gateway HTTP APIs give up on an integration after 30 s.
+  timeoutSeconds,
+  memoryMb,
+  description,
+});
+
+/**
+ * Every Lambda of the bridge, in one list: the stack, `npm run build`, the bundle tests and the
+ * bench read it. One function per route so each gets only the permissions its route needs.
+ */
 export const FUNCTIONS = {
   poller: {
     entry: 'functions/poller.ts',
@@ -46,12 +56,19 @@ export const FUNCTIONS = {
     memoryMb: 512,
     description: 'One poll cycle: byrobot task state → EventBridge events',
   },
-  api: {
-    entry: 'functions/api.ts',
-    timeoutSeconds: 29,
-    memoryMb: 1024,
-    description: 'Every HTTP API route (payload v2)',
-  },
+  'task-action': route('task-action', 'POST /tasks/{taskId}/start|pause|stop'),
+  'create-task': route('create-task', 'POST /tasks'),
+  'import-customers': route('import-customers', 'POST /tasks/{taskId}/customers (API key)', 29, 1024),
+  'webhook-customers': route(
+    'webhook-customers',
+    'POST /webhooks/{source}/tasks/{taskId}/customers (Standard Webhooks)',
+    29,
+    1024,
+  ),
+  'get-import': route('get-import', 'GET /imports/{importId}', 10, 256),
+  'get-call': route('get-call', 'GET /calls/{callInstanceId}', 15, 256),
+  openapi: route('openapi', 'GET /openapi.json', 5, 256),
+  health: route('health', 'GET /health', 5, 256),
   'import-worker': {
     entry: 'functions/import-worker.ts',
     timeoutSeconds: 60,
@@ -71,6 +88,3 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 export const entryPath = (name: FunctionName) => join(ROOT, FUNCTIONS[name].entry);
-
-/** Whether a function's entry file exists yet (the stack and the build skip absent ones loudly). */
-export const entryExists = (name: FunctionName) => existsSync(entryPath(name));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -20,8 +20,9 @@ import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
 import { deadLetterQueue } from './constructs/queues.ts';
 import { registrySchemas } from './event-schemas.ts';
-import { entryExists, FUNCTIONS, type FunctionName, ROOT } from './functions.ts';
-import { suppressStackFindings } from './nag.ts';
+import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
+import { FUNCTIONS, type FunctionName, ROOT } from './functions.ts';
+import { acknowledgeStackFindings } from './nag.ts';
 import type { StageSettings } from './stages.ts';
 
 export interface BridgeStackProps extends StackProps {
@@ -29,19 +30,40 @@ export interface BridgeStackProps extends StackProps {
   settings: StageSettings;
 }
 
-/** The HTTP API's routes, all served by functions/api.ts. */
-export const API_ROUTES: { method: apigwv2.HttpMethod; path: string }[] = [
-  { method: apigwv2.HttpMethod.POST, path: '/tasks' },
-  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/start' },
-  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/pause' },
-  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/stop' },
-  { method: apigwv2.HttpMethod.POST, path: '/tasks/{taskId}/customers' },
-  { method: apigwv2.HttpMethod.POST, path: '/webhooks/{source}/tasks/{taskId}/customers' },
-  { method: apigwv2.HttpMethod.GET, path: '/imports/{importId}' },
-  { method: apigwv2.HttpMethod.GET, path: '/calls/{callInstanceId}' },
-  { method: apigwv2.HttpMethod.GET, path: '/openapi.json' },
-  { method: apigwv2.HttpMethod.GET, path: '/health' },
-];
+type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+interface RouteAccess {
+  /** DynamoDB actions on the bridge's table. */
+  table: TableAction[];
+  /** Secrets it reads: byrobot credentials, API key hashes, webhook sources. */
+  secrets: ('byrobot' | 'apiKeys' | 'webhooks')[];
+  /** Sends import chunks to the queue. */
+  queue?: boolean;
+}
+
+/**
+ * What each route's function may do, and nothing more. Idempotency records and the task→company
+ * cache are Get/Put/Delete; imports also update job counters and query chunks. Readers cannot write.
+ */
+export const API_ACCESS: Record<RouteName, RouteAccess> = {
+  'task-action': { table: ['GetItem', 'PutItem', 'DeleteItem'], secrets: ['byrobot', 'apiKeys'] },
+  'create-task': { table: ['GetItem', 'PutItem', 'DeleteItem'], secrets: ['byrobot', 'apiKeys'] },
+  'import-customers': {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    secrets: ['byrobot', 'apiKeys'],
+    queue: true,
+  },
+  'webhook-customers': {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    secrets: ['byrobot', 'webhooks'],
+    queue: true,
+  },
+  'get-import': { table: ['GetItem', 'Query'], secrets: ['apiKeys'] },
+  'get-call': { table: [], secrets: ['byrobot', 'apiKeys'] },
+  openapi: { table: [], secrets: [] },
+  health: { table: [], secrets: ['apiKeys'] },
+};
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _d, c: string) => c.toUpperCase());
 
 /** How many import-worker invocations SQS may run at once: byrobot rate-limits per app key. */
 const IMPORT_WORKER_MAX_CONCURRENCY = 2;
@@ -55,15 +77,6 @@ export class BridgeStack extends Stack {
     super(scope, id, props);
     const { stage, settings: s } = props;
     const fnDefaults = { stage, logRetention: s.logRetention, removalPolicy: s.removalPolicy };
-    const present = (name: FunctionName) => {
-      if (entryExists(name)) return true;
-      Annotations.of(this).addWarningV2(
-        'byrobot-bridge:missing-entry',
-        `${FUNCTIONS[name].entry} does not exist yet: the ${name} function and what depends on it are left out`,
-      );
-      return false;
-    };
-
     // ── State ──────────────────────────────────────────────────────────────────────────────
     const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -158,90 +171,86 @@ export class BridgeStack extends Stack {
     ];
 
     // ── Imports: queue → worker ────────────────────────────────────────────────────────────
-    let importQueue: sqs.Queue | undefined;
-    let worker: BridgeFunction | undefined;
-    if (present('import-worker')) {
-      const importDlq = new sqs.Queue(this, 'ImportDlq', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-        removalPolicy: s.removalPolicy,
-      });
-      deadLetterQueues.push({ name: 'import', queue: importDlq });
-      importQueue = new sqs.Queue(this, 'ImportQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        // AWS's advice for Lambda consumers: at least six times the function timeout.
-        visibilityTimeout: Duration.seconds(6 * FUNCTIONS['import-worker'].timeoutSeconds),
-        retentionPeriod: Duration.days(4),
-        deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
-        removalPolicy: s.removalPolicy,
-      });
-      worker = new BridgeFunction(this, 'ImportWorker', {
-        ...fnDefaults,
-        name: 'import-worker',
-        environment: { ...common, IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT) },
-      });
-      this.functions['import-worker'] = worker;
-      worker.fn.addEventSource(
-        new SqsEventSource(importQueue, {
-          batchSize: 5,
-          reportBatchItemFailures: true,
-          maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
-        }),
-      );
-      table.grantReadWriteData(worker.fn);
-      bus.grantPutEventsTo(worker.fn);
-      byrobotSecret.grantRead(worker.fn);
+    const importDlq = deadLetterQueue(this, 'ImportDlq', s.removalPolicy);
+    deadLetterQueues.push({ name: 'import', queue: importDlq });
+    const importQueue = new sqs.Queue(this, 'ImportQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for Lambda consumers: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(6 * FUNCTIONS['import-worker'].timeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
+      removalPolicy: s.removalPolicy,
+    });
+    const worker = new BridgeFunction(this, 'ImportWorker', {
+      ...fnDefaults,
+      name: 'import-worker',
+      environment: {
+        ...common,
+        API_KEYS_SECRET: s.secrets.apiKeys,
+        IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT),
+      },
+    });
+    this.functions['import-worker'] = worker;
+    worker.fn.addEventSource(
+      new SqsEventSource(importQueue, {
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
+      }),
+    );
+    table.grant(worker.fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    bus.grantPutEventsTo(worker.fn);
+    byrobotSecret.grantRead(worker.fn);
+
+    // ── HTTP API: one function per route, each with only its route's permissions ─────────────
+    const apiEnv = {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
+      WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
+      IMPORT_QUEUE_URL: importQueue.queueUrl,
+    };
+    const secretsByName = { byrobot: byrobotSecret, apiKeys: apiKeysSecret, webhooks: webhookSecret };
+    const apiFunctions = new Map<RouteName, BridgeFunction>();
+    for (const [name, access] of Object.entries(API_ACCESS) as [RouteName, RouteAccess][]) {
+      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment: apiEnv });
+      if (access.table.length > 0) table.grant(fn.fn, ...access.table.map((a) => `dynamodb:${a}`));
+      for (const secret of access.secrets) secretsByName[secret].grantRead(fn.fn);
+      if (access.queue) importQueue.grantSendMessages(fn.fn);
+      apiFunctions.set(name, fn);
+      this.functions[name] = fn;
     }
 
-    // ── HTTP API ───────────────────────────────────────────────────────────────────────────
-    let httpApi: apigwv2.HttpApi | undefined;
-    let api: BridgeFunction | undefined;
-    if (present('api') && importQueue) {
-      api = new BridgeFunction(this, 'Api', {
-        ...fnDefaults,
-        name: 'api',
-        environment: {
-          ...common,
-          IMPORT_QUEUE_URL: importQueue.queueUrl,
-          API_KEYS_SECRET: s.secrets.apiKeys,
-          WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
-        },
-      });
-      this.functions.api = api;
-      table.grantReadWriteData(api.fn);
-      importQueue.grantSendMessages(api.fn);
-      bus.grantPutEventsTo(api.fn);
-      for (const secret of [byrobotSecret, apiKeysSecret, webhookSecret]) secret.grantRead(api.fn);
-
-      httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-        apiName: `byrobot-bridge-${stage}`,
-        description:
-          'byrobot-bridge: task actions, imports, calls (auth in the function: API keys, Standard Webhooks)',
-        createDefaultStage: false,
-      });
-      const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-        retention: s.logRetention,
-        removalPolicy: s.removalPolicy,
-      });
-      httpApi.addStage('DefaultStage', {
-        stageName: '$default',
-        autoDeploy: true,
-        throttle: s.apiThrottle,
-        accessLogSettings: {
-          destination: new apigwv2.LogGroupLogDestination(accessLogs),
-          format: apigwv2AccessLogFormat(),
-        },
-      });
-      const integration = new HttpLambdaIntegration('ApiIntegration', api.fn, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      });
-      for (const route of API_ROUTES) {
-        httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `byrobot-bridge-${stage}`,
+      description: 'byrobot-bridge: task actions, imports, calls (auth in the functions: API keys, Standard Webhooks)',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+    });
+    httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: s.apiThrottle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigwv2AccessLogFormat(),
+      },
+    });
+    const integrations = new Map<RouteName, HttpLambdaIntegration>();
+    for (const r of ROUTES) {
+      let integration = integrations.get(r.fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, apiFunctions.get(r.fn)!.fn, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(r.fn, integration);
       }
-      new CfnOutput(this, 'ApiUrl', { value: httpApi.apiEndpoint });
+      httpApi.addRoutes({ path: r.path, methods: [r.method as apigwv2.HttpMethod], integration });
     }
+    new CfnOutput(this, 'ApiUrl', { value: httpApi.apiEndpoint });
 
     // ── Notifications and operations ──────────────────────────────────────────────────────
     const topicKey = new kms.Key(this, 'TopicKey', {
@@ -264,9 +273,7 @@ export class BridgeStack extends Stack {
       stage,
       bus,
       eventSource: s.eventSource,
-      rules: entryExists('slack-notify')
-        ? s.notifications
-        : s.notifications.filter((r) => !r.slackWebhookSecret || present('slack-notify')),
+      rules: s.notifications,
       topicKey,
       removalPolicy: s.removalPolicy,
       logRetention: s.logRetention,
@@ -276,25 +283,28 @@ export class BridgeStack extends Stack {
     const ops = new Operations(this, 'Operations', {
       stage,
       alarmEmail: s.alarmEmail,
+      removalPolicy: s.removalPolicy,
       topicKey,
       poller: poller.fn,
-      byrobotServices: ['poller', 'api', 'import-worker'],
+      byrobotServices: ['poller', 'import-worker', ...Object.keys(API_ACCESS)],
       deadLetterQueues,
-      ...(importQueue ? { importQueue } : {}),
-      ...(worker ? { importWorker: worker.fn } : {}),
-      ...(httpApi ? { httpApi } : {}),
-      ...(api ? { apiFunction: api.fn } : {}),
+      importQueue,
+      importWorker: worker.fn,
+      httpApi,
     });
 
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
     new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
-    if (importQueue) new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
+    new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
 
-    suppressStackFindings(this, {
-      functions: Object.values(this.functions),
+    acknowledgeStackFindings(this, {
+      poller,
+      importWorker: worker,
+      routes: [...apiFunctions.values()],
       forwarders: notifications.forwarders,
+      httpApi,
     });
   }
 }

@@ -1,18 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NOTIFICATION_RULES, type NotificationRule } from '../shared/notify/rules.ts';
 
-/** A notification: an EventBridge rule on the stage's bus, to email and/or Slack. */
-export interface NotificationRule {
-  /** Becomes part of the rule's name: letters, digits, dashes. */
-  name: string;
-  description: string;
-  /** An EventBridge event pattern; `source` is added when absent. */
-  pattern: { 'detail-type'?: string[]; detail?: Record<string, unknown> };
-  /** Subscribed to the rule's SNS topic (the address must confirm once). */
-  email?: string;
-  /** Name of a Secrets Manager secret holding `{"webhookUrl": "https://hooks.slack.com/…"}`. */
-  slackWebhookSecret?: string;
-}
+export type { NotificationRule } from '../shared/notify/rules.ts';
 
 /** Everything that differs between environments. One typed object per stage. */
 export interface StageSettings {
@@ -65,20 +55,7 @@ export const STAGES: Record<string, StageSettings> = {
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('dev'),
     archiveRetention: Duration.days(7),
-    notifications: [
-      {
-        name: 'task-completed-email',
-        description: 'Every Task Completed, by email',
-        pattern: { 'detail-type': ['Task Completed'] },
-        email: 'calling-team@example.com',
-      },
-      {
-        name: 'hot-leads-slack',
-        description: 'Answered calls with intent level A or B, to Slack',
-        pattern: { 'detail-type': ['Call Completed'], detail: { intentLevel: ['A', 'B'] } },
-        slackWebhookSecret: 'byrobot-bridge/dev/slack-hot-leads',
-      },
-    ],
+    notifications: NOTIFICATION_RULES.dev!,
     alarmEmail: 'ops@example.com',
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
@@ -94,14 +71,7 @@ export const STAGES: Record<string, StageSettings> = {
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('prod'),
     archiveRetention: Duration.days(90),
-    notifications: [
-      {
-        name: 'task-completed-email',
-        description: 'Every Task Completed, by email',
-        pattern: { 'detail-type': ['Task Completed'] },
-        email: 'calling-team@example.com',
-      },
-    ],
+    notifications: NOTIFICATION_RULES.prod!,
     alarmEmail: 'ops@example.com',
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,

@@ -9,7 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { NotificationRule } from '../stages.ts';
+import { EMAIL_TEMPLATE } from '../../shared/notify/email.ts';
+import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { deadLetterQueue } from './queues.ts';
 
@@ -24,21 +25,13 @@ export interface NotificationsProps {
   logRetention: logs.RetentionDays;
 }
 
-const field = (path: string) => events.EventField.fromPath(path);
-
 /**
- * The email body: one readable paragraph whatever the detail type. Fields a rule's events lack
- * render empty; the full event stays in the archive under its eventId.
+ * The email body (shared/notify/email.ts, the template the local stack renders too) as an input
+ * transformer: each `<$.path>` becomes an EventField, so EventBridge fills it in.
  */
-export const EMAIL_TEXT = () =>
+export const emailInput = () =>
   events.RuleTargetInput.fromText(
-    [
-      `byrobot-bridge: ${field('$.detail-type')} at ${field('$.time')}`,
-      `Task ${field('$.detail.taskName')} (id ${field('$.detail.taskId')}, company ${field('$.detail.companyId')})`,
-      `Status: ${field('$.detail.status.label')} · intent level: ${field('$.detail.intentLevel')} · outcome: ${field('$.detail.finishStatus.label')}`,
-      `Customer: ${field('$.detail.customer.name')} · call ${field('$.detail.callInstanceId')}`,
-      `Event id: ${field('$.detail.eventId')}`,
-    ].join('\n'),
+    EMAIL_TEMPLATE.join('\n').replace(/<(\$[^<>]*)>/g, (_, path: string) => `${events.EventField.fromPath(path)}`),
   );
 
 /**
@@ -77,11 +70,7 @@ export class Notifications extends Construct {
       eventBus: props.bus,
       ruleName: `byrobot-bridge-${props.stage}-${rule.name}`,
       description: rule.description,
-      eventPattern: {
-        source: [props.eventSource],
-        ...(rule.pattern['detail-type'] ? { detailType: rule.pattern['detail-type'] } : {}),
-        ...(rule.pattern.detail ? { detail: rule.pattern.detail } : {}),
-      },
+      eventPattern: eventPattern({ source: [props.eventSource], ...rule.pattern }),
     });
     const delivery = { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(2) };
 
@@ -97,7 +86,7 @@ export class Notifications extends Construct {
       topic.addSubscription(
         new subscriptions.EmailSubscription(rule.email, { deadLetterQueue: subscriptionDlq }),
       );
-      eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: EMAIL_TEXT() }));
+      eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: emailInput() }));
     }
 
     if (rule.slackWebhookSecret) {
@@ -123,4 +112,10 @@ export class Notifications extends Construct {
       eventRule.addTarget(new targets.LambdaFunction(forwarder.fn, delivery));
     }
   }
+}
+
+/** A rule pattern in EventBridge's own JSON spelling, as CDK's camel-cased `EventPattern`. */
+function eventPattern(pattern: Record<string, unknown>): events.EventPattern {
+  const { 'detail-type': detailType, ...rest } = pattern;
+  return { ...rest, ...(detailType === undefined ? {} : { detailType }) } as events.EventPattern;
 }

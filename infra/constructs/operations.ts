@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,29 +7,40 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { deadLetterQueue } from './queues.ts';
 import { Construct } from 'constructs';
 
 export const METRICS_NAMESPACE = 'ByrobotBridge';
-/** byrobot refusals that need a person: bad credentials, no permission, rate limited. */
+/** byrobot refusals that need a person: bad signature or credentials, no permission, clock skew. */
 export const ALARMED_BYROBOT_OUTCOMES = ['code:401', 'code:403', 'code:408'] as const;
+
+const BYROBOT_ALARM_TEXT: Record<(typeof ALARMED_BYROBOT_OUTCOMES)[number], string> = {
+  'code:401':
+    'byrobot refused our signature (401): the app key/secret in the byrobot-credentials secret is wrong or was rotated (docs/runbook.md).',
+  'code:403':
+    'byrobot answered 403 (no permission): the app key lost access to a company or an endpoint; ask byrobot to restore it.',
+  'code:408':
+    "byrobot refused our datetime (408, more than 3 minutes off its clock): Lambda's clock is NTP-synced, so check byrobot's side.",
+};
 
 export interface OperationsProps {
   stage: string;
   alarmEmail: string;
+  removalPolicy: RemovalPolicy;
   topicKey: kms.IKey;
   poller: lambda.IFunction;
   /** Powertools service names publishing ByrobotErrors (the `service` dimension). */
   byrobotServices: string[];
   deadLetterQueues: { name: string; queue: sqs.IQueue }[];
-  importQueue?: sqs.IQueue;
-  importWorker?: lambda.IFunction;
-  httpApi?: apigwv2.IHttpApi;
-  apiFunction?: lambda.IFunction;
+  importQueue: sqs.IQueue;
+  importWorker: lambda.IFunction;
+  httpApi: apigwv2.IHttpApi;
 }
 
 /** The ops topic (email), the alarms, and one dashboard. */
 export class Operations extends Construct {
   readonly topic: sns.Topic;
+  readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -40,7 +51,11 @@ export class Operations extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
-    this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    // Its own dead-letter queue: an alarm email SNS could not deliver is kept (and shows on the dashboard).
+    this.deadLetterQueue = deadLetterQueue(this, 'OpsEmailDlq', props.removalPolicy);
+    this.topic.addSubscription(
+      new subscriptions.EmailSubscription(props.alarmEmail, { deadLetterQueue: this.deadLetterQueue }),
+    );
     const alarmAction = new actions.SnsAction(this.topic);
     const alarm = (alarmId: string, a: Omit<cloudwatch.AlarmProps, 'alarmName'>) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -93,7 +108,7 @@ export class Operations extends Construct {
         ]),
       );
       alarm(`Byrobot${outcome.replace(/[^0-9]/g, '')}`, {
-        alarmDescription: `byrobot answered ${outcome} (${outcome === 'code:408' ? 'rate limited' : 'credentials or permissions'}): check the app key/secret and byrobot's limits.`,
+        alarmDescription: BYROBOT_ALARM_TEXT[outcome],
         metric: new cloudwatch.MathExpression({
           expression: Object.keys(usingMetrics)
             .map((m) => `FILL(${m}, 0)`)
@@ -108,7 +123,7 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    for (const { name, queue } of props.deadLetterQueues) {
+    for (const { name, queue } of [...props.deadLetterQueues, { name: 'ops email', queue: this.deadLetterQueue }]) {
       alarm(`Dlq-${name.replace(/[^A-Za-z0-9]+/g, '-')}`, {
         alarmDescription: `Messages in the ${name} dead-letter queue: inspect, fix, redrive (docs/deploy.md).`,
         metric: queue.metricApproximateNumberOfMessagesVisible({
@@ -121,16 +136,14 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    if (props.httpApi) {
-      alarm('Api5xx', {
-        alarmDescription: 'The HTTP API answered 5xx.',
-        metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
+    alarm('Api5xx', {
+      alarmDescription: 'The HTTP API answered 5xx (byrobot down, our credentials refused, or a bug).',
+      metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `byrobot-bridge-${props.stage}`,
@@ -174,34 +187,26 @@ export class Operations extends Construct {
           ),
         ],
         right: [
-          ...(props.importQueue
-            ? [
-                props.importQueue.metricApproximateNumberOfMessagesVisible({ label: 'queued chunks' }),
-                props.importQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest chunk age (s)' }),
-              ]
-            : []),
-          ...(props.importWorker ? [props.importWorker.metricErrors({ label: 'worker errors' })] : []),
+          props.importQueue.metricApproximateNumberOfMessagesVisible({ label: 'queued chunks' }),
+          props.importQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest chunk age (s)' }),
+          props.importWorker.metricErrors({ label: 'worker errors' }),
         ],
         width: 12,
       }),
-      ...(props.httpApi
-        ? [
-            new cloudwatch.GraphWidget({
-              title: 'API latency',
-              left: [
-                props.httpApi.metricLatency({ statistic: 'p50', label: 'p50' }),
-                props.httpApi.metricLatency({ statistic: 'p99', label: 'p99' }),
-                props.httpApi.metricIntegrationLatency({ statistic: 'p99', label: 'integration p99' }),
-              ],
-              right: [
-                props.httpApi.metricCount({ label: 'requests' }),
-                props.httpApi.metricClientError({ label: '4xx' }),
-                props.httpApi.metricServerError({ label: '5xx' }),
-              ],
-              width: 12,
-            }),
-          ]
-        : []),
+      new cloudwatch.GraphWidget({
+        title: 'API latency',
+        left: [
+          props.httpApi.metricLatency({ statistic: 'p50', label: 'p50' }),
+          props.httpApi.metricLatency({ statistic: 'p99', label: 'p99' }),
+          props.httpApi.metricIntegrationLatency({ statistic: 'p99', label: 'integration p99' }),
+        ],
+        right: [
+          props.httpApi.metricCount({ label: 'requests' }),
+          props.httpApi.metricClientError({ label: '4xx' }),
+          props.httpApi.metricServerError({ label: '5xx' }),
+        ],
+        width: 12,
+      }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );
   }
