@@ -13,7 +13,8 @@ export interface NagTargets {
   httpApi: apigwv2.HttpApi;
 }
 
-const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+const ack = (scope: IConstruct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason });
 
 /**
  * Every cdk-nag finding the stack accepts, each with the reason it is safe. Anything not listed

@@ -15,12 +15,13 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
+import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
 import { deadLetterQueue } from './constructs/queues.ts';
 import { registrySchemas } from './event-schemas.ts';
-import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
 import { FUNCTIONS, type FunctionName, ROOT } from './functions.ts';
 import { acknowledgeStackFindings } from './nag.ts';
 import type { StageSettings } from './stages.ts';
@@ -84,7 +85,7 @@ export class BridgeStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: s.deletionProtection,
       removalPolicy: s.removalPolicy,
     });
@@ -223,7 +224,8 @@ export class BridgeStack extends Stack {
 
     const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `byrobot-bridge-${stage}`,
-      description: 'byrobot-bridge: task actions, imports, calls (auth in the functions: API keys, Standard Webhooks)',
+      description:
+        'byrobot-bridge: task actions, imports, calls (auth in the functions: API keys, Standard Webhooks)',
       createDefaultStage: false,
     });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {

@@ -31,7 +31,10 @@ export interface NotificationsProps {
  */
 export const emailInput = () =>
   events.RuleTargetInput.fromText(
-    EMAIL_TEMPLATE.join('\n').replace(/<(\$[^<>]*)>/g, (_, path: string) => `${events.EventField.fromPath(path)}`),
+    EMAIL_TEMPLATE.join('\n').replace(
+      /<(\$[^<>]*)>/g,
+      (_, path: string) => `${events.EventField.fromPath(path)}`,
+    ),
   );
 
 /**

@@ -7,8 +7,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { deadLetterQueue } from './queues.ts';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './queues.ts';
 
 export const METRICS_NAMESPACE = 'ByrobotBridge';
 /** byrobot refusals that need a person: bad signature or credentials, no permission, clock skew. */
@@ -123,7 +123,10 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    for (const { name, queue } of [...props.deadLetterQueues, { name: 'ops email', queue: this.deadLetterQueue }]) {
+    for (const { name, queue } of [
+      ...props.deadLetterQueues,
+      { name: 'ops email', queue: this.deadLetterQueue },
+    ]) {
       alarm(`Dlq-${name.replace(/[^A-Za-z0-9]+/g, '-')}`, {
         alarmDescription: `Messages in the ${name} dead-letter queue: inspect, fix, redrive (docs/deploy.md).`,
         metric: queue.metricApproximateNumberOfMessagesVisible({

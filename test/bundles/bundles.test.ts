@@ -1,0 +1,351 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltFunction, buildAll } from '../../infra/build.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/functions.ts';
+import { httpEvent } from '../../local/api-server/events.ts';
+import { startSimulator } from '../../local/byrobot-sim/index.ts';
+import { startDynalite } from '../../local/dynamo.ts';
+import { startLocalBus } from '../../local/eventbus/index.ts';
+import { ByrobotClient } from '../../shared/byrobot/client.ts';
+import { hashApiKey, signWebhook } from '../../shared/http/auth.ts';
+import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
+import { startSecretsManager } from '../support/secrets-manager.ts';
+
+/*
+ * The artefacts, not the source: every function is bundled with the settings CDK deploys
+ * (infra/build.ts), then each bundle is loaded in a fresh Node process and its handler invoked
+ * with a sample event against the local components — secrets from a Secrets Manager endpoint,
+ * byrobot from the simulator, DynamoDB from dynalite, events to the local bus.
+ */
+
+const API_KEY = 'bundle-test-key-0000000000000001';
+const WEBHOOK_SECRET = `whsec_${Buffer.from('bundle-webhook-secret-0123456789').toString('base64')}`;
+const SECRETS = {
+  byrobot: 'byrobot-bridge/test/byrobot-credentials',
+  apiKeys: 'byrobot-bridge/test/api-keys',
+  webhooks: 'byrobot-bridge/test/webhook-sources',
+  slack: 'byrobot-bridge/test/slack',
+};
+
+let outDir: string;
+let built: Map<FunctionName, BuiltFunction>;
+let env: Record<string, string>;
+let taskId: number;
+let slackPosts: string[];
+let secretReads: string[];
+const closers: Array<() => Promise<unknown>> = [];
+
+interface Invocation {
+  ok: boolean;
+  importMs: number;
+  result?: { statusCode?: number; body?: string; headers?: Record<string, string> } & Record<string, unknown>;
+  error?: string;
+  stdout: string;
+}
+
+function invoke(
+  name: FunctionName,
+  event: unknown,
+  extraEnv: Record<string, string> = {},
+): Promise<Invocation> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'invoke.mjs'), built.get(name)!.file], {
+      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) return reject(new Error(`${name}: no RESULT line\n${stdout}\n${stderr}`));
+      resolve({ ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'stdout'>), stdout });
+    });
+    child.stdin.end(JSON.stringify(event));
+  });
+}
+
+const body = (r: Invocation) => JSON.parse(r.result?.body ?? 'null') as Record<string, unknown>;
+const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'bridge-bundles-'));
+  built = new Map((await buildAll(outDir)).map((f) => [f.name, f]));
+  const [sim, dynamo, bus] = await Promise.all([
+    startSimulator({ seed: 3, speed: 0 }),
+    startDynalite(),
+    startLocalBus({ eventsFile: null }),
+  ]);
+  const slack = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => {
+      text += c;
+    });
+    req.on('end', () => {
+      slackPosts.push(text);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+  slackPosts = [];
+  const secrets = await startSecretsManager({
+    [SECRETS.byrobot]: { appKey: 'demo-key', appSecret: 'demo-secret' },
+    [SECRETS.apiKeys]: {
+      keys: [
+        {
+          id: 'ops',
+          hash: hashApiKey(API_KEY),
+          scopes: ['control', 'create', 'import', 'read'],
+          companies: '*',
+        },
+      ],
+    },
+    [SECRETS.webhooks]: { sources: [{ name: 'crm', secrets: [WEBHOOK_SECRET], companies: [1] }] },
+    [SECRETS.slack]: { webhookUrl: `http://127.0.0.1:${(slack.address() as AddressInfo).port}/hook` },
+  });
+  secretReads = secrets.reads;
+  closers.push(sim.close, dynamo.close, bus.close, secrets.close, () => new Promise((r) => slack.close(r)));
+  const tableName = 'bundle-test';
+  await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
+  env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    TABLE_NAME: tableName,
+    EVENT_BUS_NAME: 'byrobot-bridge-test',
+    BYROBOT_BASE_URL: sim.url,
+    BYROBOT_CREDENTIALS_SECRET: SECRETS.byrobot,
+    API_KEYS_SECRET: SECRETS.apiKeys,
+    WEBHOOK_SOURCES_SECRET: SECRETS.webhooks,
+    IMPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/unused-by-small-imports',
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    EVENTBRIDGE_ENDPOINT: bus.endpoint,
+  };
+  const client = new ByrobotClient({ baseUrl: sim.url, appKey: 'demo-key', appSecret: 'demo-secret' });
+  const [robot] = await client.getRobots(1);
+  const [line] = await client.getPhones(1);
+  taskId = await client.createTask({
+    companyId: 1,
+    taskName: 'bundle test',
+    taskType: 2,
+    workingStartTime: '09:00',
+    workingEndTime: '20:00',
+    userPhoneIds: [line!.userPhoneId],
+    robotDefId: robot!.robotDefId,
+    concurrencyQuota: 1,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const close of closers) await close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('Built bundles, each in a fresh Node process', () => {
+  it('builds one bundle per function', () => {
+    expect([...built.keys()].sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const f of built.values()) expect(f.bytes).toBeGreaterThan(10_000);
+  });
+
+  it('health answers 200 with its API keys read from Secrets Manager', async () => {
+    const r = await invoke('health', httpEvent({ method: 'GET', path: '/health' }));
+    expect(r.ok, r.error).toBe(true);
+    expect(r.result?.statusCode).toBe(200);
+    expect(body(r).status).toBe('ok');
+    expect(secretReads).toContain(SECRETS.apiKeys);
+  });
+
+  it('openapi serves the OpenAPI 3.1 document', async () => {
+    const r = await invoke('openapi', httpEvent({ method: 'GET', path: '/openapi.json' }));
+    expect(r.result?.statusCode).toBe(200);
+    expect(body(r).openapi).toBe('3.1.0');
+  });
+
+  it('create-task creates a task in byrobot (201)', async () => {
+    const r = await invoke(
+      'create-task',
+      httpEvent({
+        method: 'POST',
+        path: '/tasks',
+        headers: auth,
+        body: JSON.stringify({ companyId: 1, taskName: '打包测试', userPhoneIds: [11], robotDefId: 101 }),
+      }),
+    );
+    expect(r.result?.statusCode, r.result?.body).toBe(201);
+    expect(body(r).taskId).toEqual(expect.any(Number));
+  });
+
+  it('import-customers imports a small batch at once', async () => {
+    const r = await invoke(
+      'import-customers',
+      httpEvent({
+        method: 'POST',
+        path: `/tasks/${taskId}/customers`,
+        pathParameters: { taskId: String(taskId) },
+        headers: auth,
+        body: JSON.stringify({
+          customers: [
+            { name: '张三', phone: '+86 138-0013-8000', properties: { crmId: 'L-1' } },
+            { name: '坏号码', phone: '12345' },
+          ],
+        }),
+      }),
+    );
+    expect(r.result?.statusCode, r.result?.body).toBe(200);
+    expect(body(r)).toMatchObject({ counts: expect.objectContaining({ accepted: 1, invalid: 1 }) });
+  });
+
+  it('webhook-customers verifies a Standard Webhooks signature and imports', async () => {
+    const raw = JSON.stringify({ customers: [{ name: '李四', phone: '13900139000' }] });
+    const ts = Math.floor(Date.now() / 1000);
+    const r = await invoke(
+      'webhook-customers',
+      httpEvent({
+        method: 'POST',
+        path: `/webhooks/crm/tasks/${taskId}/customers`,
+        pathParameters: { source: 'crm', taskId: String(taskId) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_bundle_1',
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signWebhook(WEBHOOK_SECRET, 'msg_bundle_1', ts, raw),
+        },
+        body: raw,
+      }),
+    );
+    expect(r.result?.statusCode, r.result?.body).toBe(200);
+    const tampered = await invoke(
+      'webhook-customers',
+      httpEvent({
+        method: 'POST',
+        path: `/webhooks/crm/tasks/${taskId}/customers`,
+        pathParameters: { source: 'crm', taskId: String(taskId) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_bundle_2',
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signWebhook(WEBHOOK_SECRET, 'msg_bundle_2', ts, raw),
+        },
+        body: raw.replace('李四', '王五'),
+      }),
+    );
+    expect(tampered.result?.statusCode).toBe(401);
+  });
+
+  it('task-action starts the task (200) and get-call / get-import answer 404 for unknown ids', async () => {
+    const start = await invoke(
+      'task-action',
+      httpEvent({
+        method: 'POST',
+        path: `/tasks/${taskId}/start`,
+        pathParameters: { taskId: String(taskId) },
+        headers: auth,
+      }),
+    );
+    expect(start.result?.statusCode, start.result?.body).toBe(200);
+    expect(body(start)).toMatchObject({ taskId, action: 'start' });
+    const call = await invoke(
+      'get-call',
+      httpEvent({
+        method: 'GET',
+        path: '/calls/999999999',
+        pathParameters: { callInstanceId: '999999999' },
+        headers: auth,
+      }),
+    );
+    expect(call.result?.statusCode).toBe(404);
+    expect(call.result?.headers?.['content-type']).toBe('application/problem+json');
+    const imp = await invoke(
+      'get-import',
+      httpEvent({
+        method: 'GET',
+        path: '/imports/imp_0000000000000000000000',
+        pathParameters: { importId: 'imp_0000000000000000000000' },
+        headers: auth,
+      }),
+    );
+    expect([400, 404]).toContain(imp.result?.statusCode);
+  });
+
+  it('poller runs one cycle over every company the key sees', async () => {
+    const r = await invoke('poller', {});
+    expect(r.ok, r.error).toBe(true);
+    const report = r.result as unknown as { companies: { companyId: number; failures: unknown[] }[] };
+    expect(report.companies.length).toBeGreaterThan(0);
+    expect(report.companies.flatMap((c) => c.failures)).toEqual([]);
+  });
+
+  it('import-worker reports an unknown chunk as a batch item failure, for SQS to redeliver', async () => {
+    const r = await invoke('import-worker', {
+      Records: [
+        {
+          messageId: 'm-1',
+          receiptHandle: 'r-1',
+          body: JSON.stringify({ importId: 'imp_unknown', chunk: 0, companyId: 1, taskId, rows: [] }),
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:import',
+          awsRegion: 'us-east-1',
+        },
+      ],
+    });
+    expect(r.ok, r.error).toBe(true);
+    expect(r.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+  });
+
+  it('slack-notify posts the event to the webhook URL read from its secret, phone masked', async () => {
+    const r = await invoke(
+      'slack-notify',
+      {
+        version: '0',
+        id: 'e-1',
+        'detail-type': 'Call Completed',
+        source: 'byrobot.bridge',
+        account: '000000000000',
+        time: '2026-11-25T02:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: {
+          taskId,
+          taskName: 'bundle test',
+          callInstanceId: 42,
+          intentLevel: 'A',
+          finishStatus: { code: 0, label: 'answered' },
+          customer: { name: '张三', phone: '13800138000' },
+          properties: { crmId: 'L-1' },
+          durationSeconds: 31,
+        },
+      },
+      { SLACK_WEBHOOK_SECRET: SECRETS.slack },
+    );
+    expect(r.ok, r.error).toBe(true);
+    expect(slackPosts).toHaveLength(1);
+    const text = (JSON.parse(slackPosts[0]!) as { text: string }).text;
+    expect(text).toContain('L-1');
+    expect(text).toContain('138****8000');
+    expect(text).not.toContain('13800138000');
+  });
+
+  it('a bundle prints no secret value', async () => {
+    const r = await invoke('health', httpEvent({ method: 'GET', path: '/health' }), {
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    });
+    for (const secret of ['demo-secret', API_KEY, WEBHOOK_SECRET]) expect(r.stdout).not.toContain(secret);
+  });
+});

@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../infra/functions.ts';
+import { STAGES } from '../../infra/stages.ts';
+
+/** One function per entry, the Slack forwarder once per Slack rule of the stage. */
+const functionCount = (stage: string) =>
+  Object.keys(FUNCTIONS).length - 1 + STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length;
+
+/*
+ * The command a user runs, offline, with real bundling: `cdk synth -c stage=<name>` through the
+ * pinned CLI (aws-cdk 2.1148.x), cdk-nag included. A deploy cannot be tried here; this is the
+ * closest real thing.
+ */
+
+const ROOT = join(import.meta.dirname, '../..');
+const out = mkdtempSync(join(tmpdir(), 'bridge-cdk-out-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function cdkSynth(stage: string) {
+  return spawnSync(
+    join(ROOT, 'node_modules/.bin/cdk'),
+    ['synth', '--no-notices', '--no-version-reporting', '-q', '-c', `stage=${stage}`, '-o', join(out, stage)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
+      timeout: 120_000,
+    },
+  );
+}
+
+describe('cdk synth (the CLI, offline, with bundling)', () => {
+  it.each(['dev', 'prod'])(
+    'synthesizes stage %s with every function bundled and cdk-nag clean',
+    (stage) => {
+      const run = cdkSynth(stage);
+      expect(run.status, run.stderr).toBe(0);
+      const template = JSON.parse(
+        readFileSync(join(out, stage, `ByrobotBridge-${stage}.template.json`), 'utf8'),
+      ) as {
+        Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+      };
+      const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+      expect(fns).toHaveLength(functionCount(stage));
+      // Each function's code is a bundled asset directory holding index.mjs.
+      for (const fn of fns) {
+        const asset = fn.Metadata?.['aws:asset:path'];
+        expect(asset).toBeTruthy();
+        expect(readFileSync(join(out, stage, asset!, 'index.mjs'), 'utf8').length).toBeGreaterThan(10_000);
+      }
+    },
+    120_000,
+  );
+
+  it('fails on an unknown stage and names the known ones', () => {
+    const run = cdkSynth('staging');
+    expect(run.status).not.toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toMatch(/unknown stage "staging".*dev, prod/);
+  }, 120_000);
+});
