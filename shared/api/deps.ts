@@ -1,16 +1,14 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ByrobotClient, type ByrobotClientOptions } from '../byrobot/client.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { BridgeEvent } from '../events/builders.ts';
-import { type PublishResult, publishEvents } from '../events/publisher.ts';
+import type { PublishResult } from '../events/publisher.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
 import { createObservability } from '../observability/powertools.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { ImportStore } from './import-store.ts';
-import { type ChunkQueue, sqsChunkQueue } from './queue.ts';
+import type { ChunkQueue } from './queue.ts';
 
 export interface ApiDeps extends HttpDeps {
   byrobot: () => Promise<ByrobotClient>;
@@ -34,15 +32,26 @@ export function createApiDeps(
 ): ApiDeps {
   const { logger, metrics } = createObservability(service);
   const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
-  const eventBridge = new EventBridgeClient(
-    config.eventBridgeEndpoint
-      ? {
-          endpoint: config.eventBridgeEndpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {},
-  );
+  // EventBridge (only the import worker publishes) and SQS (only large imports) are loaded on first
+  // use: every other function's cold start skips evaluating those SDK clients.
+  let eventBridge: Promise<(events: readonly BridgeEvent[]) => Promise<PublishResult>> | undefined;
+  const loadPublisher = async () => {
+    const [{ EventBridgeClient }, { publishEvents }] = await Promise.all([
+      import('@aws-sdk/client-eventbridge'),
+      import('../events/publisher.ts'),
+    ]);
+    const client = new EventBridgeClient(
+      config.eventBridgeEndpoint
+        ? {
+            endpoint: config.eventBridgeEndpoint,
+            region: process.env.AWS_REGION ?? 'local',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    );
+    return (events: readonly BridgeEvent[]) =>
+      publishEvents(events, { client, eventBusName: config.eventBusName, source: config.eventSource });
+  };
   let client: Promise<ByrobotClient> | undefined;
   let queue = overrides.queue;
   return {
@@ -72,18 +81,27 @@ export function createApiDeps(
     imports: new ImportStore(doc, config.tableName),
     get queue(): ChunkQueue {
       if (!queue) {
-        if (!config.importQueueUrl)
-          throw new Error('API configuration: IMPORT_QUEUE_URL is required for large imports');
-        queue = sqsChunkQueue(new SQSClient({}), config.importQueueUrl);
+        const queueUrl = config.importQueueUrl;
+        if (!queueUrl) throw new Error('API configuration: IMPORT_QUEUE_URL is required for large imports');
+        let sqs: Promise<ChunkQueue> | undefined;
+        queue = {
+          send: async (messages) => {
+            sqs ??= Promise.all([import('@aws-sdk/client-sqs'), import('./queue.ts')]).then(
+              ([{ SQSClient }, { sqsChunkQueue }]) => sqsChunkQueue(new SQSClient({}), queueUrl),
+            );
+            return (await sqs).send(messages);
+          },
+        };
       }
       return queue;
     },
-    publish: (events) =>
-      publishEvents(events, {
-        client: eventBridge,
-        eventBusName: config.eventBusName,
-        source: config.eventSource,
-      }),
+    publish: async (events) => {
+      eventBridge ??= loadPublisher();
+      eventBridge.catch(() => {
+        eventBridge = undefined;
+      });
+      return (await eventBridge)(events);
+    },
     sceneVariables: new Map(),
   };
 }

@@ -5,10 +5,15 @@ import type { SQSEvent } from 'aws-lambda';
 import { createRoute, type RouteOptions } from '../http/stack.ts';
 import { json, type RouteHandler } from '../http/types.ts';
 import type { ApiDeps } from './deps.ts';
-import { importCustomers } from './imports.ts';
-import { openApiDocument, type RouteName } from './openapi.ts';
-import { createTask, getCall, getImport, health, taskAction } from './routes.ts';
-import { processImportBatch, type WorkerOptions } from './worker.ts';
+import type { RouteName } from './openapi.ts';
+import type { WorkerOptions } from './worker.ts';
+
+/*
+ * Route logic is loaded with import() on a route's first request. Each function bundles the same
+ * modules, but evaluates only its own route's: the import route's phone library and the OpenAPI
+ * generator stay out of every other function's cold start (figures in docs/performance.md).
+ */
+const routes = () => import('./routes.ts');
 
 /** Each route's middleware options and logic: the one definition functions/ and local/ share. */
 const ROUTE_DEFINITIONS: Record<
@@ -17,24 +22,30 @@ const ROUTE_DEFINITIONS: Record<
 > = {
   'task-action': {
     options: { scope: 'control', idempotent: true },
-    run: (deps) => (e) => taskAction(e, deps),
+    run: (deps) => async (e) => (await routes()).taskAction(e, deps),
   },
   'create-task': {
     options: { scope: 'create', body: true, idempotent: true },
-    run: (deps) => (e) => createTask(e, deps),
+    run: (deps) => async (e) => (await routes()).createTask(e, deps),
   },
   'import-customers': {
     options: { scope: 'import', body: true, idempotent: true },
-    run: (deps) => (e) => importCustomers(e, deps),
+    run: (deps) => async (e) => (await import('./imports.ts')).importCustomers(e, deps),
   },
   'webhook-customers': {
     options: { scope: 'import', body: true, idempotent: true, webhook: true },
-    run: (deps) => (e) => importCustomers(e, deps),
+    run: (deps) => async (e) => (await import('./imports.ts')).importCustomers(e, deps),
   },
-  'get-import': { options: { scope: 'read' }, run: (deps) => (e) => getImport(e, deps) },
-  'get-call': { options: { scope: 'read' }, run: (deps) => (e) => getCall(e, deps) },
-  openapi: { options: { scope: null }, run: () => async () => json(200, openApiDocument()) },
-  health: { options: { scope: null }, run: (deps) => (e) => health(e, deps) },
+  'get-import': {
+    options: { scope: 'read' },
+    run: (deps) => async (e) => (await routes()).getImport(e, deps),
+  },
+  'get-call': { options: { scope: 'read' }, run: (deps) => async (e) => (await routes()).getCall(e, deps) },
+  openapi: {
+    options: { scope: null },
+    run: () => async () => json(200, (await import('./openapi.ts')).openApiDocument()),
+  },
+  health: { options: { scope: null }, run: (deps) => async (e) => (await routes()).health(e, deps) },
 };
 
 export function routeHandler(name: RouteName, deps: ApiDeps) {
@@ -46,5 +57,7 @@ export function importWorkerHandler(deps: ApiDeps, options: WorkerOptions = {}) 
   return middy<SQSEvent>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics))
-    .handler((event: SQSEvent) => processImportBatch(event, deps, options));
+    .handler(async (event: SQSEvent) =>
+      (await import('./worker.ts')).processImportBatch(event, deps, options),
+    );
 }

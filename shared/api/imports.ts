@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as v from 'valibot';
 import type { ByrobotClient } from '../byrobot/client.ts';
 import { problems } from '../http/problem.ts';
 import type { ApiEvent, ApiResult } from '../http/types.ts';
@@ -203,5 +202,3 @@ async function queueImport(
     { location: `/imports/${importId}` },
   );
 }
-
-export const ImportIdSchema = v.pipe(v.string(), v.regex(/^imp_[0-9a-z]{6,12}[0-9a-f]{20}$/));

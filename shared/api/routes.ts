@@ -7,8 +7,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { ImportIdSchema } from './imports.ts';
-import { CreateTaskSchema } from './schemas.ts';
+import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
 const ACTIONS = ['start', 'pause', 'stop'] as const;

@@ -143,3 +143,6 @@ export const ProblemSchema = v.object({
   instance: v.optional(v.string()),
   errors: v.optional(v.array(v.object({ field: v.string(), rule: v.string(), message: v.string() }))),
 });
+
+/** `imp_` + a time-sortable part + 20 hex digits (shared/api/imports.ts makes them). */
+export const ImportIdSchema = v.pipe(v.string(), v.regex(/^imp_[0-9a-z]{6,12}[0-9a-f]{20}$/));

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,6 +18,8 @@ export function secretJson<T>(secretId: string, check: (value: unknown) => T): (
   let cached: Promise<T> | undefined;
   return () => {
     cached ??= (async () => {
+      // Loaded on first use: locally (and in tests) secrets come from the environment instead.
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
       client ??= new SecretsManagerClient({});
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       let parsed: unknown;

@@ -48,7 +48,9 @@ export function validateNotificationRules(rules: readonly NotificationRule[]): v
   const names = new Set<string>();
   for (const rule of rules) {
     if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(rule.name) || names.has(rule.name))
-      throw new Error(`notification rule name "${rule.name}" must be unique, lowercase letters, digits, dashes`);
+      throw new Error(
+        `notification rule name "${rule.name}" must be unique, lowercase letters, digits, dashes`,
+      );
     names.add(rule.name);
     if (!rule.email && !rule.slackWebhookSecret)
       throw new Error(`notification rule "${rule.name}" has neither email nor slackWebhookSecret`);

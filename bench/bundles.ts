@@ -1,0 +1,122 @@
+// Bundle sizes and cold import times: every function bundled as CDK deploys it, with the AWS SDK
+// inside (the choice in infra/functions.ts) and with it left to the runtime's copy, each next to a
+// bare handler that only creates one SDK client. Also what dominates each bundle (esbuild metafile).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { ESBUILD, entryPath, FUNCTION_NAMES, ROOT } from '../infra/functions.ts';
+
+const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
+
+/** Enough configuration for every entry file to load (nothing is called: only the import is timed). */
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 'bench',
+  EVENT_BUS_NAME: 'bench',
+  BYROBOT_APP_KEY: 'bench',
+  BYROBOT_APP_SECRET: 'bench',
+  API_KEYS_JSON: '{"keys":[]}',
+  SLACK_WEBHOOK_SECRET: 'bench/slack',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+export interface BundleFigure {
+  name: string;
+  sdk: 'bundled' | 'runtime';
+  bytes: number;
+  /** Median of RUNS cold imports, each in a fresh Node process. */
+  importMs: number;
+  /** importMs ÷ the bare handler's importMs with the same SDK choice. */
+  ratio: number;
+  /** The five largest contributors to the bundle, by package. */
+  top: { what: string; bytes: number }[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+async function bundle(entry: string, outfile: string, sdk: 'bundled' | 'runtime') {
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: ESBUILD.platform,
+    target: ESBUILD.target,
+    format: ESBUILD.format,
+    minify: ESBUILD.minify,
+    sourcemap: ESBUILD.sourcemap,
+    banner: { js: ESBUILD.banner },
+    mainFields: [...ESBUILD.mainFields],
+    // "runtime": what NodejsFunction does without bundleAwsSDK; the SDK then loads from
+    // node_modules, unminified, as the nodejs24.x runtime's own copy does.
+    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],
+    metafile: true,
+    logLevel: 'error',
+  });
+  return result.metafile;
+}
+
+function importMs(file: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const run = spawnSync(process.execPath, [join(ROOT, 'bench/import-once.mjs'), file], {
+      env: ENV,
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) throw new Error(`importing ${file} failed:\n${run.stderr}`);
+    times.push(Number(run.stdout.trim()));
+  }
+  return median(times);
+}
+
+/** Groups the bundle's inputs by npm package (scoped names kept whole), or "project". */
+function topContributors(meta: Metafile, outfile: string): { what: string; bytes: number }[] {
+  const out = Object.entries(meta.outputs).find(([path]) => outfile.endsWith(path.replace(/^(\.\.\/)+/, '')))?.[1] ??
+    Object.values(meta.outputs).find((o) => o.entryPoint)!;
+  const byPackage = new Map<string, number>();
+  for (const [path, input] of Object.entries(out.inputs)) {
+    const m = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    const key = m ? m[1]! : 'project';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + input.bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .map(([what, bytes]) => ({ what, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+}
+
+export async function benchBundles(): Promise<BundleFigure[]> {
+  const dir = mkdtempSync(join(ROOT, 'dist', '.bench-'));
+  try {
+    const figures: BundleFigure[] = [];
+    for (const sdk of ['bundled', 'runtime'] as const) {
+      const entries = [
+        { name: 'bare handler (one SDK client)', entry: join(ROOT, 'bench/bare-handler.ts') },
+        ...FUNCTION_NAMES.map((name) => ({ name, entry: entryPath(name) })),
+      ];
+      let bare = 0;
+      for (const { name, entry } of entries) {
+        const outfile = join(dir, sdk, name.replace(/\W+/g, '-'), 'index.mjs');
+        const meta = await bundle(entry, outfile, sdk);
+        const ms = importMs(outfile);
+        if (!bare) bare = ms;
+        const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
+        figures.push({ name, sdk, bytes: output.bytes, importMs: ms, ratio: ms / bare, top: topContributors(meta, outfile) });
+        process.stderr.write(`  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms\n`);
+      }
+    }
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchBundles(), null, 2));
+}
