@@ -35,23 +35,6 @@ export function createApiDeps(
   // EventBridge (only the import worker publishes) and SQS (only large imports) are loaded on first
   // use: every other function's cold start skips evaluating those SDK clients.
   let eventBridge: Promise<(events: readonly BridgeEvent[]) => Promise<PublishResult>> | undefined;
-  const loadPublisher = async () => {
-    const [{ EventBridgeClient }, { publishEvents }] = await Promise.all([
-      import('@aws-sdk/client-eventbridge'),
-      import('../events/publisher.ts'),
-    ]);
-    const client = new EventBridgeClient(
-      config.eventBridgeEndpoint
-        ? {
-            endpoint: config.eventBridgeEndpoint,
-            region: process.env.AWS_REGION ?? 'local',
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          }
-        : {},
-    );
-    return (events: readonly BridgeEvent[]) =>
-      publishEvents(events, { client, eventBusName: config.eventBusName, source: config.eventSource });
-  };
   let client: Promise<ByrobotClient> | undefined;
   let queue = overrides.queue;
   return {
@@ -86,9 +69,7 @@ export function createApiDeps(
         let sqs: Promise<ChunkQueue> | undefined;
         queue = {
           send: async (messages) => {
-            sqs ??= Promise.all([import('@aws-sdk/client-sqs'), import('./queue.ts')]).then(
-              ([{ SQSClient }, { sqsChunkQueue }]) => sqsChunkQueue(new SQSClient({}), queueUrl),
-            );
+            sqs ??= import('./queue.ts').then(({ awsChunkQueue }) => awsChunkQueue(queueUrl));
             return (await sqs).send(messages);
           },
         };
@@ -96,7 +77,13 @@ export function createApiDeps(
       return queue;
     },
     publish: async (events) => {
-      eventBridge ??= loadPublisher();
+      eventBridge ??= import('../events/bus-client.ts').then(({ busPublisher }) =>
+        busPublisher({
+          eventBusName: config.eventBusName,
+          source: config.eventSource,
+          endpoint: config.eventBridgeEndpoint,
+        }),
+      );
       eventBridge.catch(() => {
         eventBridge = undefined;
       });

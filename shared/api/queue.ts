@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 /** Where an async import's chunks go: SQS on AWS, the local queue in the local stack. */
 export interface ChunkQueue {
@@ -28,3 +28,6 @@ export function sqsChunkQueue(sqs: SQSClient, queueUrl: string): ChunkQueue {
     },
   };
 }
+
+/** The import queue on AWS: a client of its own (loaded on first use by shared/api/deps.ts). */
+export const awsChunkQueue = (queueUrl: string): ChunkQueue => sqsChunkQueue(new SQSClient({}), queueUrl);

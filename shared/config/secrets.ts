@@ -1,5 +1,3 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-
 type Env = Record<string, string | undefined>;
 
 export function requiredEnv(env: Env, name: string, what: string): string {
@@ -7,8 +5,6 @@ export function requiredEnv(env: Env, name: string, what: string): string {
   if (!value) throw new Error(`${what} configuration: environment variable ${name} is required`);
   return value;
 }
-
-let client: SecretsManagerClient | undefined;
 
 /**
  * A JSON value from Secrets Manager, read once per container and cached; a failed read is retried
@@ -19,12 +15,11 @@ export function secretJson<T>(secretId: string, check: (value: unknown) => T): (
   return () => {
     cached ??= (async () => {
       // Loaded on first use: locally (and in tests) secrets come from the environment instead.
-      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-      client ??= new SecretsManagerClient({});
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const { secretString } = await import('./secrets-client.ts');
+      const value = await secretString(secretId);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(out.SecretString ?? '');
+        parsed = JSON.parse(value ?? '');
       } catch {
         throw new Error(`secret ${secretId} is not JSON`);
       }

@@ -1,0 +1,25 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { BridgeEvent } from './builders.ts';
+import { type PublishResult, publishEvents } from './publisher.ts';
+
+/**
+ * A publisher bound to one bus: AWS's EventBridge, or the local PutEvents endpoint when `endpoint`
+ * is set (local stack, tests). Its own module so callers can load it on first use.
+ */
+export function busPublisher(options: {
+  eventBusName: string;
+  source: string;
+  endpoint?: string;
+}): (events: readonly BridgeEvent[]) => Promise<PublishResult> {
+  const client = new EventBridgeClient(
+    options.endpoint
+      ? {
+          endpoint: options.endpoint,
+          region: process.env.AWS_REGION ?? 'local',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
+  return (events) =>
+    publishEvents(events, { client, eventBusName: options.eventBusName, source: options.source });
+}
