@@ -1,6 +1,8 @@
 // npm run bench: every benchmark; figures go to bench/results/*.json and docs/performance.md.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { benchApi } from './api.ts';
+import { benchBundles } from './bundles.ts';
 import { benchPoller } from './poller.ts';
 
 const only = process.argv[2];
@@ -20,29 +22,39 @@ function replaceSection(marker: string, markdown: string) {
 if (!only || only === 'poller') {
   const results = await benchPoller();
   writeFileSync('bench/results/poller.json', `${JSON.stringify(results, null, 2)}\n`);
+  const mb = (n: number) => `${n.toFixed(0)} MB`;
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${r.requests} | ${r.bound} | ${r.ratio.toFixed(3)} | ${r.naive} | ${r.wallSeconds.toFixed(1)} s | ${r.maxInFlight} | ${r.peakRssDeltaMb.toFixed(0)} MB | ${r.events} |`,
+      `| ${r.scenario} | ${r.requests} | ${r.bound} | ${r.ratio.toFixed(3)} | ${r.naive.requests} | ${r.wallSeconds.toFixed(1)} s | ${r.naive.wallSeconds.toFixed(1)} s | ${r.maxInFlight} | ${mb(r.memory.peakHeapMb)} (+${mb(r.memory.heapGrowthMb)}) | ${mb(r.memory.peakRssMb)} | ${r.tasksCompleted} of ${r.tasksRunningAtStart} | ${Object.values(r.events).reduce((a, b) => a + b, 0)} |`,
+  );
+  const failedChecks = results.flatMap((r) =>
+    Object.entries(r.checks)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `${r.scenario}: ${name}`),
   );
   replaceSection(
     'poller-bench',
     [
-      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine, 50 ms added to every byrobot request, client capped at 8 in flight.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's ${availableParallelism()}-core machine (Node ${process.versions.node}), 50 ms added to every byrobot request, client capped at 8 in flight; simulator, dynalite and the local bus in a child process.`,
       '',
-      '| scenario | byrobot requests | lower bound | requests ÷ bound | naive poller | wall time | peak in flight | peak RSS growth | events |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| scenario | byrobot requests | lower bound | requests ÷ bound | naive poller requests | wall time | naive wall time | peak in flight | poller heap peak (growth) | poller RSS peak | tasks completed in the cycle | events |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
-      'Lower-bound parts (listing pages + completed-task details + new-call pages + new-call details):',
+      'Lower-bound parts (listing pages + completed-task details + new-call pages + new-call details), and the requests each poller made:',
       '',
-      ...results.map(
-        (r) =>
-          `- ${r.scenario}: ${r.boundParts.listingPages} + ${r.boundParts.completedDetails} + ${r.boundParts.newCallPages} + ${r.boundParts.newCalls}; requests by endpoint: ${Object.entries(
-            r.byEndpoint,
-          )
+      ...results.map((r) => {
+        const endpoints = (e: Record<string, number>) =>
+          Object.entries(e)
             .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
-      ),
+            .join(', ');
+        const p = r.boundParts;
+        return `- ${r.scenario}: bound ${p.listingPages} + ${p.completedDetails} + ${p.newCallPages} + ${p.newCalls}; poller: ${endpoints(r.byEndpoint)}; naive: ${endpoints(r.naive.byEndpoint)}; events: ${endpoints(r.events) || 'none'}`;
+      }),
+      '',
+      failedChecks.length === 0
+        ? 'Cross-checks passed: in every scenario the poller published one `Call Completed` per new call and one `Task Completed` per completed task, and the naive poller found the same calls and completions.'
+        : `Cross-checks FAILED: ${failedChecks.join('; ')}.`,
     ].join('\n'),
   );
 }
@@ -62,6 +74,30 @@ if (!only || only === 'api') {
       `| middy stack (body, API-key auth, errors, logger, metrics) per request | ${r.stackMicrosecondsPerRequest.toFixed(1)} µs |`,
       `| bare middy handler per request | ${r.bareMicrosecondsPerRequest.toFixed(1)} µs |`,
       `| the stack's own overhead | ${r.overheadMicroseconds.toFixed(1)} µs per request (${r.requests.toLocaleString('en')} requests) |`,
+    ].join('\n'),
+  );
+}
+
+if (!only || only === 'bundles') {
+  const figures = await benchBundles();
+  writeFileSync('bench/results/bundles.json', `${JSON.stringify(figures, null, 2)}\n`);
+  const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
+  const bundled = figures.filter((f) => f.sdk === 'bundled');
+  const runtime = new Map(figures.filter((f) => f.sdk === 'runtime').map((f) => [f.name, f]));
+  const worst = Math.max(...bundled.slice(1).map((f) => f.ratio));
+  replaceSection(
+    'bundle-bench',
+    [
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process.`,
+      '',
+      '| function | bundle (SDK inside) | cold import | ÷ bare | bundle (runtime SDK) | cold import | what dominates the bundle (SDK inside) |',
+      '|---|---|---|---|---|---|---|',
+      ...bundled.map((f) => {
+        const r = runtime.get(f.name)!;
+        return `| ${f.name} | ${kb(f.bytes)} | ${f.importMs.toFixed(1)} ms | ${f.ratio.toFixed(2)} | ${kb(r.bytes)} | ${r.importMs.toFixed(1)} ms | ${f.top.map((t) => `${t.what} ${kb(t.bytes)}`).join(', ')} |`;
+      }),
+      '',
+      `Target: every function ≤ 1.3 × the bare handler's cold import. Worst ratio: ${worst.toFixed(2)} (${worst <= 1.3 ? 'met' : 'MISSED'}).`,
     ].join('\n'),
   );
 }

@@ -172,9 +172,15 @@ export class BridgeStack extends Stack {
     ];
 
     // ── Imports: queue → worker ────────────────────────────────────────────────────────────
-    const importDlq = deadLetterQueue(this, 'ImportDlq', s.removalPolicy);
+    const importDlq = deadLetterQueue(
+      this,
+      'ImportDlq',
+      s.removalPolicy,
+      `byrobot-bridge-${stage}-imports-dlq`,
+    );
     deadLetterQueues.push({ name: 'import', queue: importDlq });
     const importQueue = new sqs.Queue(this, 'ImportQueue', {
+      queueName: `byrobot-bridge-${stage}-imports`,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's advice for Lambda consumers: at least six times the function timeout.

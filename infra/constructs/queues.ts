@@ -6,8 +6,14 @@ import type { Construct } from 'constructs';
  * A dead-letter queue for an asynchronous target (Scheduler, EventBridge rule target, Lambda
  * on-failure destination, SNS subscription): SQS-managed encryption, TLS only, 14 days.
  */
-export function deadLetterQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy): sqs.Queue {
+export function deadLetterQueue(
+  scope: Construct,
+  id: string,
+  removalPolicy: RemovalPolicy,
+  queueName?: string,
+): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
+    queueName,
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
