@@ -77,7 +77,8 @@ function importMs(file: string): number {
 
 /** Groups the bundle's inputs by npm package (scoped names kept whole), or "project". */
 function topContributors(meta: Metafile, outfile: string): { what: string; bytes: number }[] {
-  const out = Object.entries(meta.outputs).find(([path]) => outfile.endsWith(path.replace(/^(\.\.\/)+/, '')))?.[1] ??
+  const out =
+    Object.entries(meta.outputs).find(([path]) => outfile.endsWith(path.replace(/^(\.\.\/)+/, '')))?.[1] ??
     Object.values(meta.outputs).find((o) => o.entryPoint)!;
   const byPackage = new Map<string, number>();
   for (const [path, input] of Object.entries(out.inputs)) {
@@ -107,8 +108,17 @@ export async function benchBundles(): Promise<BundleFigure[]> {
         const ms = importMs(outfile);
         if (!bare) bare = ms;
         const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
-        figures.push({ name, sdk, bytes: output.bytes, importMs: ms, ratio: ms / bare, top: topContributors(meta, outfile) });
-        process.stderr.write(`  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms\n`);
+        figures.push({
+          name,
+          sdk,
+          bytes: output.bytes,
+          importMs: ms,
+          ratio: ms / bare,
+          top: topContributors(meta, outfile),
+        });
+        process.stderr.write(
+          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms\n`,
+        );
       }
     }
     return figures;
