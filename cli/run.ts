@@ -19,7 +19,11 @@ import {
 import { callsListCommand, callsShowCommand } from './commands/calls.ts';
 import { companiesCommand, phonesCommand, robotsCommand } from './commands/companies.ts';
 import { customersPendingCommand } from './commands/customers.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { eventsTailCommand } from './commands/events.ts';
 import { customersImportCommand } from './commands/import.ts';
+import { pollCommand } from './commands/poll.ts';
+import { rulesTestCommand } from './commands/rules.ts';
 import {
   tasksCreateCommand,
   tasksListCommand,
@@ -28,6 +32,7 @@ import {
   tasksStartCommand,
   tasksStopCommand,
 } from './commands/tasks.ts';
+import { webhookSendCommand } from './commands/webhook.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { CliIo } from './io.ts';
 
@@ -48,6 +53,11 @@ export const COMMANDS: readonly CommandDef[] = [
   customersPendingCommand,
   callsListCommand,
   callsShowCommand,
+  rulesTestCommand,
+  pollCommand,
+  eventsTailCommand,
+  webhookSendCommand,
+  doctorCommand,
 ];
 
 const GROUPS = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];

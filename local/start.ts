@@ -6,6 +6,7 @@ import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/handlers.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
 import { hashApiKey } from '../shared/http/auth.ts';
+import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import { lambdaContext } from './api-server/events.ts';
@@ -13,6 +14,7 @@ import { startApiServer } from './api-server/index.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
 import { startDynalite } from './dynamo.ts';
 import { startLocalBus } from './eventbus/index.ts';
+import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
 
 const { values: flags } = parseArgs({
@@ -21,6 +23,8 @@ const { values: flags } = parseArgs({
     'no-demo': { type: 'boolean', default: false },
     'poll-seconds': { type: 'string' },
     speed: { type: 'string' },
+    stage: { type: 'string' },
+    'data-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -28,7 +32,9 @@ if (flags.help) {
   console.log(`usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10]
   PORT (3000) the API; SIM_PORT (4010) the simulator; LOCAL_API_KEY (local-dev-key);
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
-  EVENTS_FILE (.local/events.ndjson): every event, one JSON line each.`);
+  --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
+  EVENTS_FILE (.local/events.ndjson): every event, one JSON line each;
+  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) there across runs.`);
   process.exit(0);
 }
 
@@ -74,10 +80,29 @@ if (realByrobot) {
   credentials = { appKey: env.SIM_APP_KEY ?? 'demo-key', appSecret: env.SIM_APP_SECRET ?? 'demo-secret' };
 }
 
-const dynamo = await startDynalite();
+const dataDir = flags['data-dir'];
+const dynamo = await startDynalite(dataDir ? { path: dataDir } : {});
 closers.push(dynamo.close);
-const bus = await startLocalBus({ print: true });
+// The stage's notification rules (shared/notify/rules.ts), matched against every event as on AWS.
+const stage = flags.stage ?? env.STAGE ?? 'local';
+const rules = NOTIFICATION_RULES[stage];
+if (!rules) {
+  console.error(
+    `error: no notification rules for stage "${stage}"; shared/notify/rules.ts has ${Object.keys(NOTIFICATION_RULES).join(', ')}`,
+  );
+  process.exit(1);
+}
+let notifier: ReturnType<typeof createLocalNotifier>;
+try {
+  notifier = createLocalNotifier({ rules, eventSource: 'byrobot.bridge' });
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+}
+const bus = await startLocalBus({ print: true, onEvents: notifier.handle });
 closers.push(bus.close);
+closers.push(() => notifier.idle()); // runs first at stop: let Slack posts in flight finish
+console.log(`notification rules (stage ${stage}): ${notifier.describe().join('; ') || 'none'}`);
 const tableName = 'byrobot-bridge-local';
 await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
 
@@ -146,6 +171,13 @@ console.log(
   `byrobot-bridge local stack ready at ${api.url} (byrobot: ${realByrobot ? byrobotUrl : `simulator ${byrobotUrl}`}; events → ${env.EVENTS_FILE ?? '.local/events.ndjson'})`,
 );
 console.log(`API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`);
+console.log(
+  `DynamoDB (dynalite): ${dynamo.endpoint}, table ${tableName}, ${dataDir ? `kept in ${dataDir}` : 'in memory'}; EventBridge: ${bus.endpoint}`,
+);
+if (dataDir && !realByrobot)
+  console.log(
+    "note: --data-dir keeps the bridge's state, not the simulator's: its task ids start again at 1001, so snapshots from an earlier run describe other tasks",
+  );
 console.log(`Try:
   curl -s ${api.url}/tasks -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
     -d '{"companyId":1,"taskName":"试一试","userPhoneIds":[11],"robotDefId":101,"concurrencyQuota":2}'

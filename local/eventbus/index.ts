@@ -18,6 +18,12 @@ export interface LocalBusOptions {
   /** Print each event as one readable line. @default false */
   print?: boolean;
   onEvent?: (event: StoredEvent) => void;
+  /**
+   * Called once per PutEvents call with the entries it accepted, after they are stored and answered
+   * for: what a rule on AWS sees. A subscriber (the local notification rules) runs after the
+   * publisher has its answer, so a slow Slack never slows the poller. Not called when none was accepted.
+   */
+  onEvents?: (events: StoredEvent[]) => void;
 }
 
 export interface BusFaults {
@@ -113,17 +119,27 @@ export async function startLocalBus(options: LocalBusOptions = {}) {
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES_PER_CALL}`,
       );
     }
+    const accepted: StoredEvent[] = [];
     const results = entries.map((entry) => {
       bus.stats.entries++;
-      const result = accept(entry);
+      const result = accept(entry, accepted);
       if ('ErrorCode' in result) bus.stats.failedEntries++;
       return result;
     });
     json(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
+    if (accepted.length > 0) {
+      try {
+        options.onEvents?.(accepted);
+      } catch (error) {
+        // A subscriber's bug must not take the bus (and with it the poller's publishing) down.
+        console.error(`local bus: event subscriber failed: ${(error as Error).message}`);
+      }
+    }
   });
 
   function accept(
     entry: Record<string, unknown>,
+    accepted: StoredEvent[],
   ): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
     const { Source, DetailType, Detail, Resources, Time, EventBusName } = entry as {
       Source?: string;
@@ -173,6 +189,7 @@ export async function startLocalBus(options: LocalBusOptions = {}) {
       'event-bus-name': EventBusName ?? 'default',
     };
     bus.events.push(event);
+    accepted.push(event);
     if (eventsFile) appendFileSync(eventsFile, `${JSON.stringify(event)}\n`);
     if (options.print) console.log(formatEventLine(event));
     options.onEvent?.(event);

@@ -15,6 +15,8 @@
  * - `anything-but`, like every operator but `exists: false`, needs the field to be present;
  * - `numeric` compares JSON numbers only;
  * - `$or` takes two or more nested patterns, evaluated against the same object.
+ * One known divergence: EventBridge compares exact numbers by their JSON text (300, 300.0 and 3.0e2
+ * are not equal, eb-event-patterns.html); after JSON.parse they are one number here.
  */
 
 /** A pattern as JSON: field → array of matchers, nested object, or `$or`. */
@@ -109,13 +111,15 @@ function validateMatcher(matcher: unknown, at: string): void {
       if (typeof arg === 'string') return;
       if (isObject(arg) && Object.keys(arg).length === 1 && typeof arg['equals-ignore-case'] === 'string')
         return;
-      return fail('takes a string or {"equals-ignore-case": string}');
+      fail('takes a string or {"equals-ignore-case": string}');
+      return;
     case 'equals-ignore-case':
       if (typeof arg !== 'string') fail('takes a string');
       return;
     case 'wildcard':
       if (typeof arg !== 'string') fail('takes a string');
-      return checkWildcard(arg as string, fail);
+      checkWildcard(arg as string, fail);
+      return;
     case 'cidr':
       if (typeof arg !== 'string' || parseCidr(arg) === null)
         fail(`takes an IPv4 or IPv6 CIDR block such as "10.0.0.0/24", got ${show(arg)}`);
@@ -130,7 +134,8 @@ function validateMatcher(matcher: unknown, at: string): void {
         );
       return;
     case 'anything-but':
-      return validateAnythingBut(arg, fail);
+      validateAnythingBut(arg, fail);
+      return;
     default:
       throw new EventPatternError(
         at,
@@ -143,14 +148,19 @@ function validateAnythingBut(arg: unknown, fail: (why: string) => never): void {
   if (typeof arg === 'string' || typeof arg === 'number') return;
   if (Array.isArray(arg)) {
     // "The list must contain either all strings, or all numbers" (content filtering page).
-    if (arg.length > 0 && (arg.every((v) => typeof v === 'string') || arg.every((v) => typeof v === 'number')))
+    if (
+      arg.length > 0 &&
+      (arg.every((v) => typeof v === 'string') || arg.every((v) => typeof v === 'number'))
+    )
       return;
-    return fail('a list must be non-empty and all strings or all numbers');
+    fail('a list must be non-empty and all strings or all numbers');
   }
   if (isObject(arg) && Object.keys(arg).length === 1) {
     const [[op, value]] = Object.entries(arg) as [[string, unknown]];
     if ((op === 'prefix' || op === 'suffix') && typeof value === 'string') return;
-    const strings = typeof value === 'string' || (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'));
+    const strings =
+      typeof value === 'string' ||
+      (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'));
     if (op === 'equals-ignore-case' && strings) return;
     if (op === 'wildcard' && strings) {
       for (const w of [value].flat() as string[]) checkWildcard(w, fail);
@@ -432,8 +442,7 @@ function kind(v: unknown): string {
 function describeMatcher(m: unknown): string {
   if (!isObject(m)) return show(m);
   const [[op, arg]] = Object.entries(m) as [[string, unknown]];
-  const ic = (a: unknown) =>
-    isObject(a) ? `${show(a['equals-ignore-case'])} (ignoring case)` : show(a);
+  const ic = (a: unknown) => (isObject(a) ? `${show(a['equals-ignore-case'])} (ignoring case)` : show(a));
   switch (op) {
     case 'prefix':
       return `a string starting with ${ic(arg)}`;

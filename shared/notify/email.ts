@@ -21,7 +21,10 @@ export function templatePaths(template: readonly string[] = EMAIL_TEMPLATE): str
 /** Follows a `$.a.b-c.d` path (dot-separated names, as input transformers take them). */
 export function valueAtPath(event: unknown, path: string): unknown {
   let node: unknown = event;
-  for (const key of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }

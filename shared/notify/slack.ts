@@ -1,4 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { maskPhone } from '../imports/mask.ts';
 
 interface Detail {
   taskId?: number;
@@ -18,11 +19,12 @@ interface Detail {
 
 /**
  * The Slack message for a bridge event: one readable line of what happened, the fields a sales
- * person acts on, and the CRM id. Customer phones are masked: Slack channels are wide audiences.
+ * person acts on, and the CRM id. Customer phones are masked: Slack channels are wide audiences; the
+ * project's one masking function, so a number reads the same in Slack, the CLI and the logs.
  */
 export function slackMessage(event: EventBridgeEvent<string, Detail>): { text: string } {
   const d = event.detail;
-  const mask = (p: string | null | undefined) => (p ? p.replace(/^(\d{3})\d+(\d{4})$/, '$1****$2') : '');
+  const mask = (p: string | null | undefined) => (p ? maskPhone(p) : '');
   const crm = d.properties && 'crmId' in d.properties ? ` · CRM ${String(d.properties.crmId)}` : '';
   switch (event['detail-type']) {
     case 'Call Completed':

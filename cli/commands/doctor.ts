@@ -1,0 +1,317 @@
+import {
+  ByrobotApiError,
+  ByrobotClient,
+  type ByrobotError,
+  ByrobotTransportError,
+  type Company,
+} from '../../shared/byrobot/index.ts';
+import { type CommandDef, EXIT } from '../command.ts';
+import { type CliConfig, CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.ts';
+import { writeJson } from '../format.ts';
+import type { CliIo } from '../io.ts';
+
+/**
+ * `doctor`: is this machine ready to talk to byrobot? Each check names what to fix, in the order an
+ * operator would fix them: configuration, then byrobot answering a signed request, then the clock
+ * (byrobot refuses a request whose `datetime` is more than 3 minutes from its clock, code 408; see
+ * shared notes "Authentication"), then what the app key can reach.
+ */
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface DoctorCheck {
+  name: string;
+  status: CheckStatus;
+  message: string;
+  /** What to do about a warn or fail. */
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  /** This machine's clock, in ms since the epoch (tests move it). @default Date.now */
+  now?: () => number;
+  /** Called as each check finishes, so a slow byrobot does not leave the terminal silent. */
+  onCheck?: (check: DoctorCheck) => void;
+  /** Per request. @default 5000 */
+  timeoutMs?: number;
+}
+
+/** Skew over this is worth a warning: a clock drifting this far is on its way to byrobot's limit. */
+export const CLOCK_WARN_SECONDS = 60;
+/** byrobot's own limit: beyond it every request is refused with code 408. */
+export const CLOCK_FAIL_SECONDS = 180;
+
+interface ClockReading {
+  /** byrobot's clock minus ours, in seconds. */
+  skewSeconds: number;
+}
+
+const SYNC_CLOCK =
+  'sync this machine’s clock with NTP (timedatectl set-ntp true, or your OS’s time settings)';
+
+export async function runDoctor(env: Record<string, string | undefined>, options: DoctorOptions = {}) {
+  const now = options.now ?? Date.now;
+  const checks: DoctorCheck[] = [];
+  const add = (check: DoctorCheck) => {
+    checks.push(check);
+    options.onCheck?.(check);
+  };
+  const skipRest = (names: string[], why: string) => {
+    for (const name of names) add({ name, status: 'skip', message: why });
+  };
+
+  // 1. The three variables. The secret's value is never shown, only that it is set.
+  let config: CliConfig;
+  try {
+    config = loadConfig(env);
+    add({
+      name: 'configuration',
+      status: 'ok',
+      message: `${CONFIG_VARIABLES.baseUrl}=${config.baseUrl}, ${CONFIG_VARIABLES.appKey}=${config.appKey}, ${CONFIG_VARIABLES.appSecret} set`,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    add({
+      name: 'configuration',
+      status: 'fail',
+      message: error.message,
+      fix: `export ${error.variables.join(', ')}`,
+    });
+    skipRest(['byrobot', 'clock', 'companies'], 'needs the configuration');
+    return checks;
+  }
+
+  // 2. A signed request. The fetch wrapper reads byrobot's HTTP Date header on the way, so the
+  // clock check costs no request of its own; the local time is taken on both sides of the request
+  // and its midpoint compared, which bounds the error by half the round trip (plus the header's 1 s
+  // resolution).
+  let clock: ClockReading | null = null;
+  const timedFetch: typeof fetch = async (input, init) => {
+    const sent = now();
+    const res = await fetch(input, init);
+    const received = now();
+    const date = Date.parse(res.headers.get('date') ?? '');
+    // The header is truncated to the second: byrobot's time is on average half a second past it.
+    if (clock === null && Number.isFinite(date))
+      clock = { skewSeconds: (date + 500 - (sent + received) / 2) / 1000 };
+    return res;
+  };
+  const client = new ByrobotClient({
+    ...config,
+    fetch: timedFetch,
+    now: () => new Date(now()),
+    timeoutMs: options.timeoutMs ?? 5_000,
+    // One retry for a blip; a doctor that waits a minute on a dead host helps nobody.
+    retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 500 },
+    maxInFlight: 4,
+  });
+
+  let companies: Company[] | null = null;
+  let refusedTime = false;
+  const started = performance.now();
+  try {
+    companies = await client.getCompanys();
+    add({
+      name: 'byrobot',
+      status: 'ok',
+      message: `v1/company/getCompanys answered in ${Math.round(performance.now() - started)} ms (signed request accepted)`,
+    });
+  } catch (error) {
+    if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
+    refusedTime = error instanceof ByrobotApiError && error.code === 408;
+    add({ name: 'byrobot', status: 'fail', ...explain(error, config) });
+  }
+
+  // 3. The clock, from byrobot's Date header.
+  const reading = clock as ClockReading | null;
+  if (reading === null) {
+    if (refusedTime) add({ name: 'clock', status: 'fail', ...clockRefused(null) });
+    else if (companies === null) add({ name: 'clock', status: 'skip', message: 'byrobot did not answer' });
+    else
+      add({
+        name: 'clock',
+        status: 'warn',
+        message: 'byrobot’s answer had no Date header; the skew cannot be measured',
+        fix: `make sure this machine’s clock is synced (NTP); byrobot refuses requests more than ${CLOCK_FAIL_SECONDS} s off`,
+      });
+  } else {
+    const skew = reading.skewSeconds;
+    const abs = Math.abs(skew);
+    const said = `${describeSkew(skew)} (byrobot’s Date header)`;
+    if (refusedTime) add({ name: 'clock', status: 'fail', ...clockRefused(skew) });
+    else if (abs > CLOCK_FAIL_SECONDS)
+      add({
+        name: 'clock',
+        status: 'fail',
+        message: `${said}: beyond byrobot’s ${CLOCK_FAIL_SECONDS} s limit (code 408)`,
+        fix: SYNC_CLOCK,
+      });
+    else if (abs > CLOCK_WARN_SECONDS)
+      add({
+        name: 'clock',
+        status: 'warn',
+        message: `${said}: byrobot refuses requests beyond ${CLOCK_FAIL_SECONDS} s (code 408)`,
+        fix: SYNC_CLOCK,
+      });
+    else add({ name: 'clock', status: 'ok', message: said });
+  }
+
+  if (companies === null) {
+    skipRest(['companies'], 'byrobot did not accept the request');
+    return checks;
+  }
+
+  // 4. What the key reaches: companies, then each one's robots and caller lines.
+  if (companies.length === 0) {
+    add({
+      name: 'companies',
+      status: 'fail',
+      message: 'the app key manages no company',
+      fix: `ask byrobot to grant ${CONFIG_VARIABLES.appKey} access to your company`,
+    });
+    return checks;
+  }
+  add({
+    name: 'companies',
+    status: 'ok',
+    message: `${companies.length}: ${companies.map((c) => `${c.companyId} ${c.companyName ?? '?'}`).join(', ')}`,
+  });
+  for (const company of companies) {
+    const id = company.companyId;
+    try {
+      const robots = await client.getRobots(id);
+      add(
+        robots.length === 0
+          ? {
+              name: `company ${id} robots`,
+              status: 'warn',
+              message: 'no robots: tasks cannot be created',
+              fix: 'set up a robot (话术) for this company in byrobot’s console',
+            }
+          : {
+              name: `company ${id} robots`,
+              status: 'ok',
+              message: `${robots.length}: ${robots.map((r) => `${r.robotDefId} ${r.robotName ?? '?'}`).join(', ')}`,
+            },
+      );
+    } catch (error) {
+      if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
+      add({ name: `company ${id} robots`, status: 'fail', ...explain(error, config) });
+    }
+    try {
+      const lines = await client.getPhones(id);
+      const available = lines.filter((l) => l.available === true).length;
+      add(
+        lines.length === 0
+          ? {
+              name: `company ${id} caller lines`,
+              status: 'warn',
+              message: 'no caller lines: tasks cannot dial',
+              fix: 'add a caller line (主叫号码) for this company in byrobot’s console',
+            }
+          : available === 0
+            ? {
+                name: `company ${id} caller lines`,
+                status: 'warn',
+                message: `${lines.length}, none available`,
+                fix: 'check the lines’ status (arrears, suspension) in byrobot’s console',
+              }
+            : {
+                name: `company ${id} caller lines`,
+                status: 'ok',
+                message: `${lines.length}, ${available} available`,
+              },
+      );
+    } catch (error) {
+      if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
+      add({ name: `company ${id} caller lines`, status: 'fail', ...explain(error, config) });
+    }
+  }
+  return checks;
+}
+
+function describeSkew(skew: number): string {
+  const rounded = Math.round(Math.abs(skew));
+  if (rounded <= 1) return 'within 1 s of byrobot’s clock';
+  return `this machine’s clock is ${rounded} s ${skew > 0 ? 'behind' : 'ahead of'} byrobot’s`;
+}
+
+function clockRefused(skew: number | null): { message: string; fix: string } {
+  const measured = skew === null ? '' : `; ${describeSkew(skew)} by its Date header`;
+  return {
+    message: `byrobot refused the request time (code 408: more than ${CLOCK_FAIL_SECONDS} s from its clock)${measured}`,
+    fix: SYNC_CLOCK,
+  };
+}
+
+/** A failed request in words, with what to check; never the secret itself. */
+function explain(error: ByrobotError, config: CliConfig): { message: string; fix: string } {
+  if (error instanceof ByrobotTransportError) {
+    return {
+      message: `no usable answer from ${config.baseUrl} (${error.kind}): ${error.message}`,
+      fix:
+        error.kind === 'network' || error.kind === 'timeout'
+          ? `check ${CONFIG_VARIABLES.baseUrl} and the network (for the simulator: npm run sim)`
+          : `check that ${CONFIG_VARIABLES.baseUrl} is byrobot’s open API (https://api.byrobot.cn), not a web page or proxy`,
+    };
+  }
+  const api = error as ByrobotApiError;
+  const said = `byrobot answered code ${api.code}: ${api.resultMsg || '(no message)'}${api.requestId ? ` (request id ${api.requestId})` : ''}`;
+  switch (api.code) {
+    case 401:
+      return {
+        message: `${said}: it refused the request signature`,
+        fix: `check ${CONFIG_VARIABLES.appSecret} (and that ${CONFIG_VARIABLES.appKey} is its AppKey)`,
+      };
+    case 403:
+      return {
+        message: `${said}: no permission`,
+        fix: `the app key does not own this company; ask byrobot to grant ${CONFIG_VARIABLES.appKey} access`,
+      };
+    case 408:
+      return { message: `${said}: it refused the request time`, fix: SYNC_CLOCK };
+    default:
+      return {
+        message: said,
+        fix: 'retry later; if it persists, send byrobot the request id (docs/runbook.md)',
+      };
+  }
+}
+
+/** `ok    byrobot               v1/company/getCompanys answered …. Fix: …` */
+export function formatCheck(check: DoctorCheck): string {
+  const fix = check.fix && (check.status === 'fail' || check.status === 'warn') ? `. Fix: ${check.fix}` : '';
+  return `${check.status.padEnd(4)}  ${check.name.padEnd(22)}  ${check.message}${fix}`;
+}
+
+export async function doctor(io: CliIo, json: boolean, options: DoctorOptions = {}): Promise<number> {
+  const checks = await runDoctor(io.env, {
+    ...options,
+    onCheck: json ? undefined : (check) => io.stdout.write(`${formatCheck(check)}\n`),
+  });
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  const warned = checks.filter((c) => c.status === 'warn').length;
+  if (json) writeJson(io.stdout, { ok: failed === 0, checks });
+  else
+    io.stderr.write(
+      failed + warned === 0
+        ? 'all checks passed\n'
+        : `${failed} failed, ${warned} warning${warned === 1 ? '' : 's'}\n`,
+    );
+  return failed > 0 ? EXIT.failure : EXIT.ok;
+}
+
+export const doctorCommand: CommandDef = {
+  name: 'doctor',
+  summary: 'Check the configuration, byrobot, the clock and what the app key reaches.',
+  usage: 'doctor [--json]',
+  details:
+    'Checks, in order: BYROBOT_BASE_URL, BYROBOT_APP_KEY and BYROBOT_APP_SECRET are set; byrobot\n' +
+    'accepts a signed request (getCompanys); this clock against byrobot’s Date header (warn over\n' +
+    `${CLOCK_WARN_SECONDS} s, fail over ${CLOCK_FAIL_SECONDS} s, where byrobot refuses requests with code 408); the companies\n` +
+    'the key manages; each company’s robots and caller lines (none is a warning). One line per\n' +
+    'check: ok, warn, fail or skip, with what to fix. Exit 1 when any check fails.',
+  options: {},
+  examples: ['doctor', 'doctor --json'],
+  run: (ctx) => doctor(ctx.io, ctx.json),
+};

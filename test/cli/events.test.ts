@@ -1,0 +1,267 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tailEvents } from '../../cli/commands/events.ts';
+import { run } from '../../cli/run.ts';
+import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { captureIo } from './support.ts';
+
+/*
+ * `events tail` on a real file that the test writes to as the local bus does (one JSON line per
+ * event, appended), while the command follows it; an AbortController stands in for Ctrl-C, and one
+ * test sends the real SIGINT to the real CLI process.
+ */
+
+function event(n: number, type = 'Call Completed'): StoredEvent {
+  return {
+    version: '0',
+    id: `id-${n}`,
+    'detail-type': type,
+    source: 'byrobot.bridge',
+    account: '000000000000',
+    time: `2026-11-25T05:06:${String(n % 60).padStart(2, '0')}Z`,
+    region: 'local',
+    resources: [],
+    detail:
+      type === 'Call Completed'
+        ? {
+            taskId: 1001,
+            callInstanceId: 100000 + n,
+            finishStatus: { code: 0, label: 'answered' },
+            intentLevel: 'B',
+            customer: { name: '王芳', phone: '13900000002' },
+            properties: { crmId: `DEMO-${n}` },
+          }
+        : {
+            taskId: 1001,
+            status: { code: 2, label: 'completed' },
+            previousStatus: { code: 1, label: 'running' },
+            counts: { done: n, total: 12 },
+          },
+    'event-bus-name': 'byrobot-bridge-local',
+  };
+}
+const line = (e: StoredEvent) => `${JSON.stringify(e)}\n`;
+
+function eventsFile(initial?: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'events.ndjson');
+  if (initial !== undefined) writeFileSync(file, initial);
+  return file;
+}
+
+/** Polls until the captured output satisfies `ready` (the tail reads every few milliseconds). */
+async function until(read: () => string, ready: (text: string) => boolean, ms = 5000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (!ready(read())) {
+    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return read();
+}
+
+function follow(file: string, options: { types?: string[]; lines?: number; json?: boolean } = {}) {
+  const io = captureIo();
+  const controller = new AbortController();
+  const done = tailEvents(io, {
+    file,
+    types: options.types ?? [],
+    follow: true,
+    lines: options.lines ?? 10,
+    json: options.json ?? false,
+    signal: controller.signal,
+    intervalMs: 5,
+  });
+  return { io, stop: () => controller.abort(), done };
+}
+
+describe('Command: events tail', () => {
+  it('prints the last n events readably and exits with --no-follow', async () => {
+    // Prepare
+    const file = eventsFile([1, 2, 3, 4].map((n) => line(event(n))).join(''));
+    const io = captureIo({ EVENTS_FILE: file });
+
+    // Act
+    const code = await run(['events', 'tail', '--no-follow', '--lines', '2'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout.text).toBe(`${formatEventLine(event(3))}\n${formatEventLine(event(4))}\n`);
+    expect(io.stdout.text).toContain('call 100003  answered  intent B  王芳  139****0002  crmId DEMO-3');
+  });
+
+  it('filters on detail types, loosely named, and prints raw lines with --json', async () => {
+    // Prepare
+    const events = [event(1), event(2, 'Task Completed'), event(3), event(4, 'Task Status Changed')];
+    const file = eventsFile(events.map(line).join(''));
+    const io = captureIo({ EVENTS_FILE: file });
+
+    // Act
+    const code = await run(
+      ['events', 'tail', '--no-follow', '--json', '--type', 'task-completed, Task Status Changed'],
+      io,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout.text).toBe(line(events[1]!) + line(events[3]!));
+  });
+
+  it('says there are no events yet when the file does not exist, without following', async () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'missing.ndjson');
+    const io = captureIo({ EVENTS_FILE: file });
+
+    // Act
+    const code = await run(['events', 'tail', '--no-follow'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout.text).toBe('');
+    expect(io.stderr.text).toBe(`no events yet: ${file} does not exist\n`);
+  });
+
+  it('leaves out a half-written last line with --no-follow', async () => {
+    // Prepare
+    const file = eventsFile(line(event(1)) + line(event(2)).slice(0, 40));
+    const io = captureIo({ EVENTS_FILE: file });
+
+    // Act
+    const code = await run(['events', 'tail', '--no-follow'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout.text).toBe(`${formatEventLine(event(1))}\n`);
+    expect(io.stderr.text).toBe('');
+  });
+
+  it('follows appended events, completing a line written in two parts, until stopped', async () => {
+    // Prepare
+    const file = eventsFile(line(event(1)));
+    const tail = follow(file, { lines: 0 });
+    await new Promise((r) => setTimeout(r, 30));
+
+    // Act: one whole line, then one cut inside a Chinese character (the UTF-8 bytes split)
+    appendFileSync(file, line(event(2)));
+    await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('call 100002'),
+    );
+    const bytes = Buffer.from(line(event(3)));
+    const cut = bytes.indexOf(Buffer.from('王')) + 1;
+    appendFileSync(file, bytes.subarray(0, cut));
+    await new Promise((r) => setTimeout(r, 40));
+    const beforeRest = tail.io.stdout.text;
+    appendFileSync(file, bytes.subarray(cut));
+    const text = await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('call 100003'),
+    );
+    tail.stop();
+    await tail.done;
+
+    // Assess
+    expect(beforeRest).not.toContain('call 100003');
+    expect(text).toBe(`${formatEventLine(event(2))}\n${formatEventLine(event(3))}\n`);
+    expect(tail.io.stderr.text).toBe('');
+  });
+
+  it('waits for a file that does not exist yet', async () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'later.ndjson');
+    const tail = follow(file);
+    await until(
+      () => tail.io.stderr.text,
+      (t) => t.includes('waiting for'),
+    );
+
+    // Act
+    writeFileSync(file, line(event(5)));
+    const text = await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('call 100005'),
+    );
+    tail.stop();
+    await tail.done;
+
+    // Assess
+    expect(text).toBe(`${formatEventLine(event(5))}\n`);
+  });
+
+  it('starts again from the top of a truncated or replaced file', async () => {
+    // Prepare
+    const file = eventsFile([1, 2, 3].map((n) => line(event(n))).join(''));
+    const tail = follow(file, { lines: 1 });
+    await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('call 100003'),
+    );
+
+    // Act: truncated (`: > events.ndjson`), then a shorter file; then replaced by another file
+    truncateSync(file, 0);
+    appendFileSync(file, line(event(7)));
+    await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('call 100007'),
+    );
+    const other = `${file}.new`;
+    writeFileSync(other, line(event(8, 'Task Completed')));
+    renameSync(other, file);
+    await until(
+      () => tail.io.stdout.text,
+      (t) => t.includes('Task Completed'),
+    );
+    tail.stop();
+    await tail.done;
+
+    // Assess
+    expect(tail.io.stdout.text).toBe(
+      [event(3), event(7), event(8, 'Task Completed')].map((e) => `${formatEventLine(e)}\n`).join(''),
+    );
+    expect(tail.io.stderr.text).toContain('was truncated; reading it from the start');
+  });
+
+  it('stops cleanly on SIGINT in the real CLI process, exit code 0', async () => {
+    // Prepare
+    const file = eventsFile(line(event(1)));
+    const bin = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'events', 'tail'], {
+      env: { PATH: process.env.PATH ?? '', EVENTS_FILE: file },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(
+      () => stdout,
+      (t) => t.includes('call 100001'),
+      15_000,
+    );
+    appendFileSync(file, line(event(2)));
+    await until(
+      () => stdout,
+      (t) => t.includes('call 100002'),
+    );
+
+    // Act
+    child.kill('SIGINT');
+    const code = await exited;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${formatEventLine(event(1))}\n${formatEventLine(event(2))}\n`);
+  });
+
+  it('refuses --follow with --no-follow', async () => {
+    // Act
+    const io = captureIo();
+    const code = await run(['events', 'tail', '--follow', '--no-follow'], io);
+
+    // Assess
+    expect(code).toBe(64);
+    expect(io.stderr.text).toContain('--follow and --no-follow contradict each other');
+  });
+});
