@@ -22,15 +22,20 @@ export function problemFromByrobot(error: unknown): HttpProblem | null {
   }
   if (cause instanceof ByrobotClockSkewError) {
     return problems.badGateway(
-      'byrobot refused the bridge’s request time: the operator must sync the server clock',
+      'byrobot refused the bridge’s request time (code 408): the operator must sync the server clock',
       cause,
     );
   }
   if (cause instanceof ByrobotAuthError) {
-    return problems.badGateway(
-      'byrobot refused the bridge’s credentials: the operator must check the byrobot app key',
-      cause,
-    );
+    return cause.code === 403
+      ? problems.badGateway(
+          'byrobot denied the bridge’s app key permission for this company (code 403): the operator must check which companies the byrobot app key manages',
+          cause,
+        )
+      : problems.badGateway(
+          'byrobot refused the bridge’s credentials (code 401): the operator must check the byrobot app key and secret',
+          cause,
+        );
   }
   if (cause instanceof ByrobotApiError) {
     return cause.code === 500

@@ -37,6 +37,9 @@ export interface RouteOptions {
   webhook?: boolean;
 }
 
+/** As configuration requires of a webhook source's name (shared/config/api.ts). */
+const WEBHOOK_SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 const header = (event: APIGatewayProxyEventV2, name: string) => event.headers?.[name] ?? undefined;
 
 /** Turns any error into a problem+json response; a 500 tells the caller nothing internal. */
@@ -112,7 +115,13 @@ function authenticate(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiE
         return;
       }
       if (options.webhook) {
-        const name = event.pathParameters?.source;
+        const name = event.pathParameters?.source ?? '';
+        // A malformed name is the caller's typo, not a credential question: say so (names are not secret).
+        if (!WEBHOOK_SOURCE_NAME.test(name)) {
+          throw problems.badRequest('path parameter source is not a webhook source name', [
+            { field: 'path.source', rule: 'format', message: 'lowercase letters, digits and dashes' },
+          ]);
+        }
         const source = (await deps.webhookSources()).find((s) => s.name === name);
         const nowSeconds = Math.floor((deps.now?.() ?? Date.now()) / 1000);
         const ok =

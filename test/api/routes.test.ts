@@ -225,34 +225,76 @@ describe('Routes: Standard Webhooks signatures', () => {
     expect(r.status).toBe(401);
     expect(r.json.detail).toBe('missing or invalid credentials');
   });
+});
 
-  it('of two configured secrets, only the new one valid: a sender still on the retired one is refused', async () => {
-    const rotated = await startApiStack({
-      sources: [
-        { name: 'crm', secrets: [WEBHOOK_SECRETS.current], companies: [1], onMissingVariables: 'pass' },
-      ],
+describe('Routes: rotating a webhook secret', () => {
+  // One receiver per stage of a rotation, each a webhook source with its own secrets.
+  let rot: ApiStack;
+  let t: number;
+  const sources = {
+    'new-only': [WEBHOOK_SECRETS.current],
+    'old-and-new': [WEBHOOK_SECRETS.old, WEBHOOK_SECRETS.current],
+    'old-only': [WEBHOOK_SECRETS.old],
+  } as const;
+  let n = 0;
+  beforeAll(async () => {
+    rot = await startApiStack({
+      sources: Object.entries(sources).map(([name, secrets]) => ({
+        name,
+        secrets: [...secrets],
+        companies: [1],
+        onMissingVariables: 'pass' as const,
+      })),
     });
-    try {
-      const t = (await rotated.sim.sim.world().createTask({
-        companyId: 1,
-        taskName: 'r',
-        taskType: 2,
-        userPhoneIds: [11],
-        robotDefId: 101,
-      })) as number;
-      const call = (secret: string) =>
-        rotated.call('webhook-customers', {
-          method: 'POST',
-          path: `/webhooks/crm/tasks/${t}/customers`,
-          pathParameters: { source: 'crm', taskId: String(t) },
-          headers: signed(secret, now()),
-          body,
-        });
-      expect((await call(WEBHOOK_SECRETS.old)).status).toBe(401);
-      expect((await call(WEBHOOK_SECRETS.current)).status).toBe(200);
-    } finally {
-      await rotated.close();
-    }
+    t = (await rot.sim.sim.world().createTask({
+      companyId: 1,
+      taskName: 'rotation',
+      taskType: 2,
+      userPhoneIds: [11],
+      robotDefId: 101,
+    })) as number;
+  });
+  afterAll(() => rot?.close());
+
+  /** Posts one new row to `source`, signed with each of `signWith` (a space-separated header). */
+  async function deliver(source: keyof typeof sources, signWith: string[]) {
+    const phone = `1370000${String(++n).padStart(4, '0')}`;
+    const raw = JSON.stringify({ customers: [{ name: `轮换${n}`, phone }] });
+    const id = `msg_rotation_${n}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const r = await rot.call('webhook-customers', {
+      method: 'POST',
+      path: `/webhooks/${source}/tasks/${t}/customers`,
+      pathParameters: { source, taskId: String(t) },
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signWith.map((secret) => signWebhook(secret, id, ts, raw)).join(' '),
+      },
+      body: raw,
+    });
+    return { ...r, imported: rot.sim.sim.world().task(t).phones.has(phone) };
+  }
+  const { old, current } = WEBHOOK_SECRETS;
+
+  it.each([
+    ['a sender signing with old and new', 'new-only', [old, current], 200],
+    ['a sender signing with new and old (order does not matter)', 'new-only', [current, old], 200],
+    ['a sender signing with the new one only', 'new-only', [current], 200],
+    ['a sender still on the retired one only', 'new-only', [old], 401],
+    ['a sender signing with the old one only', 'old-and-new', [old], 200],
+    ['a sender signing with the new one only', 'old-and-new', [current], 200],
+    ['a sender signing with old and new', 'old-and-new', [old, current], 200],
+    ['a sender signing with the old one only', 'old-only', [old], 200],
+    ['a sender already on the new one only', 'old-only', [current], 401],
+    ['a sender signing with old and new', 'old-only', [old, current], 200],
+    ['a sender signing with someone else’s secret', 'old-and-new', [WEBHOOK_SECRETS.other], 401],
+  ] as const)('%s, to a receiver knowing %s: %i', async (_name, source, signWith, status) => {
+    const r = await deliver(source, [...signWith]);
+    expect(r.status, JSON.stringify(r.json)).toBe(status);
+    // Accepted means imported; refused means byrobot never saw the row.
+    expect(r.imported).toBe(status === 200);
+    if (status === 401) expect(r.json.detail).toBe('missing or invalid credentials');
   });
 });
 
@@ -333,15 +375,94 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
     ]);
   });
 
-  it('a bad path parameter is 400', async () => {
-    const r = await api.call('task-action', {
-      method: 'POST',
-      path: '/tasks/abc/start',
-      pathParameters: { taskId: 'abc' },
-      headers: api.auth(KEYS.admin),
-    });
-    expect(r.status).toBe(400);
-    expect(r.json.errors).toEqual([expect.objectContaining({ field: 'path.taskId', rule: 'format' })]);
+  const signedFor = (raw: string) => {
+    const id = `msg_path_${Math.random()}`;
+    const ts = Math.floor(Date.now() / 1000);
+    return {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, id, ts, raw),
+    };
+  };
+  const rawRows = JSON.stringify({ customers: [row(60)] });
+  /** Every route with a path parameter, called with `bad` in that parameter (authenticated, so only the parameter is wrong). */
+  const withBad = {
+    'task-action': (bad: string) =>
+      api.call('task-action', {
+        method: 'POST',
+        path: `/tasks/${bad}/start`,
+        pathParameters: { taskId: bad },
+        headers: api.auth(KEYS.admin),
+      }),
+    'import-customers': (bad: string) =>
+      api.call('import-customers', {
+        method: 'POST',
+        path: `/tasks/${bad}/customers`,
+        pathParameters: { taskId: bad },
+        headers: api.auth(KEYS.admin),
+        body: { customers: [row(60)] },
+      }),
+    'webhook-customers (taskId)': (bad: string) =>
+      api.call('webhook-customers', {
+        method: 'POST',
+        path: `/webhooks/crm/tasks/${bad}/customers`,
+        pathParameters: { source: 'crm', taskId: bad },
+        headers: signedFor(rawRows),
+        body: rawRows,
+      }),
+    'webhook-customers (source)': (bad: string) =>
+      api.call('webhook-customers', {
+        method: 'POST',
+        path: `/webhooks/${bad}/tasks/${task1}/customers`,
+        pathParameters: { source: bad, taskId: String(task1) },
+        headers: signedFor(rawRows),
+        body: rawRows,
+      }),
+    'get-import': (bad: string) =>
+      api.call('get-import', {
+        method: 'GET',
+        path: `/imports/${bad}`,
+        pathParameters: { importId: bad },
+        headers: api.auth(KEYS.readOnly),
+      }),
+    'get-call': (bad: string) =>
+      api.call('get-call', {
+        method: 'GET',
+        path: `/calls/${bad}`,
+        pathParameters: { callInstanceId: bad },
+        headers: api.auth(KEYS.readOnly),
+      }),
+  };
+  const field = {
+    'task-action': 'path.taskId',
+    'import-customers': 'path.taskId',
+    'webhook-customers (taskId)': 'path.taskId',
+    'webhook-customers (source)': 'path.source',
+    'get-import': 'path.importId',
+    'get-call': 'path.callInstanceId',
+  } as const;
+  const badValues: Record<keyof typeof withBad, string[]> = {
+    'task-action': ['abc', '0', '-1', '1.5', '1e3', '9'.repeat(20), '%20'],
+    'import-customers': ['abc', '0', '-1', '1.5', '9'.repeat(20)],
+    'webhook-customers (taskId)': ['abc', '0', '1.5', '9'.repeat(20)],
+    'webhook-customers (source)': ['CRM', '-crm', 'crm/../x', 'c'.repeat(64), '%00'],
+    'get-import': ['nope', 'imp_', 'imp_ZZZZZZ0123456789abcdef0123', `imp_${'a'.repeat(40)}`],
+    'get-call': ['abc', '0', '-5', '9'.repeat(20)],
+  };
+
+  it.each(
+    Object.entries(badValues).flatMap(([route, values]) =>
+      values.map((bad) => [route as keyof typeof withBad, bad] as const),
+    ),
+  )('a bad path parameter on %s (%j) is 400 naming the field', async (route, bad) => {
+    const before = api.sim.sim.stats().total;
+    const r = await withBad[route](bad);
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(r.json).toMatchObject({ status: 400, type: expect.stringContaining('/problems/bad-request') });
+    expect(r.json.errors).toEqual([expect.objectContaining({ field: field[route], rule: 'format' })]);
+    // Refused before byrobot was asked anything.
+    expect(api.sim.sim.stats().total).toBe(before);
   });
 
   it.each([
@@ -392,6 +513,33 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
     expect(r.status).toBe(status);
     if (status === 503) expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
     expect(JSON.stringify(r.json)).not.toMatch(/stack|at .*\.ts|demo-secret/);
+  });
+
+  it('byrobot 403 (the app key does not manage the company) → 502 telling the operator what to check', async () => {
+    // Company 99 does not exist for the simulator's app key: byrobot answers code 403.
+    const r = await api.call('create-task', {
+      method: 'POST',
+      path: '/tasks',
+      headers: api.auth(KEYS.admin),
+      body: { companyId: 99, taskName: '无权', userPhoneIds: [11], robotDefId: 101 },
+    });
+    expect(r.status).toBe(502);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(r.json).toMatchObject({ type: expect.stringContaining('/problems/byrobot-refused') });
+    expect(r.json.detail).toMatch(/code 403/);
+    expect(r.json.detail).toMatch(/operator must check which companies the byrobot app key manages/);
+    expect(r.headers['retry-after']).toBeUndefined();
+    expect(JSON.stringify(r.json)).not.toMatch(/demo-secret|demo-key|stack|at .*\.ts/);
+  });
+
+  it.each([
+    ['code401', /credentials \(code 401\): the operator must check the byrobot app key/],
+    ['code408', /request time \(code 408\): the operator must sync the server clock/],
+  ] as const)('%s → 502 with an operator-facing message', async (kind, message) => {
+    api.sim.sim.addFault({ kind, endpoint: 'task/pause' });
+    const r = await act(task2, 'pause');
+    expect(r.status).toBe(502);
+    expect(r.json.detail).toMatch(message);
   });
 
   it('rows missing a script variable: reported as warnings and counted by byrobot, or refused on request', async () => {
