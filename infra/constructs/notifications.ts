@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EMAIL_TEMPLATE } from '../../shared/notify/email.ts';
+import { emailTemplateFor } from '../../shared/notify/email.ts';
 import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { deadLetterQueue } from './queues.ts';
@@ -29,12 +29,11 @@ export interface NotificationsProps {
  * The email body (shared/notify/email.ts, the template the local stack renders too) as an input
  * transformer: each `<$.path>` becomes an EventField, so EventBridge fills it in.
  */
-export const emailInput = () =>
+export const emailInput = (pattern: NotificationRule['pattern']) =>
   events.RuleTargetInput.fromText(
-    EMAIL_TEMPLATE.join('\n').replace(
-      /<(\$[^<>]*)>/g,
-      (_, path: string) => `${events.EventField.fromPath(path)}`,
-    ),
+    emailTemplateFor(pattern)
+      .join('\n')
+      .replace(/<(\$[^<>]*)>/g, (_, path: string) => `${events.EventField.fromPath(path)}`),
   );
 
 /**
@@ -89,7 +88,7 @@ export class Notifications extends Construct {
       topic.addSubscription(
         new subscriptions.EmailSubscription(rule.email, { deadLetterQueue: subscriptionDlq }),
       );
-      eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: emailInput() }));
+      eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: emailInput(rule.pattern) }));
     }
 
     if (rule.slackWebhookSecret) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { StoredEvent } from '../../shared/events/format-line.ts';
 import { type EventPattern, matchPattern, validatePattern } from '../../shared/events/pattern.ts';
-import { renderEmail } from '../../shared/notify/email.ts';
+import { emailTemplateFor, renderEmail } from '../../shared/notify/email.ts';
 import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
 import { postToSlack, slackMessage } from '../../shared/notify/slack.ts';
 
@@ -121,7 +121,7 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
   function notify(p: PreparedRule, event: StoredEvent) {
     if (p.rule.email) {
       stats.emails++;
-      const body = renderEmail(event)
+      const body = renderEmail(event, emailTemplateFor(p.rule.pattern))
         .split('\n')
         .map((line) => `  ${line}`);
       out([`email (rule ${p.rule.name}) to ${p.rule.email}:`, ...body].join('\n'));

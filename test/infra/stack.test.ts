@@ -8,7 +8,7 @@ import { FUNCTIONS } from '../../infra/functions.ts';
 import { API_ACCESS } from '../../infra/stack.ts';
 import { STAGES } from '../../infra/stages.ts';
 import { ROUTES } from '../../shared/api/openapi.ts';
-import { EMAIL_TEMPLATE } from '../../shared/notify/email.ts';
+import { EMAIL_TEMPLATES, templatePaths } from '../../shared/notify/email.ts';
 
 /*
  * What would hurt if wrong, asserted on the synthesized templates (not a snapshot). Bundling is
@@ -245,8 +245,11 @@ describe('Stack: byrobot-bridge per stage', () => {
         InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
       }[];
       expect(Object.values(target!.InputTransformer.InputPathsMap)).toContain('$.detail.taskName');
-      expect(target!.InputTransformer.InputTemplate).toContain('Event id: <');
-      expect(EMAIL_TEMPLATE.length).toBeGreaterThan(2);
+      // the Task Completed template, each path an input-transformer variable
+      expect(target!.InputTransformer.InputTemplate).toContain('Calls: <');
+      expect(Object.values(target!.InputTransformer.InputPathsMap).sort()).toEqual(
+        templatePaths(EMAIL_TEMPLATES['Task Completed']).sort(),
+      );
     });
 
     it('every asynchronous path has a dead-letter queue: subscriptions, the Slack forwarder, the import queue', () => {

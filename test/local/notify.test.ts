@@ -112,8 +112,10 @@ const taskCompleted = {
     companyId: 1,
     taskId: 1001,
     taskName: '演示任务',
+    detectedAt: '2026-11-25T13:06:31+08:00',
+    robotName: '新客回访机器人',
     status: { code: 2, label: 'completed' },
-    counts: { done: 12, total: 12, called: 9 },
+    counts: { done: 12, total: 12, called: 9, rejected: 1, unavailable: 2 },
   },
 };
 
@@ -150,13 +152,11 @@ describe('Local notification rules: the local stage’s rules on the local bus',
     expect(out).toHaveLength(1);
     const block = out[0]!.split('\n');
     expect(block[0]).toBe('email (rule task-completed-email) to calling-team@example.com:');
-    expect(block.slice(1, 3)).toEqual([
-      expect.stringMatching(/^ {2}byrobot-bridge: Task Completed at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      '  Task 演示任务 (id 1001, company 1)',
-    ]);
-    expect(block.slice(3)).toEqual([
-      '  Status: completed · intent level:  · outcome: ',
-      '  Customer:  · call ',
+    // The rule names one detail type, so it gets that type's template (shared/notify/email.ts).
+    expect(block.slice(1)).toEqual([
+      '  byrobot-bridge: task 演示任务 completed at 2026-11-25T13:06:31+08:00',
+      '  Task id 1001, company 1, robot 新客回访机器人',
+      '  Calls: 12 of 12 done · 9 answered · 1 rejected · 2 unreachable',
       '  Event id: task-1001-done',
     ]);
   });

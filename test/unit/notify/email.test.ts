@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EMAIL_TEMPLATE, renderEmail, templatePaths, valueAtPath } from '../../../shared/notify/email.ts';
+import { detailJsonSchema, EVENT_CATALOGUE } from '../../../shared/events/catalogue.ts';
+import {
+  EMAIL_TEMPLATE,
+  EMAIL_TEMPLATES,
+  emailTemplateFor,
+  renderEmail,
+  templatePaths,
+  valueAtPath,
+} from '../../../shared/notify/email.ts';
 
 /*
  * What EventBridge's input transformer writes into a text template, per
@@ -22,23 +30,50 @@ const callCompleted = {
     status: { code: 2, label: 'completed' },
     finishStatus: { code: 0, label: 'answered' },
     customer: { name: '王芳', phone: '13900000002' },
+    properties: { crmId: 'DEMO-2' },
+    durationSeconds: 90,
+    chatRounds: 12,
+    endTime: '2026-11-25T13:05:58+08:00',
+    recording: { url: 'https://recordings.example.com/100002.wav', customerUrl: null },
   },
 };
+const callTemplate = EMAIL_TEMPLATES['Call Completed']!;
 
 describe('Function: renderEmail', () => {
-  it('fills every path of the template from a Call Completed event, strings as they are', () => {
+  it('fills every path of the Call Completed template, strings as they are, and never the phone', () => {
+    const body = renderEmail(callCompleted, callTemplate);
+    expect(body).toBe(
+      [
+        'byrobot-bridge: call 100002 completed at 2026-11-25T13:05:58+08:00',
+        'Task 演示任务 (id 1001, company 1)',
+        'Customer: 王芳 · CRM id: DEMO-2',
+        'Outcome: answered · intent level: B · 90 s, 12 rounds',
+        'Recording: https://recordings.example.com/100002.wav',
+        'Event id: ev-1',
+      ].join('\n'),
+    );
+    expect(body).not.toContain('13900000002');
+  });
+
+  it('the generic template, for rules over several detail types', () => {
     expect(renderEmail(callCompleted)).toBe(
       [
         'byrobot-bridge: Call Completed at 2026-11-25T05:05:59Z',
         'Task 演示任务 (id 1001, company 1)',
-        'Status: completed · intent level: B · outcome: answered',
-        'Customer: 王芳 · call 100002',
-        'Event id: ev-1',
+        'Event id: ev-1 (the whole event is in the bus archive)',
       ].join('\n'),
     );
   });
 
-  it('renders a path the event lacks as nothing (Task Completed has no call, customer or intent)', () => {
+  it('picks the detail type’s template only when the pattern names exactly one type', () => {
+    expect(emailTemplateFor({ 'detail-type': ['Task Completed'] })).toBe(EMAIL_TEMPLATES['Task Completed']);
+    expect(emailTemplateFor({ 'detail-type': ['Task Completed', 'Call Completed'] })).toBe(EMAIL_TEMPLATE);
+    expect(emailTemplateFor({ 'detail-type': [{ prefix: 'Task' }] })).toBe(EMAIL_TEMPLATE);
+    expect(emailTemplateFor({ detail: { intentLevel: ['A'] } })).toBe(EMAIL_TEMPLATE);
+    expect(emailTemplateFor({ 'detail-type': ['Something Else'] })).toBe(EMAIL_TEMPLATE);
+  });
+
+  it('renders a path the event lacks as nothing', () => {
     const taskCompleted = {
       'detail-type': 'Task Completed',
       time: '2026-11-25T05:06:31Z',
@@ -50,11 +85,10 @@ describe('Function: renderEmail', () => {
         status: { code: 2, label: 'completed' },
       },
     };
-    expect(renderEmail(taskCompleted).split('\n')).toEqual([
-      'byrobot-bridge: Task Completed at 2026-11-25T05:06:31Z',
-      'Task 演示任务 (id 1001, company 1)',
-      'Status: completed · intent level:  · outcome: ',
-      'Customer:  · call ',
+    expect(renderEmail(taskCompleted, EMAIL_TEMPLATES['Task Completed']).split('\n')).toEqual([
+      'byrobot-bridge: task 演示任务 completed at ',
+      'Task id 1001, company 1, robot ',
+      'Calls:  of  done ·  answered ·  rejected ·  unreachable',
       'Event id: ev-2',
     ]);
   });
@@ -72,7 +106,9 @@ describe('Function: renderEmail', () => {
       ...callCompleted,
       detail: { ...callCompleted.detail, intentLevel: null, finishStatus: null },
     };
-    expect(renderEmail(unanswered).split('\n')[2]).toBe('Status: completed · intent level: null · outcome: ');
+    expect(renderEmail(unanswered, callTemplate).split('\n')[3]).toBe(
+      'Outcome:  · intent level: null · 90 s, 12 rounds',
+    );
   });
 });
 
@@ -84,11 +120,6 @@ describe('Function: templatePaths and valueAtPath', () => {
       '$.detail.taskName',
       '$.detail.taskId',
       '$.detail.companyId',
-      '$.detail.status.label',
-      '$.detail.intentLevel',
-      '$.detail.finishStatus.label',
-      '$.detail.customer.name',
-      '$.detail.callInstanceId',
       '$.detail.eventId',
     ]);
     expect(templatePaths(['<$.a> <$.a> <$.b>'])).toEqual(['$.a', '$.b']);
@@ -103,3 +134,40 @@ describe('Function: templatePaths and valueAtPath', () => {
     expect(valueAtPath(callCompleted, '$')).toBe(callCompleted);
   });
 });
+
+describe('Templates against the event schemas', () => {
+  it('every path of a detail type’s template exists in that type’s JSON Schema (a typo would render blank forever)', () => {
+    for (const entry of EVENT_CATALOGUE) {
+      const template = EMAIL_TEMPLATES[entry.detailType];
+      expect(template, entry.detailType).toBeDefined();
+      let schema = detailJsonSchema(entry) as SchemaNode;
+      for (const path of templatePaths(template)) {
+        if (!path.startsWith('$.detail.')) {
+          expect(['$.detail-type', '$.time', '$.id', '$.source']).toContain(path);
+          continue;
+        }
+        schema = detailJsonSchema(entry) as SchemaNode;
+        for (const key of path.slice('$.detail.'.length).split('.')) {
+          const next = propertiesOf(schema)[key];
+          expect(next, `${entry.detailType}: ${path}`).toBeDefined();
+          schema = next!;
+        }
+      }
+    }
+  });
+});
+
+type SchemaNode = {
+  properties?: Record<string, SchemaNode>;
+  anyOf?: SchemaNode[];
+  additionalProperties?: unknown;
+};
+
+/** An object schema's properties, looking through `anyOf` (nullable objects); open records allow any key. */
+function propertiesOf(node: SchemaNode): Record<string, SchemaNode> {
+  const branches = [node, ...(node.anyOf ?? [])];
+  const props = Object.assign({}, ...branches.map((b) => b.properties ?? {})) as Record<string, SchemaNode>;
+  if (branches.some((b) => b.additionalProperties && typeof b.additionalProperties === 'object'))
+    return new Proxy(props, { get: (t, k: string) => t[k] ?? {} });
+  return props;
+}
