@@ -41,6 +41,9 @@ if (flags.help) {
 const env = process.env;
 // The handlers' Powertools output (a JSON line per request, EMF metric blobs) would drown the events.
 env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// The SDK's notice that its 2027 releases need Node ≥ 22 says nothing about the bridge (Lambda runs
+// nodejs24.x); engines in package.json already say what Node this repository needs.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const realByrobot = Boolean(env.BYROBOT_BASE_URL);
 const demo = flags.demo && !flags['no-demo'] && !realByrobot;
