@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { ESBUILD, entryPath, FUNCTION_NAMES, ROOT } from '../infra/functions.ts';
+import { esbuildOptions } from '../infra/build.ts';
+import { entryPath, FUNCTION_NAMES, ROOT } from '../infra/functions.ts';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
 
@@ -42,24 +43,10 @@ const median = (xs: number[]) => {
 };
 
 async function bundle(entry: string, outfile: string, sdk: 'bundled' | 'runtime') {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: ESBUILD.platform,
-    target: ESBUILD.target,
-    format: ESBUILD.format,
-    minify: ESBUILD.minify,
-    sourcemap: ESBUILD.sourcemap,
-    banner: { js: ESBUILD.banner },
-    mainFields: [...ESBUILD.mainFields],
-    // "runtime": what NodejsFunction does without bundleAwsSDK; the SDK then loads from
-    // node_modules, unminified, as the nodejs24.x runtime's own copy does.
-    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],
-    metafile: true,
-    logLevel: 'error',
-  });
-  return result.metafile;
+  // "runtime": what NodejsFunction does without bundleAwsSDK; the SDK then loads from node_modules,
+  // unminified, as the nodejs24.x runtime's own copy does.
+  const result = await build({ ...esbuildOptions(entry, outfile, sdk), logLevel: 'error' });
+  return result.metafile!;
 }
 
 function importMs(file: string): number {

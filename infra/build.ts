@@ -2,7 +2,7 @@
 // to dist/<name>/index.mjs, plus esbuild's metafile (what each bundle is made of) beside it.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { ESBUILD, entryPath, FUNCTION_NAMES, type FunctionName, ROOT } from './functions.ts';
 
 export const DIST = join(ROOT, 'dist');
@@ -15,15 +15,18 @@ export interface BuiltFunction {
   metafile: Metafile;
 }
 
-/** Bundles one function exactly as NodejsFunction does (same entry, target, format, banner, minify). */
-export async function buildFunction(name: FunctionName, outDir = DIST): Promise<BuiltFunction> {
-  const dir = join(outDir, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'index.mjs');
-  const result = await build({
-    entryPoints: [entryPath(name)],
-    outfile: file,
+/**
+ * esbuild's options for one entry, as NodejsFunction passes them: same target, format, banner,
+ * minify, source maps. `sdk: 'runtime'` leaves `@aws-sdk/*` to the Lambda runtime's copy instead.
+ */
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  sdk: 'bundled' | 'runtime' = 'bundled',
+): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: ESBUILD.platform,
     target: ESBUILD.target,
@@ -32,15 +35,23 @@ export async function buildFunction(name: FunctionName, outDir = DIST): Promise<
     sourcemap: ESBUILD.sourcemap,
     banner: { js: ESBUILD.banner },
     mainFields: [...ESBUILD.mainFields],
-    external: [...ESBUILD.external],
+    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],
     metafile: true,
     logLevel: 'warning',
-  });
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
-  const output =
-    result.metafile.outputs[relative(process.cwd(), file)] ??
-    Object.values(result.metafile.outputs).find((o) => o.entryPoint);
-  return { name, file, bytes: output?.bytes ?? 0, metafile: result.metafile };
+  };
+}
+
+/** Bundles one function exactly as NodejsFunction does (same entry, target, format, banner, minify). */
+export async function buildFunction(name: FunctionName, outDir = DIST): Promise<BuiltFunction> {
+  const dir = join(outDir, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.mjs');
+  const result = await build(esbuildOptions(entryPath(name), file));
+  const metafile = result.metafile!;
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(metafile));
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint);
+  return { name, file, bytes: output?.bytes ?? 0, metafile };
 }
 
 export async function buildAll(outDir = DIST): Promise<BuiltFunction[]> {

@@ -50,18 +50,8 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    if (props.rules.length === 0) return;
-    const names = new Set<string>();
-    for (const rule of props.rules) {
-      if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(rule.name) || names.has(rule.name))
-        throw new Error(
-          `notification rule name "${rule.name}" must be unique, lowercase letters, digits, dashes`,
-        );
-      names.add(rule.name);
-      if (!rule.email && !rule.slackWebhookSecret)
-        throw new Error(`notification rule "${rule.name}" has neither email nor slackWebhookSecret`);
-      this.addRule(rule, props);
-    }
+    validateNotificationRules(props.rules);
+    for (const rule of props.rules) this.addRule(rule, props);
   }
 
   private addRule(rule: NotificationRule, props: NotificationsProps) {
