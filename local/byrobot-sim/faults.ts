@@ -1,4 +1,7 @@
-/** Faults switchable at run time, for all endpoints or one (`endpoint` matches a path suffix). */
+/**
+ * Faults switchable at run time, for all endpoints or one (`endpoint` matches a path suffix), and
+ * optionally for one task only (`taskId`).
+ */
 export type FaultKind =
   | 'latency'
   | 'http5xx'
@@ -26,6 +29,11 @@ export interface Fault {
   id: number;
   kind: FaultKind;
   endpoint?: string;
+  /**
+   * Only requests about this task: `taskId` or `callJobId` in the parameters, or (phoneLogInfo) a
+   * `callInstanceId` of one of its calls. Requests about no task (getTasks, company/…) are spared.
+   */
+  taskId?: number;
   /** Requests it still affects; undefined = until removed. */
   times?: number;
   latencyMs?: number;
@@ -39,6 +47,8 @@ export class Faults {
   add(input: Omit<Fault, 'id'>): Fault {
     if (!FAULT_KINDS.includes(input.kind))
       throw new Error(`unknown fault kind ${input.kind}; one of ${FAULT_KINDS.join(', ')}`);
+    if (input.taskId !== undefined && !Number.isInteger(input.taskId))
+      throw new Error(`a fault's taskId must be an integer, got ${JSON.stringify(input.taskId)}`);
     const fault = { ...input, id: this.#next++ };
     this.list.push(fault);
     return fault;
@@ -48,9 +58,15 @@ export class Faults {
     this.list = id === undefined ? [] : this.list.filter((f) => f.id !== id);
   }
 
-  /** The faults that apply to this request (using up one of each's `times`). */
-  take(endpoint: string): Fault[] {
-    const hits = this.list.filter((f) => !f.endpoint || endpoint.endsWith(f.endpoint));
+  /**
+   * The faults that apply to this request (using up one of each's `times`). `taskId`: the task the
+   * request is about, if any.
+   */
+  take(endpoint: string, taskId?: number): Fault[] {
+    const hits = this.list.filter(
+      (f) =>
+        (!f.endpoint || endpoint.endsWith(f.endpoint)) && (f.taskId === undefined || f.taskId === taskId),
+    );
     for (const f of hits) if (f.times !== undefined) f.times--;
     this.list = this.list.filter((f) => f.times === undefined || f.times > 0);
     return hits;

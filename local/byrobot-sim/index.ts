@@ -34,6 +34,8 @@ export interface Simulator {
   addFault(fault: {
     kind: FaultKind;
     endpoint?: string;
+    /** Only requests about this task (see Fault.taskId). */
+    taskId?: number;
     times?: number;
     latencyMs?: number;
     status?: number;

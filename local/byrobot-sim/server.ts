@@ -230,7 +230,9 @@ export function createSimServer(
       s.byCode[code] = (s.byCode[code] ?? 0) + 1;
     };
     try {
-      const applied = faults.take(endpoint);
+      const applied = faults.list.some((f) => f.taskId !== undefined)
+        ? faults.take(endpoint, requestTaskId(getWorld(), req.method === 'POST' ? text : url.searchParams))
+        : faults.take(endpoint);
       const delay = applied
         .filter((f) => f.kind === 'latency')
         .reduce((sum, f) => sum + (f.latencyMs ?? 100), 0);
@@ -319,24 +321,65 @@ export function createSimServer(
   return state;
 }
 
+/** The task a request is about, for faults scoped to one task (lenient: a bad request names none). */
+function requestTaskId(world: World, params: string | URLSearchParams): number | undefined {
+  let get: (name: string) => unknown;
+  if (typeof params === 'string') {
+    let body: unknown;
+    try {
+      body = params ? JSON.parse(params) : {};
+    } catch {
+      return undefined;
+    }
+    const record = (body && typeof body === 'object' ? body : {}) as Params;
+    get = (name) => record[name];
+  } else get = (name) => params.get(name) ?? undefined;
+  for (const name of ['taskId', 'callJobId']) {
+    const v = int(get(name));
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+  }
+  const call = int(get('callInstanceId'));
+  return typeof call === 'number' ? world.calls.get(call)?.taskId : undefined;
+}
+
 export function send(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
   res.end(JSON.stringify(body));
 }
 
-/** byrobot's signature check: HMAC-SHA1(AppSecret, AppKey + "\n" + datetime), and datetime within 3 minutes. */
+/** RFC 1123 GMT, as byrobot's demos format it: `Mon, 23 Nov 2026 11:38:46 GMT` (two-digit day). */
+const RFC1123 =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * The instant an RFC 1123 GMT `datetime` names, or NaN when it is any other format or not a real
+ * date (a wrong weekday, 31 Feb, 25:00): it must read back exactly as the same string.
+ */
+export function parseRfc1123(datetime: string): number {
+  if (!RFC1123.test(datetime)) return Number.NaN;
+  const at = Date.parse(datetime);
+  return !Number.isNaN(at) && new Date(at).toUTCString() === datetime ? at : Number.NaN;
+}
+
+/**
+ * byrobot's signature check: the expected sign is base64(HMAC-SHA1(AppSecret, AppKey + "\n" +
+ * datetime)) and the header must be exactly that string (compared in constant time): no lenient
+ * base64 decoding, so junk, whitespace or missing padding is refused. `datetime` must be RFC 1123
+ * GMT and within the tolerance of byrobot's clock (else 408).
+ */
 function authenticate(req: IncomingMessage, options: ServerOptions, serverNow: number): number {
   const datetime = header(req, 'datetime');
   const appkey = header(req, 'appkey');
   const sign = header(req, 'sign');
   if (!datetime || !appkey || !sign) return 401;
-  const expected = createHmac('sha1', options.appSecret)
-    .update(`${options.appKey}\n${datetime}`, 'utf8')
-    .digest();
-  const given = Buffer.from(sign, 'base64');
-  if (appkey !== options.appKey || given.length !== expected.length || !timingSafeEqual(given, expected))
-    return 401;
-  const at = Date.parse(datetime);
+  const expected = Buffer.from(
+    createHmac('sha1', options.appSecret).update(`${options.appKey}\n${datetime}`, 'utf8').digest('base64'),
+    'utf8',
+  );
+  const given = Buffer.from(sign, 'utf8');
+  const signOk = given.length === expected.length && timingSafeEqual(given, expected);
+  if (appkey !== options.appKey || !signOk) return 401;
+  const at = parseRfc1123(datetime);
   if (Number.isNaN(at)) return 401;
   if (Math.abs(serverNow - at) > options.clockToleranceMs) return 408;
   return 200;

@@ -78,6 +78,10 @@ export interface SimTask {
     fromUnavailable: number;
   };
   wakeScheduled: boolean;
+  /** Status 5 set by the simulator itself (out of working hours), not forced: it resumes by itself. */
+  systemPaused: boolean;
+  /** A check is due when the current working window ends (break or end of the working day). */
+  leaveScheduled: boolean;
 }
 
 export const TERMINAL = new Set([2, 6]);
@@ -208,6 +212,8 @@ export class World {
       done: [],
       counts: { total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
       wakeScheduled: false,
+      systemPaused: false,
+      leaveScheduled: false,
     };
     this.tasks.set(task.id, task);
     this.tasksByCompany.get(company.companyId)!.push(task);
@@ -236,6 +242,7 @@ export class World {
     const task = this.task(taskId);
     if (![1, 3, 5, 7].includes(task.status)) throw new SimError(412, '当前任务状态不能暂停');
     task.status = 4;
+    task.systemPaused = false;
     this.#releaseSeats(task.companyId);
   }
 
@@ -243,6 +250,7 @@ export class World {
     const task = this.task(taskId);
     if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束');
     task.status = 6;
+    task.systemPaused = false;
     // Calls in progress are cut off now, so the counts are final the moment the task is terminated.
     for (const call of task.calls) {
       if (call.status === 1) this.#finishCall(task, call, true);
@@ -258,6 +266,7 @@ export class World {
   forceStatus(taskId: unknown, status: number): void {
     const task = this.task(taskId);
     task.status = status;
+    task.systemPaused = false;
     if (status === 1) this.#pump(task);
     else this.#releaseSeats(task.companyId);
   }
@@ -329,12 +338,16 @@ export class World {
 
   #seatsInUse(companyId: number): number {
     let used = 0;
-    for (const t of this.tasksByCompany.get(companyId) ?? []) if (t.status === 1) used += t.concurrency;
+    // A task the system paused for the night keeps its seats (byrobot's FAQ: an automatic pause still
+    // takes AI concurrency); a user's pause frees them.
+    for (const t of this.tasksByCompany.get(companyId) ?? [])
+      if (t.status === 1 || (t.status === 5 && t.systemPaused)) used += t.concurrency;
     return used;
   }
 
   #run(task: SimTask): void {
     const company = this.companies.get(task.companyId)!;
+    task.systemPaused = false;
     task.status = this.#seatsInUse(task.companyId) + task.concurrency <= company.seats ? 1 : 7;
     if (task.status === 1) this.#pump(task);
   }
@@ -370,17 +383,57 @@ export class World {
     return from + 24 * 3600_000;
   }
 
+  /**
+   * The end of the working window `at` is in (its break or the end of its working day): where a
+   * running task is paused by the system.
+   */
+  #windowEnd(task: SimTask, at: number): number {
+    const day = 24 * 3600_000;
+    const dayStart = at - ((at + 8 * 3600_000) % day); // Beijing midnight
+    const minutes = Math.floor((at - dayStart) / 60_000);
+    let end = clockMinutes(task.workingEndTime)!;
+    if (task.breakStartTime && task.breakEndTime) {
+      const bs = clockMinutes(task.breakStartTime)!;
+      if (bs > minutes && bs < end) end = bs;
+    }
+    return dayStart + end * 60_000;
+  }
+
+  /**
+   * Out of its working hours a running task is paused by the system (status 5), as byrobot does, and
+   * resumes (status 1) when its next window opens. Calls in progress finish meanwhile.
+   */
+  #pauseBySystem(task: SimTask): void {
+    task.status = 5;
+    task.systemPaused = true;
+    if (task.wakeScheduled) return;
+    task.wakeScheduled = true;
+    this.clock.at(this.#nextWindow(task, this.now), () => {
+      task.wakeScheduled = false;
+      if (task.status !== 5 || !task.systemPaused) return; // paused, stopped or forced meanwhile
+      task.systemPaused = false;
+      task.status = 1;
+      this.#pump(task);
+    });
+  }
+
   #pump(task: SimTask): void {
-    if (task.status !== 1) return;
-    if (!this.#inHours(task, this.now)) {
-      if (!task.wakeScheduled) {
-        task.wakeScheduled = true;
-        this.clock.at(this.#nextWindow(task, this.now), () => {
-          task.wakeScheduled = false;
-          this.#pump(task);
-        });
-      }
+    if (task.status !== 1) {
+      this.#maybeComplete(task);
       return;
+    }
+    if (!this.#inHours(task, this.now)) {
+      this.#pauseBySystem(task);
+      this.#maybeComplete(task);
+      return;
+    }
+    if (!task.leaveScheduled) {
+      task.leaveScheduled = true;
+      this.clock.at(this.#windowEnd(task, this.now), () => {
+        task.leaveScheduled = false;
+        if (task.status === 1 && !this.#inHours(task, this.now)) this.#pauseBySystem(task);
+        else this.#pump(task);
+      });
     }
     const company = this.companies.get(task.companyId)!;
     const lines = company.phones.filter((p) => task.userPhoneIds.includes(p.userPhoneId));
@@ -456,8 +509,10 @@ export class World {
   }
 
   #maybeComplete(task: SimTask): void {
-    if (task.status === 1 && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0) {
+    const live = task.status === 1 || (task.status === 5 && task.systemPaused);
+    if (live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0) {
       task.status = 2;
+      task.systemPaused = false;
       this.#releaseSeats(task.companyId);
     }
   }

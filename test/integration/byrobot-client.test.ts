@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FAULT_KINDS, type FaultKind } from '../../local/byrobot-sim/faults.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
 import {
   type AttemptInfo,
+  ByrobotApiError,
   ByrobotAuthError,
   ByrobotBadRequestError,
   ByrobotClient,
@@ -210,58 +212,155 @@ describe('Client × simulator: byrobot’s errors', () => {
 });
 
 describe('Client × simulator: each fault kind and both sides of the retry rule', () => {
-  const cases = [
-    ['latency', { kind: 'latency', latencyMs: 50 }, null],
-    ['http5xx', { kind: 'http5xx' }, 'http'],
-    ['hang', { kind: 'hang' }, 'timeout'],
-    ['html', { kind: 'html' }, 'html'],
-    ['malformedJson', { kind: 'malformedJson' }, 'invalid-json'],
-    ['code500', { kind: 'code500' }, 'code:500'],
-    ['http429', { kind: 'http429' }, 'rate-limited'],
-  ] as const;
+  type Case = {
+    fault: Omit<Parameters<RunningSimulator['sim']['addFault']>[0], 'endpoint' | 'times'>;
+    /** What onAttempt reports for a faulty attempt. */
+    outcome: AttemptInfo['outcome'];
+    /** The typed error the caller gets once it gives up. */
+    error: new (
+      ...args: never[]
+    ) => Error;
+    fields: Record<string, unknown>;
+    /** Whether an idempotent request is tried again (docs/byrobot-client.md, "Retries"). */
+    retried: boolean;
+  };
+  // Every simulator fault kind but latency (which is not a failure; tested below).
+  const failures: Record<Exclude<FaultKind, 'latency'>, Case> = {
+    http5xx: {
+      fault: { kind: 'http5xx' },
+      outcome: 'http',
+      error: ByrobotTransportError,
+      fields: { kind: 'http', status: 503 },
+      retried: true,
+    },
+    hang: {
+      fault: { kind: 'hang' },
+      outcome: 'timeout',
+      error: ByrobotTransportError,
+      fields: { kind: 'timeout' },
+      retried: true,
+    },
+    html: {
+      fault: { kind: 'html' },
+      outcome: 'html',
+      error: ByrobotTransportError,
+      fields: { kind: 'html', status: 502 },
+      retried: true,
+    },
+    malformedJson: {
+      fault: { kind: 'malformedJson' },
+      outcome: 'invalid-json',
+      error: ByrobotTransportError,
+      fields: { kind: 'invalid-json' },
+      retried: false,
+    },
+    code500: {
+      fault: { kind: 'code500' },
+      outcome: 'code:500',
+      error: ByrobotApiError,
+      fields: { code: 500, resultMsg: '未知错误' },
+      retried: true,
+    },
+    http429: {
+      fault: { kind: 'http429' },
+      outcome: 'rate-limited',
+      error: ByrobotTransportError,
+      fields: { kind: 'rate-limited', status: 429, retryAfterMs: 1000 },
+      retried: true,
+    },
+    code401: {
+      fault: { kind: 'code401' },
+      outcome: 'code:401',
+      error: ByrobotAuthError,
+      fields: { code: 401 },
+      retried: false,
+    },
+    code408: {
+      fault: { kind: 'code408' },
+      outcome: 'code:408',
+      error: ByrobotClockSkewError,
+      fields: { code: 408 },
+      retried: false,
+    },
+  };
+  const cases = Object.entries(failures);
 
-  const retried = cases.filter(([n]) => n !== 'malformedJson');
-
-  it.each(retried)('%s once: an idempotent read recovers by retrying', async (_n, fault, outcome) => {
-    server.sim.addFault({ ...fault, endpoint: 'company/getCompanys', times: 1 });
-    await expect(client().getCompanys()).resolves.toHaveLength(2);
-    if (outcome) expect(attempts.map((a) => a.outcome)).toEqual([outcome, 'ok']);
+  it('covers every fault kind the simulator has', () => {
+    expect([...Object.keys(failures), 'latency'].sort()).toEqual([...FAULT_KINDS].sort());
+    // Both sides of the rule are exercised.
+    expect(cases.some(([, c]) => c.retried)).toBe(true);
+    expect(cases.some(([, c]) => !c.retried)).toBe(true);
   });
 
-  it.each(cases.filter(([, , o]) => o !== null))('%s once: createTask is not retried', async (_n, fault) => {
+  it('latency: the answer is only late; nothing is retried', async () => {
+    server.sim.addFault({ kind: 'latency', latencyMs: 80, endpoint: 'company/getCompanys', times: 1 });
+    const started = performance.now();
+    await expect(client().getCompanys()).resolves.toHaveLength(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    expect(attempts.map((a) => a.outcome)).toEqual(['ok']);
+  });
+
+  it('latency beyond timeoutMs is a timeout, retried, and the next attempt succeeds', async () => {
+    server.sim.addFault({ kind: 'latency', latencyMs: 500, endpoint: 'company/getCompanys', times: 1 });
+    await expect(client().getCompanys()).resolves.toHaveLength(2);
+    expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'ok']);
+  });
+
+  it.each(cases)(
+    '%s once on an idempotent read: typed, and retried only if the rule says so',
+    async (_kind, c) => {
+      server.sim.addFault({ ...c.fault, endpoint: 'company/getCompanys', times: 1 });
+      const before = requestsTo('v1/company/getCompanys');
+      const result = client()
+        .getCompanys()
+        .catch((e: unknown) => e);
+      if (c.retried) {
+        expect(await result).toHaveLength(2);
+        expect(attempts.map((a) => [a.outcome, a.willRetry])).toEqual([
+          [c.outcome, true],
+          ['ok', false],
+        ]);
+        expect(requestsTo('v1/company/getCompanys') - before).toBe(2);
+      } else {
+        const error = await result;
+        expect(error).toBeInstanceOf(c.error);
+        expect(error).toMatchObject({ endpoint: 'v1/company/getCompanys', ...c.fields });
+        expect(attempts.map((a) => [a.outcome, a.willRetry])).toEqual([[c.outcome, false]]);
+        expect(requestsTo('v1/company/getCompanys') - before).toBe(1);
+      }
+    },
+  );
+
+  it.each(cases)(
+    '%s persistent on an idempotent read: the typed error after maxAttempts (or at once)',
+    async (_kind, c) => {
+      server.sim.addFault({ ...c.fault, endpoint: 'task/getTasks' });
+      const before = requestsTo('v1/task/getTasks');
+      const error = await client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } })
+        .getTasks({ companyId: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(c.error);
+      expect(error).toMatchObject({ endpoint: 'v1/task/getTasks', ...c.fields });
+      const n = c.retried ? 3 : 1;
+      expect(requestsTo('v1/task/getTasks') - before).toBe(n);
+      expect(attempts.map((a) => a.outcome)).toEqual(Array(n).fill(c.outcome));
+      expect(attempts.map((a) => a.willRetry)).toEqual([...Array(n - 1).fill(true), false]);
+    },
+  );
+
+  it.each(cases)('%s once on createTask: typed, never retried, no task created', async (_kind, c) => {
     const byrobot = client();
     const before = requestsTo('v1/task/createTask');
-    server.sim.addFault({ ...fault, endpoint: 'task/createTask', times: 1 });
-    await expect(
-      byrobot.createTask({
-        companyId: 2,
-        taskName: 'once',
-        taskType: 2,
-        userPhoneIds: [21],
-        robotDefId: 111,
-      }),
-    ).rejects.toThrow();
+    const tasksBefore = server.sim.world().tasks.size;
+    server.sim.addFault({ ...c.fault, endpoint: 'task/createTask', times: 1 });
+    const error = await byrobot
+      .createTask({ companyId: 2, taskName: 'once', taskType: 2, userPhoneIds: [21], robotDefId: 111 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(c.error);
+    expect(error).toMatchObject({ endpoint: 'v1/task/createTask', ...c.fields });
+    expect(attempts.map((a) => [a.outcome, a.willRetry])).toEqual([[c.outcome, false]]);
     expect(requestsTo('v1/task/createTask') - before).toBe(1);
-  });
-
-  it('malformed JSON on HTTP 200 is reported, not retried: the retry rule covers outages, not broken answers', async () => {
-    server.sim.addFault({ kind: 'malformedJson', endpoint: 'company/getCompanys', times: 1 });
-    const error = await client()
-      .getCompanys()
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ByrobotTransportError', kind: 'invalid-json' });
-    expect(attempts.map((a) => a.outcome)).toEqual(['invalid-json']);
-  });
-
-  it('a persistent fault is retried up to maxAttempts, then reported typed', async () => {
-    server.sim.addFault({ kind: 'http5xx', endpoint: 'task/getTasks' });
-    const before = requestsTo('v1/task/getTasks');
-    const error = await client()
-      .getTasks({ companyId: 1 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ByrobotTransportError);
-    expect(error).toMatchObject({ kind: 'http', status: 503 });
-    expect(requestsTo('v1/task/getTasks') - before).toBe(4);
+    expect(server.sim.world().tasks.size).toBe(tasksBefore);
   });
 
   it('start/pause/stop are retried (idempotent) after a lost answer', async () => {

@@ -7,12 +7,16 @@ import type { CallCompletedDetail, TaskStatusChangedDetail } from '../../shared/
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
 
+/** Ajv knows no formats by itself; `uuid` as ajv-formats defines it, so eventId's format is checked. */
+const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const validators = new Map(
   EVENT_CATALOGUE.map((e) => [
     e.detailType,
-    new Ajv({ strict: false }).compile(
-      JSON.parse(readFileSync(new URL(`../../docs/events/${e.slug}.json`, import.meta.url), 'utf8')),
-    ),
+    new Ajv({ strict: false })
+      .addFormat('uuid', UUID)
+      .compile(
+        JSON.parse(readFileSync(new URL(`../../docs/events/${e.slug}.json`, import.meta.url), 'utf8')),
+      ),
   ]),
 );
 
@@ -107,6 +111,8 @@ describe('Poller: a task’s whole life through the simulator, dynalite and the 
       const validate = validators.get(event['detail-type'] as never);
       expect(validate, event['detail-type'] as string).toBeDefined();
       expect(validate?.(event.detail), JSON.stringify(validate?.errors)).toBe(true);
+      // The schemas' eventId format is really checked (Ajv ignores unknown formats by default).
+      expect(validate?.({ ...event.detail, eventId: 'not-a-uuid' })).toBe(false);
     }
   });
 

@@ -112,6 +112,79 @@ describe('Simulator: the task state machine', () => {
     expect(morning).toBeGreaterThan(night);
   });
 
+  it('pauses a running task by system (5) when its working hours end, keeps its seats, resumes (1) next morning', async () => {
+    const { s, byrobot } = await sim({ startTime: '2026-11-23T19:50:00+08:00', seats: 2 });
+    const status = async (taskId: number) => (await byrobot.getTaskDetail({ companyId: 1, taskId })).status;
+    const taskId = await byrobot.createTask(taskInput({ concurrencyQuota: 2 }));
+    await byrobot.importCustomers({ companyId: 1, taskId, customers: people(3000) });
+    await byrobot.start(taskId);
+    expect((await status(taskId)).code).toBe(1);
+    s.sim.advance(9 * 60 + 59); // 19:59:59
+    expect((await status(taskId)).code).toBe(1);
+    s.sim.advance(1); // 20:00:00, the task's working end
+    expect(await status(taskId)).toEqual({ code: 5, label: 'paused by system' });
+    expect((await byrobot.getTasks({ companyId: 1, status: 5 })).items.map((t) => t.taskId)).toEqual([
+      taskId,
+    ]);
+    // Calls in progress at 20:00 finish; then nothing is dialled all night.
+    s.sim.advance(3600);
+    const evening = (await byrobot.getTaskDetail({ companyId: 1, taskId })).counts.done;
+    s.sim.advance(12 * 3600 - 60); // 08:59 next morning
+    expect((await status(taskId)).code).toBe(5);
+    s.sim.advance(60); // 09:00, the working start
+    expect((await status(taskId)).code).toBe(1);
+    s.sim.advance(1800);
+    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).counts.done).toBeGreaterThan(evening ?? 0);
+
+    // While paused by system it keeps its AI seats: another task queues behind it.
+    s.sim.advance(11 * 3600); // past 20:00 again
+    expect((await status(taskId)).code).toBe(5);
+    const other = await byrobot.createTask(taskInput({ taskName: 'other', concurrencyQuota: 1 }));
+    await byrobot.importCustomers({ companyId: 1, taskId: other, customers: people(1, 500) });
+    await byrobot.start(other);
+    expect((await status(other)).code).toBe(7);
+    // A user's pause of a task paused by system frees its seats; it does not resume by itself.
+    await byrobot.pause(taskId);
+    expect((await status(taskId)).code).toBe(4);
+    expect((await status(other)).code).toBe(5); // took the seats, and it is night
+    s.sim.advance(14 * 3600);
+    expect((await status(taskId)).code).toBe(4);
+    expect((await status(other)).code).toBe(2);
+  });
+
+  it('a break in the working day pauses by system and resumes after it', async () => {
+    const { s, byrobot } = await sim({ startTime: '2026-11-23T11:30:00+08:00' });
+    const status = async (taskId: number) =>
+      (await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code;
+    const taskId = await byrobot.createTask(
+      taskInput({ concurrencyQuota: 1, breakStartTime: '12:00', breakEndTime: '14:00' }),
+    );
+    await byrobot.importCustomers({ companyId: 1, taskId, customers: people(300) });
+    await byrobot.start(taskId);
+    s.sim.advance(31 * 60); // 12:01
+    expect(await status(taskId)).toBe(5);
+    s.sim.advance(60 * 60); // 13:01
+    expect(await status(taskId)).toBe(5);
+    s.sim.advance(60 * 60); // 14:01
+    expect(await status(taskId)).toBe(1);
+  });
+
+  it('a status forced to 5 stays until changed (no automatic resume)', async () => {
+    const { s, byrobot } = await sim();
+    const taskId = await byrobot.createTask(taskInput());
+    await byrobot.importCustomers({ companyId: 1, taskId, customers: people(3) });
+    await byrobot.start(taskId);
+    await raw(s.url, `/__sim/tasks/${taskId}/status`, {
+      method: 'POST',
+      body: JSON.stringify({ status: 5 }),
+    });
+    s.sim.advance(24 * 3600);
+    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(5);
+    await byrobot.start(taskId);
+    s.sim.advance(3600);
+    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(2);
+  });
+
   it('a scheduled task starts by itself on its start date', async () => {
     const { s, byrobot } = await sim();
     const taskId = await byrobot.createTask(

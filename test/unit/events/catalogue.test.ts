@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/events/builders.ts';
 import { detailJsonSchema, EVENT_CATALOGUE } from '../../../shared/events/catalogue.ts';
 
+/** Ajv knows no formats by itself; `uuid` as ajv-formats defines it, so eventId's format is checked. */
+const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+const compile = (schema: object) =>
+  new Ajv({ strict: true, strictTypes: false }).addFormat('uuid', UUID).compile(schema);
+
 describe('Event catalogue', () => {
   it('defines every detail type once', () => {
     expect(EVENT_CATALOGUE.map((e) => e.detailType).sort()).toEqual(Object.values(DETAIL_TYPES).sort());
@@ -14,7 +19,7 @@ describe('Event catalogue', () => {
     '%s: the example is valid, in valibot and JSON Schema',
     (_t, entry) => {
       expect(v.safeParse(entry.schema, entry.example).issues).toBeUndefined();
-      const validate = new Ajv({ strict: false }).compile(detailJsonSchema(entry));
+      const validate = compile(detailJsonSchema(entry));
       expect(validate(entry.example), JSON.stringify(validate.errors)).toBe(true);
     },
   );
@@ -22,10 +27,27 @@ describe('Event catalogue', () => {
   it.each(EVENT_CATALOGUE.map((e) => [e.detailType, e] as const))(
     '%s: the JSON Schema rejects a detail without eventId or with a zone-less time',
     (_t, entry) => {
-      const validate = new Ajv({ strict: false }).compile(detailJsonSchema(entry));
+      const validate = compile(detailJsonSchema(entry));
       const { eventId: _omit, ...withoutId } = entry.example;
       expect(validate(withoutId)).toBe(false);
       expect(validate({ ...entry.example, detectedAt: '2026-11-23 10:00:00' })).toBe(false);
+    },
+  );
+
+  it.each(EVENT_CATALOGUE.map((e) => [e.detailType, e] as const))(
+    '%s: the JSON Schema checks eventId is a UUID',
+    (_t, entry) => {
+      const schema = detailJsonSchema(entry) as { properties: { eventId: { format?: string } } };
+      expect(schema.properties.eventId.format).toBe('uuid');
+      const validate = compile(schema);
+      expect(validate(entry.example)).toBe(true);
+      for (const bad of [
+        'not-a-uuid',
+        '3f0b6d1e8a2c4e7b9d5f1a2b3c4d5e6f',
+        `${String(entry.example.eventId)}x`,
+        '',
+      ])
+        expect(validate({ ...entry.example, eventId: bad }), bad).toBe(false);
     },
   );
 });
