@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ByrobotClient } from '../byrobot/client.ts';
-import { ByrobotNotFoundError } from '../byrobot/errors.ts';
+import { ByrobotAuthError, ByrobotNotFoundError } from '../byrobot/errors.ts';
 import type { TaskDetail } from '../byrobot/models.ts';
 import { allowsCompany, type Principal } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -47,7 +47,11 @@ export async function resolveTaskCompany(
       );
       return { companyId, detail };
     } catch (error) {
-      if (!(error instanceof ByrobotNotFoundError)) throw error;
+      if (error instanceof ByrobotNotFoundError) continue;
+      // A company the caller named that our app key does not manage: byrobot answers 403. That is
+      // the caller's claim being wrong (the task is not there for us), not our credentials failing.
+      if (error instanceof ByrobotAuthError && error.code === 403 && companyId === claimedCompanyId) continue;
+      throw error;
     }
   }
   throw notFound();

@@ -29,6 +29,11 @@ export function normalizePhone(input: unknown): PhoneResult {
   if (/[^\d\s+\-().]/.test(trimmed))
     return { ok: false, reason: 'contains characters other than digits and separators' };
   const digits = trimmed.replace(/\D/g, '');
+  // An 11-digit mobile written nationally is unambiguous. Parsing it would let libphonenumber strip
+  // what CN's metadata calls a carrier-selection prefix (179xx): `17985009885` became `009885`, read
+  // as an international number for Iran.
+  if (!trimmed.startsWith('+') && !trimmed.startsWith('00') && MOBILE.test(digits))
+    return { ok: true, phone: digits, kind: 'mobile', e164: `+86${digits}` };
   // "86…" without + or 00 is ambiguous only if what follows is itself a full Chinese number.
   const candidate =
     !trimmed.startsWith('+') && !trimmed.startsWith('00') && /^86(1[3-9]\d{9}|0\d{9,11})$/.test(digits)

@@ -388,8 +388,12 @@ describe('Imports: random and hostile payloads', () => {
           const taskId = await createTask('有效行-队列');
           const r = await post(taskId, { customers: body.customers });
           expect(r.status, JSON.stringify(r.json).slice(0, 500)).toBe(202);
-          const invalid = new Set((r.json.invalid as Array<{ index: number }>).map((p) => p.index));
-          for (const { index } of body.valid) expect(invalid.has(index), `row ${index} refused`).toBe(false);
+          const invalid = new Map((r.json.invalid as Array<{ index: number }>).map((p) => [p.index, p]));
+          for (const { index } of body.valid)
+            expect(
+              invalid.has(index),
+              `row ${index} ${JSON.stringify(body.customers[index])} refused: ${JSON.stringify(invalid.get(index))}`,
+            ).toBe(false);
           await api.queue.drained();
           const done = await status(r.json.importId as string);
           const counts = done.json.counts as { accepted: number; imported: number; repeats: number };

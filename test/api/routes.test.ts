@@ -182,6 +182,22 @@ describe('Routes: authentication and companies', () => {
     });
     expect(created.status).toBe(403);
   });
+
+  it('an import naming a company the app key does not manage is 404, not a 502 for the operator', async () => {
+    // Found by the property test: the first (uncached) look-up asked byrobot for the task in the
+    // named company, byrobot answered 403, and the caller's wrong claim became our credentials' fault.
+    const created = await api.call('create-task', {
+      method: 'POST',
+      path: '/tasks',
+      headers: api.auth(KEYS.admin),
+      body: { companyId: 1, taskName: '声称公司', userPhoneIds: [11], robotDefId: 101 },
+    });
+    const fresh = created.json.taskId as number;
+    const r = await importInto(fresh, { companyId: 3, customers: [row(6)] }, KEYS.admin);
+    expect(r.status).toBe(404);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect((await importInto(fresh, { companyId: 1, customers: [row(6)] }, KEYS.admin)).status).toBe(200);
+  });
 });
 
 describe('Routes: Standard Webhooks signatures', () => {

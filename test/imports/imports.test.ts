@@ -20,6 +20,9 @@ describe('Function: normalizePhone', () => {
     ['0086 13800138000', '13800138000', 'mobile'],
     ['8613800138000', '13800138000', 'mobile'],
     ['１３８００１３８０００', '13800138000', 'mobile'],
+    // CN metadata would strip 179xx as a carrier-selection prefix (found by the property test)
+    [' 179 8500 9885 ', '17985009885', 'mobile'],
+    ['+86 179 8500 9885', '17985009885', 'mobile'],
     ['(010) 1234 5678', '01012345678', 'landline'],
     ['0571-88886666', '057188886666', 'landline'],
     ['+86 21 1234 5678', '02112345678', 'landline'],
