@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../shared/http/auth.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
+import { compileEventSchema } from '../support/json-schema.ts';
 
 let api: ApiStack;
 let task1: number; // company 1, robot 101 (no script variables)
@@ -124,7 +124,7 @@ describe('Routes: success paths', () => {
     const schema = JSON.parse(
       readFileSync(new URL('../../docs/events/call-completed.json', import.meta.url), 'utf8'),
     );
-    const validate = new Ajv({ strict: false }).compile({
+    const validate = compileEventSchema({
       ...schema,
       required: (schema.required as string[]).filter((k) => k !== 'eventId' && k !== 'detectedAt'),
     });

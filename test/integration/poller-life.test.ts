@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { EVENT_CATALOGUE } from '../../shared/events/catalogue.ts';
 import type { CallCompletedDetail, TaskStatusChangedDetail } from '../../shared/events/schemas.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
+import { compileEventSchema } from '../support/json-schema.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
 
-/** Ajv knows no formats by itself; `uuid` as ajv-formats defines it, so eventId's format is checked. */
-const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const validators = new Map(
   EVENT_CATALOGUE.map((e) => [
     e.detailType,
-    new Ajv({ strict: false })
-      .addFormat('uuid', UUID)
-      .compile(
-        JSON.parse(readFileSync(new URL(`../../docs/events/${e.slug}.json`, import.meta.url), 'utf8')),
-      ),
+    compileEventSchema(
+      JSON.parse(readFileSync(new URL(`../../docs/events/${e.slug}.json`, import.meta.url), 'utf8')),
+    ),
   ]),
 );
 

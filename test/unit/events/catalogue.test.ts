@@ -1,13 +1,11 @@
-import { Ajv } from 'ajv';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/events/builders.ts';
 import { detailJsonSchema, EVENT_CATALOGUE } from '../../../shared/events/catalogue.ts';
 
-/** Ajv knows no formats by itself; `uuid` as ajv-formats defines it, so eventId's format is checked. */
-const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
-const compile = (schema: object) =>
-  new Ajv({ strict: true, strictTypes: false }).addFormat('uuid', UUID).compile(schema);
+import { compileEventSchema } from '../../support/json-schema.ts';
+
+const compile = (schema: object) => compileEventSchema(schema, { strict: true });
 
 describe('Event catalogue', () => {
   it('defines every detail type once', () => {
