@@ -2,8 +2,7 @@
 // inside (the choice in infra/functions.ts) and with it left to the runtime's copy, each next to a
 // bare handler that only creates one SDK client. Also what dominates each bundle (esbuild metafile).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { esbuildOptions } from '../infra/build.ts';
@@ -80,6 +79,8 @@ function topContributors(meta: Metafile, outfile: string): { what: string; bytes
 }
 
 export async function benchBundles(): Promise<BundleFigure[]> {
+  // Inside the repository, not /tmp: the runtime-SDK bundles resolve @aws-sdk/* from node_modules.
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'dist', '.bench-'));
   try {
     const figures: BundleFigure[] = [];
