@@ -1,21 +1,34 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startSimulator } from '../local/byrobot-sim/index.ts';
-import type { SimTask } from '../local/byrobot-sim/world.ts';
+import type { SimStats } from '../local/byrobot-sim/server.ts';
 import { startDynalite } from '../local/dynamo.ts';
 import { startLocalBus } from '../local/eventbus/index.ts';
 import { ByrobotClient } from '../shared/byrobot/index.ts';
 import type { BridgeEvent } from '../shared/events/builders.ts';
+import { callKey } from '../shared/events/builders.ts';
 import { publishEvents } from '../shared/events/publisher.ts';
 import { pollCompany } from '../shared/poller/cycle.ts';
 import { PollerStore } from '../shared/poller/store.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 
 /*
- * The poller's cost benchmark (issue: Poller). Each scenario runs on the simulator with 50 ms added
- * to every request, polls once to take baselines, lets one virtual minute pass, then measures one
- * cycle: byrobot requests (from the simulator's own counters), the lower bound computed from the
- * simulator's ground truth, the naive poller's requests, wall time, peak concurrency and memory.
+ * The poller's cost benchmark (issue: Poller). The simulator, dynalite and the local PutEvents
+ * endpoint run in a child process, so this process holds only the poller (and the bench's own
+ * bookkeeping) and its memory is the poller's. Each scenario:
+ *   1. builds the world in the child and lets 2 virtual minutes run (calls in flight, some done);
+ *   2. takes baselines: one cycle of the real poller, one of the naive poller;
+ *   3. lets one virtual minute pass (the clock is still afterwards: speed 0), during which calls
+ *      finish and a few percent of the running tasks run out of customers and complete;
+ *   4. with 50 ms added to every byrobot request, measures one cycle of the real poller, then one
+ *      of the naive poller on the same, unchanged state; each one's requests come from the
+ *      simulator's own counters (`GET /__sim/stats`), reset before each.
+ * The lower bound is computed from the simulator's ground truth (`GET /__sim/state`) before and
+ * after the virtual minute.
  */
 
 interface Scenario {
@@ -23,10 +36,17 @@ interface Scenario {
   description: string;
   companies: number;
   tasksPerCompany: number;
+  /** Running tasks per company, including the finishing ones. */
   runningPerCompany: number;
   /** Concurrency of each running task: sets how many calls finish per virtual minute. */
   concurrency: number;
   customersPerRunning: number;
+  /**
+   * Running tasks per company with so few customers that most of them run out during the measured
+   * minute and complete (with the seed used, 40 customers at concurrency 15 end 2–3 minutes in).
+   */
+  finishingPerCompany: number;
+  customersPerFinishing: number;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -38,42 +58,51 @@ export const SCENARIOS: Scenario[] = [
     runningPerCompany: 0,
     concurrency: 1,
     customersPerRunning: 0,
+    finishingPerCompany: 0,
+    customersPerFinishing: 0,
   },
   {
     name: 'S2 busy',
-    description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle',
+    description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
     companies: 1,
     tasksPerCompany: 1000,
     runningPerCompany: 100,
     concurrency: 15,
     customersPerRunning: 400,
+    finishingPerCompany: 6,
+    customersPerFinishing: 40,
   },
   {
     name: 'S3 large',
-    description: '10,000 tasks over 5 companies, ~5,000 calls finishing per cycle',
+    description: '10,000 tasks over 5 companies, ~5,000 calls finishing per cycle, a few tasks completing',
     companies: 5,
     tasksPerCompany: 2000,
     runningPerCompany: 50,
     concurrency: 17,
     customersPerRunning: 400,
+    finishingPerCompany: 2,
+    customersPerFinishing: 40,
   },
 ];
 
 const LATENCY_MS = 50;
 const MAX_IN_FLIGHT = 8;
+const TASK_CONCURRENCY = 32;
+const TERMINAL = new Set([2, 6]);
+const CHILD_FLAG = '--poller-bench-sim';
 
-interface Truth {
-  status: number;
-  done: number;
+// ---------------------------------------------------------------- the child: simulator, dynalite, bus
+
+interface ChildEndpoints {
+  simUrl: string;
+  dynamoEndpoint: string;
+  busEndpoint: string;
 }
 
-function snapshotTruth(tasks: Iterable<SimTask>): Map<number, Truth> {
-  const out = new Map<number, Truth>();
-  for (const t of tasks) out.set(t.id, { status: t.status, done: t.counts.done });
-  return out;
-}
-
-export async function runScenario(scenario: Scenario) {
+async function serveScenarioInChild(): Promise<void> {
+  const scenario = await new Promise<Scenario>((resolve) =>
+    process.once('message', (m) => resolve(m as Scenario)),
+  );
   const server = await startSimulator({
     seed: 2026,
     speed: 0,
@@ -82,39 +111,258 @@ export async function runScenario(scenario: Scenario) {
   });
   const dynamo = await startDynalite();
   const bus = await startLocalBus({ eventsFile: null });
-  try {
-    const world = server.sim.world();
-    // Open tasks sit among closed ones: every 10th task of a company is paused, the running ones
-    // are the newest, everything else completed.
-    for (let c = 1; c <= scenario.companies; c++) {
-      const others = scenario.tasksPerCompany - scenario.runningPerCompany;
-      for (let i = 0; i < others; i++)
-        world.bulkCreateTasks({ companyId: c, count: 1, status: i % 10 === 0 ? 'paused' : 'completed' });
-      world.bulkCreateTasks({
-        companyId: c,
-        count: scenario.runningPerCompany,
-        status: 'running',
-        concurrency: scenario.concurrency,
-        customersPerTask: scenario.customersPerRunning,
+  const world = server.sim.world();
+  // Open tasks sit among closed ones: every 10th older task of a company is paused, the rest
+  // completed; the running ones are the newest, the finishing ones just older than the others.
+  for (let c = 1; c <= scenario.companies; c++) {
+    const others = scenario.tasksPerCompany - scenario.runningPerCompany;
+    for (let i = 0; i < others; i++)
+      world.bulkCreateTasks({ companyId: c, count: 1, status: i % 10 === 0 ? 'paused' : 'completed' });
+    for (const [count, customersPerTask] of [
+      [scenario.finishingPerCompany, scenario.customersPerFinishing],
+      [scenario.runningPerCompany - scenario.finishingPerCompany, scenario.customersPerRunning],
+    ] as const) {
+      if (count > 0)
+        world.bulkCreateTasks({
+          companyId: c,
+          count,
+          status: 'running',
+          concurrency: scenario.concurrency,
+          customersPerTask,
+        });
+    }
+  }
+  server.sim.advance(120); // calls in flight and some done before the baseline
+  const endpoints: ChildEndpoints = {
+    simUrl: server.url,
+    dynamoEndpoint: dynamo.endpoint,
+    busEndpoint: bus.endpoint,
+  };
+  process.send?.(endpoints);
+  process.once('disconnect', () => {
+    void Promise.all([server.close(), dynamo.close(), bus.close()]).then(() => process.exit(0));
+  });
+}
+
+if (process.argv[2] === CHILD_FLAG) await serveScenarioInChild();
+
+interface SimProcess extends ChildEndpoints {
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function startSimProcess(scenario: Scenario): Promise<SimProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoints = await new Promise<ChildEndpoints>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ChildEndpoints));
+    child.once('exit', (code) => reject(new Error(`simulator process exited (${code}) before starting`)));
+    child.send(scenario);
+  });
+  return {
+    ...endpoints,
+    pid: child.pid ?? -1,
+    close: async () => {
+      if (child.connected) child.disconnect();
+      const timer = setTimeout(() => child.kill(), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the simulator's controls over HTTP
+
+interface StateTask {
+  taskId: number;
+  companyId: number;
+  status: number;
+  counts: { done: number };
+}
+
+async function control<T>(simUrl: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${simUrl}/__sim/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`/__sim/${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+const simState = async (simUrl: string) => (await control<{ tasks: StateTask[] }>(simUrl, 'state')).tasks;
+const simStats = (simUrl: string) => control<SimStats>(simUrl, 'stats');
+const resetSimStats = (simUrl: string) => control<SimStats>(simUrl, 'stats/reset', {});
+
+// ---------------------------------------------------------------- the lower bound
+
+interface BoundParts {
+  listingPages: number;
+  completedDetails: number;
+  newCallPages: number;
+  newCalls: number;
+}
+
+/**
+ * The fewest requests any poller could make to learn everything that changed between `before` and
+ * `after`: per company the listing pages (100, newest first) down to the oldest task not terminal
+ * at the start of the cycle; one detail per task that reached a terminal status; per task with new
+ * calls, ceil(new / 50) done-list pages and one detail per new call.
+ */
+function lowerBound(before: StateTask[], after: StateTask[]): BoundParts {
+  const was = new Map(before.map((t) => [t.taskId, t]));
+  const byCompany = new Map<number, StateTask[]>();
+  for (const t of after) byCompany.set(t.companyId, [...(byCompany.get(t.companyId) ?? []), t]);
+  const parts: BoundParts = { listingPages: 0, completedDetails: 0, newCallPages: 0, newCalls: 0 };
+  for (const tasks of byCompany.values()) {
+    const newestFirst = [...tasks].sort((a, b) => b.taskId - a.taskId);
+    let lowestPosition = 0;
+    newestFirst.forEach((t, i) => {
+      const b = was.get(t.taskId);
+      if (!b || !TERMINAL.has(b.status)) lowestPosition = i + 1;
+    });
+    parts.listingPages += Math.max(1, Math.ceil(lowestPosition / 100));
+    for (const a of newestFirst) {
+      const b = was.get(a.taskId);
+      const delta = a.counts.done - (b?.counts.done ?? 0);
+      if (delta > 0) {
+        parts.newCalls += delta;
+        parts.newCallPages += Math.ceil(delta / 50);
+      }
+      if (TERMINAL.has(a.status) && b?.status !== a.status) parts.completedDetails++;
+    }
+  }
+  return parts;
+}
+
+// ---------------------------------------------------------------- the naive poller
+
+/**
+ * What a poller without the bridge's listing plan and done-list cursor would do each cycle: list
+ * every task page, ask `getTaskDetail` for every task, list the done calls in full of every task
+ * running now or at its previous look (so a task's final calls are not missed when it completes),
+ * and fetch `phoneLogInfo` for each call it has not seen. It keeps its state in memory and publishes
+ * nothing: only its byrobot requests are compared.
+ */
+class NaivePoller {
+  readonly #seen = new Map<number, { status: number; keys: Set<string> }>();
+
+  constructor(
+    private readonly byrobot: ByrobotClient,
+    private readonly companies: number,
+  ) {}
+
+  async cycle(): Promise<{ newCalls: number; completed: number }> {
+    let newCalls = 0;
+    let completed = 0;
+    for (let companyId = 1; companyId <= this.companies; companyId++) {
+      const ids: number[] = [];
+      for await (const t of this.byrobot.tasks({ companyId })) ids.push(t.taskId);
+      await runPool(ids, TASK_CONCURRENCY, async (taskId) => {
+        const detail = await this.byrobot.getTaskDetail({ companyId, taskId });
+        const status = detail.status.code;
+        const previous = this.#seen.get(taskId);
+        const state = previous ?? { status, keys: new Set<string>() };
+        if (status === 1 || (previous && previous.status === 1)) {
+          const fresh = [];
+          for await (const call of this.byrobot.doneCalls({ taskId })) {
+            const key = callKey(call.callInstanceId, call.redial.times);
+            if (!state.keys.has(key)) fresh.push({ key, id: call.callInstanceId });
+          }
+          // First sight is a baseline: its calls are history, not announced.
+          if (previous)
+            await Promise.all(fresh.map((c) => this.byrobot.phoneLogInfo(c.id).then(() => newCalls++)));
+          for (const c of fresh) state.keys.add(c.key);
+        }
+        if (previous && TERMINAL.has(status) && !TERMINAL.has(previous.status)) completed++;
+        state.status = status;
+        this.#seen.set(taskId, state);
       });
     }
-    server.sim.advance(120); // calls in flight and some done before the baseline
-    const doc = createDocumentClient({ endpoint: dynamo.endpoint });
+    return { newCalls, completed };
+  }
+}
+
+async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+// ---------------------------------------------------------------- memory of this (the poller's) process
+
+/** `gc()` without starting node with --expose-gc; undefined if the runtime refuses. */
+function exposedGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose_gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+const gc = exposedGc();
+
+/** Samples heapUsed and RSS every 10 ms, after a full GC, while `fn` runs. */
+async function withMemorySampling<T>(fn: () => Promise<T>) {
+  gc?.();
+  const start = process.memoryUsage();
+  let peakHeap = start.heapUsed;
+  let peakRss = start.rss;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  };
+  const sampler = setInterval(sample, 10);
+  try {
+    const value = await fn();
+    sample();
+    const mb = (n: number) => n / 2 ** 20;
+    return {
+      value,
+      memory: {
+        heapBeforeMb: mb(start.heapUsed),
+        peakHeapMb: mb(peakHeap),
+        heapGrowthMb: mb(peakHeap - start.heapUsed),
+        rssBeforeMb: mb(start.rss),
+        peakRssMb: mb(peakRss),
+        gcBeforeSampling: gc !== undefined,
+      },
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+// ---------------------------------------------------------------- one scenario
+
+export async function runScenario(scenario: Scenario) {
+  const child = await startSimProcess(scenario);
+  const { simUrl } = child;
+  const eventBridge = new EventBridgeClient({
+    endpoint: child.busEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  try {
+    const doc = createDocumentClient({ endpoint: child.dynamoEndpoint });
     const tableName = `bench-${randomUUID().slice(0, 8)}`;
     await ensureTable(doc, tableName);
     const store = new PollerStore(doc, tableName);
-    const byrobot = new ByrobotClient({
-      baseUrl: server.url,
-      appKey: 'demo-key',
-      appSecret: 'demo-secret',
-      maxInFlight: MAX_IN_FLIGHT,
-      timeoutMs: 30_000,
-    });
-    const eventBridge = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    });
+    const client = () =>
+      new ByrobotClient({
+        baseUrl: simUrl,
+        appKey: 'demo-key',
+        appSecret: 'demo-secret',
+        maxInFlight: MAX_IN_FLIGHT,
+        timeoutMs: 30_000,
+      });
+    const byrobot = client();
     const publish = (events: readonly BridgeEvent[]) =>
       publishEvents(events, { client: eventBridge, eventBusName: 'bench' });
     const cycle = async () => {
@@ -124,81 +372,80 @@ export async function runScenario(scenario: Scenario) {
           await pollCompany(
             c,
             { byrobot, store, publish },
-            { ownerId: 'bench', reserveMs: 0, taskConcurrency: 32 },
+            { ownerId: 'bench', reserveMs: 0, taskConcurrency: TASK_CONCURRENCY },
           ),
         );
       }
       return reports;
     };
+    const naive = new NaivePoller(client(), scenario.companies);
 
-    await cycle(); // baselines
-    const before = snapshotTruth(world.tasks.values());
-    server.sim.advance(60);
-    const after = snapshotTruth(world.tasks.values());
+    // Baselines, then one virtual minute.
+    await cycle();
+    await naive.cycle();
+    const before = await simState(simUrl);
+    await control(simUrl, 'clock/advance', { seconds: 60 });
+    const after = await simState(simUrl);
+    const parts = lowerBound(before, after);
+    const bound = parts.listingPages + parts.completedDetails + parts.newCallPages + parts.newCalls;
 
-    // Lower bound from ground truth.
-    let listingPages = 0;
-    let completedDetails = 0;
-    let newCallPages = 0;
-    let newCalls = 0;
-    let naive = 0;
-    for (let c = 1; c <= scenario.companies; c++) {
-      const newestFirst = [...(world.tasksByCompany.get(c) ?? [])].reverse();
-      // "may still change": not terminal when the cycle starts (the baseline closed the rest).
-      let lowestPosition = 1;
-      newestFirst.forEach((t, i) => {
-        const b = before.get(t.id)!;
-        if (b.status !== 2 && b.status !== 6) lowestPosition = i + 1;
-      });
-      listingPages += Math.ceil(lowestPosition / 100);
-      naive += newestFirst.length; // a detail for every task
-      for (const t of newestFirst) {
-        const b = before.get(t.id)!;
-        const a = after.get(t.id)!;
-        const delta = a.done - b.done;
-        if (delta > 0) {
-          newCalls += delta;
-          newCallPages += Math.ceil(delta / 50);
-        }
-        if ((a.status === 2 || a.status === 6) && b.status !== a.status) completedDetails++;
-        if (b.status === 1) naive += Math.max(1, Math.ceil(a.done / 50)); // full done listing
-      }
-    }
-    naive += newCalls;
-    const bound = listingPages + completedDetails + newCallPages + newCalls;
+    await control(simUrl, 'faults', { kind: 'latency', latencyMs: LATENCY_MS });
 
-    server.sim.addFault({ kind: 'latency', latencyMs: LATENCY_MS });
-    server.sim.resetStats();
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 20);
+    // The bridge's poller.
+    await resetSimStats(simUrl);
     const started = performance.now();
-    const reports = await cycle();
+    const { value: reports, memory } = await withMemorySampling(cycle);
     const wallMs = performance.now() - started;
-    clearInterval(sampler);
-    const stats = server.sim.stats();
-    const events = reports.reduce((s, r) => s + Object.values(r.events).reduce((x, y) => x + y, 0), 0);
+    const stats = await simStats(simUrl);
+    const events: Record<string, number> = {};
+    for (const r of reports)
+      for (const [type, n] of Object.entries(r.events)) events[type] = (events[type] ?? 0) + n;
     const failures = reports.flatMap((r) => r.failures);
-    eventBridge.destroy();
+
+    // The naive poller, on the same state (the clock has not moved).
+    await resetSimStats(simUrl);
+    const naiveStarted = performance.now();
+    const naiveResult = await naive.cycle();
+    const naiveWallMs = performance.now() - naiveStarted;
+    const naiveStats = await simStats(simUrl);
+
+    // Cross-checks: both pollers must have seen exactly what the ground truth says changed.
+    const checks = {
+      callCompletedEqualsNewCalls: (events['Call Completed'] ?? 0) === parts.newCalls,
+      taskCompletedEqualsCompletedTasks: (events['Task Completed'] ?? 0) === parts.completedDetails,
+      naiveSawEveryNewCall: naiveResult.newCalls === parts.newCalls,
+      naiveSawEveryCompletion: naiveResult.completed === parts.completedDetails,
+    };
+    const tasksRunningAtStart = before.filter((t) => t.status === 1).length;
     return {
       scenario: scenario.name,
       description: scenario.description,
       requests: stats.total,
       bound,
       ratio: bound > 0 ? stats.total / bound : stats.total === 0 ? 1 : Number.POSITIVE_INFINITY,
-      naive,
-      boundParts: { listingPages, completedDetails, newCallPages, newCalls },
+      boundParts: parts,
       byEndpoint: stats.byEndpoint,
+      byCode: stats.byCode,
       wallSeconds: wallMs / 1000,
       maxInFlight: stats.maxInFlight,
-      peakRssDeltaMb: (peakRss - rssBefore) / 2 ** 20,
+      memory,
       events,
       failures: failures.length,
+      tasksRunningAtStart,
+      tasksCompleted: parts.completedDetails,
+      naive: {
+        requests: naiveStats.total,
+        byEndpoint: naiveStats.byEndpoint,
+        wallSeconds: naiveWallMs / 1000,
+        maxInFlight: naiveStats.maxInFlight,
+        ...naiveResult,
+      },
+      checks,
+      simulatorPid: child.pid,
     };
   } finally {
-    await Promise.all([server.close(), dynamo.close(), bus.close()]);
+    eventBridge.destroy();
+    await child.close();
   }
 }
 
@@ -206,9 +453,14 @@ export async function benchPoller() {
   const results = [];
   for (const s of SCENARIOS) {
     const r = await runScenario(s);
+    const failedChecks = Object.entries(r.checks)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => name);
     console.log(
-      `${r.scenario}: ${r.requests} requests (bound ${r.bound}, ×${r.ratio.toFixed(3)}; naive ${r.naive}), ` +
-        `${r.wallSeconds.toFixed(1)} s, ≤${r.maxInFlight} in flight, +${r.peakRssDeltaMb.toFixed(0)} MB RSS, ${r.events} events, ${r.failures} failures`,
+      `${r.scenario}: ${r.requests} requests (bound ${r.bound}, ×${r.ratio.toFixed(3)}; naive ${r.naive.requests} in ${r.naive.wallSeconds.toFixed(1)} s), ` +
+        `${r.wallSeconds.toFixed(1)} s, ≤${r.maxInFlight} in flight, heap peak ${r.memory.peakHeapMb.toFixed(0)} MB (+${r.memory.heapGrowthMb.toFixed(0)}), ` +
+        `${r.tasksCompleted} of ${r.tasksRunningAtStart} running tasks completed, events ${JSON.stringify(r.events)}, ${r.failures} failures` +
+        (failedChecks.length > 0 ? `; FAILED CHECKS: ${failedChecks.join(', ')}` : ''),
     );
     results.push(r);
   }
