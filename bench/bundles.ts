@@ -19,6 +19,7 @@ const ENV = {
   BYROBOT_APP_KEY: 'bench',
   BYROBOT_APP_SECRET: 'bench',
   API_KEYS_JSON: '{"keys":[]}',
+  IMPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench',
   SLACK_WEBHOOK_SECRET: 'bench/slack',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -30,6 +31,8 @@ export interface BundleFigure {
   bytes: number;
   /** Median of RUNS cold imports, each in a fresh Node process. */
   importMs: number;
+  /** The same with `--enable-source-maps`, as a stage with `sourceMapsAtRuntime` runs it. */
+  importMsSourceMaps: number;
   /** importMs ÷ the bare handler's importMs with the same SDK choice. */
   ratio: number;
   /** The five largest contributors to the bundle, by package. */
@@ -48,10 +51,10 @@ async function bundle(entry: string, outfile: string, sdk: 'bundled' | 'runtime'
   return result.metafile!;
 }
 
-function importMs(file: string): number {
+function importMs(file: string, nodeArgs: string[] = []): number {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const run = spawnSync(process.execPath, [join(ROOT, 'bench/import-once.mjs'), file], {
+    const run = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench/import-once.mjs'), file], {
       env: ENV,
       encoding: 'utf8',
     });
@@ -94,6 +97,7 @@ export async function benchBundles(): Promise<BundleFigure[]> {
         const outfile = join(dir, sdk, name.replace(/\W+/g, '-'), 'index.mjs');
         const meta = await bundle(entry, outfile, sdk);
         const ms = importMs(outfile);
+        const withMaps = importMs(outfile, ['--enable-source-maps']);
         if (!bare) bare = ms;
         const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
         figures.push({
@@ -101,11 +105,12 @@ export async function benchBundles(): Promise<BundleFigure[]> {
           sdk,
           bytes: output.bytes,
           importMs: ms,
+          importMsSourceMaps: withMaps,
           ratio: ms / bare,
           top: topContributors(meta, outfile),
         });
         process.stderr.write(
-          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms\n`,
+          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms (${withMaps.toFixed(1)} ms with source maps)\n`,
         );
       }
     }

@@ -90,11 +90,11 @@ if (!only || only === 'bundles') {
     [
       `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process.`,
       '',
-      '| function | bundle (SDK inside) | cold import | ÷ bare | bundle (runtime SDK) | cold import | what dominates the bundle (SDK inside) |',
-      '|---|---|---|---|---|---|---|',
+      '| function | bundle (SDK inside) | cold import | ÷ bare | with source maps | bundle (runtime SDK) | cold import | what dominates the bundle (SDK inside) |',
+      '|---|---|---|---|---|---|---|---|',
       ...bundled.map((f) => {
         const r = runtime.get(f.name)!;
-        return `| ${f.name} | ${kb(f.bytes)} | ${f.importMs.toFixed(1)} ms | ${f.ratio.toFixed(2)} | ${kb(r.bytes)} | ${r.importMs.toFixed(1)} ms | ${f.top.map((t) => `${t.what} ${kb(t.bytes)}`).join(', ')} |`;
+        return `| ${f.name} | ${kb(f.bytes)} | ${f.importMs.toFixed(1)} ms | ${f.ratio.toFixed(2)} | ${f.importMsSourceMaps.toFixed(1)} ms | ${kb(r.bytes)} | ${r.importMs.toFixed(1)} ms | ${f.top.map((t) => `${t.what} ${kb(t.bytes)}`).join(', ')} |`;
       }),
       '',
       `Target: every function ≤ 1.3 × the bare handler's cold import. Worst ratio: ${worst.toFixed(2)} (${worst <= 1.3 ? 'met' : 'MISSED'}).`,

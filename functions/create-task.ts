@@ -1,6 +1,9 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { routeFor } from '../shared/api/route.ts';
+import { createTaskRoute } from '../shared/api/routes.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
+const config = readApiConfig();
+
 /** API Gateway HTTP API (payload v2) → create a calling task. */
-export const handler = routeHandler('create-task', createApiDeps(readApiConfig(), 'create-task'));
+export const handler = routeFor(createTaskRoute, createApiDeps(config, 'create-task'));

@@ -1,6 +1,9 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { routeFor } from '../shared/api/route.ts';
+import { getCallRoute } from '../shared/api/routes.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
+const config = readApiConfig();
+
 /** API Gateway HTTP API (payload v2) → one call's normalised detail. */
-export const handler = routeHandler('get-call', createApiDeps(readApiConfig(), 'get-call'));
+export const handler = routeFor(getCallRoute, createApiDeps(config, 'get-call'));

@@ -1,6 +1,9 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { routeFor } from '../shared/api/route.ts';
+import { healthRoute } from '../shared/api/routes.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
+const config = readApiConfig();
+
 /** API Gateway HTTP API (payload v2) → liveness. */
-export const handler = routeHandler('health', createApiDeps(readApiConfig(), 'health'));
+export const handler = routeFor(healthRoute, createApiDeps(config, 'health'));

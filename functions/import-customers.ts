@@ -1,6 +1,16 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { importCustomersRoute } from '../shared/api/imports.ts';
+import { awsChunkQueue } from '../shared/api/queue.ts';
+import { routeFor } from '../shared/api/route.ts';
 import { readApiConfig } from '../shared/config/api.ts';
+import { requiredEnv } from '../shared/config/secrets.ts';
 
-/** API Gateway HTTP API (payload v2) → import customers (API key). */
-export const handler = routeHandler('import-customers', createApiDeps(readApiConfig(), 'import-customers'));
+const config = readApiConfig();
+
+/** API Gateway HTTP API (payload v2) → import customers (API key); large imports go to SQS. */
+export const handler = routeFor(
+  importCustomersRoute,
+  createApiDeps(config, 'import-customers', {
+    queue: awsChunkQueue(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
+  }),
+);

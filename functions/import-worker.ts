@@ -1,8 +1,16 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { importWorkerHandler } from '../shared/api/handlers.ts';
+import { importWorkerHandler } from '../shared/api/worker.ts';
 import { readApiConfig } from '../shared/config/api.ts';
+import { busPublisher } from '../shared/events/bus-client.ts';
+
+const config = readApiConfig();
+const publish = busPublisher({
+  eventBusName: config.eventBusName,
+  source: config.eventSource,
+  endpoint: config.eventBridgeEndpoint,
+});
 
 /** SQS import queue → one chunk of a large import per message, with partial batch failures. */
-export const handler = importWorkerHandler(createApiDeps(readApiConfig(), 'import-worker'), {
+export const handler = importWorkerHandler(createApiDeps(config, 'import-worker', { publish }), {
   maxReceiveCount: Number(process.env.IMPORT_MAX_RECEIVE_COUNT ?? 5),
 });

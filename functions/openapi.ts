@@ -1,6 +1,9 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { openApiRoute } from '../shared/api/openapi.ts';
+import { routeFor } from '../shared/api/route.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
+const config = readApiConfig();
+
 /** API Gateway HTTP API (payload v2) → the OpenAPI document. */
-export const handler = routeHandler('openapi', createApiDeps(readApiConfig(), 'openapi'));
+export const handler = routeFor(openApiRoute, createApiDeps(config, 'openapi'));

@@ -1,6 +1,9 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { routeFor } from '../shared/api/route.ts';
+import { taskActionRoute } from '../shared/api/routes.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
+const config = readApiConfig();
+
 /** API Gateway HTTP API (payload v2) → start, pause or stop a task. */
-export const handler = routeHandler('task-action', createApiDeps(readApiConfig(), 'task-action'));
+export const handler = routeFor(taskActionRoute, createApiDeps(config, 'task-action'));

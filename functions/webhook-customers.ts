@@ -1,6 +1,16 @@
 import { createApiDeps } from '../shared/api/deps.ts';
-import { routeHandler } from '../shared/api/handlers.ts';
+import { webhookCustomersRoute } from '../shared/api/imports.ts';
+import { awsChunkQueue } from '../shared/api/queue.ts';
+import { routeFor } from '../shared/api/route.ts';
 import { readApiConfig } from '../shared/config/api.ts';
+import { requiredEnv } from '../shared/config/secrets.ts';
+
+const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → import customers from a CRM webhook (Standard Webhooks). */
-export const handler = routeHandler('webhook-customers', createApiDeps(readApiConfig(), 'webhook-customers'));
+export const handler = routeFor(
+  webhookCustomersRoute,
+  createApiDeps(config, 'webhook-customers', {
+    queue: awsChunkQueue(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
+  }),
+);

@@ -33,6 +33,7 @@ export function esbuildOptions(
     format: ESBUILD.format,
     minify: ESBUILD.minify,
     sourcemap: ESBUILD.sourcemap,
+    sourcesContent: ESBUILD.sourcesContent,
     banner: { js: ESBUILD.banner },
     mainFields: [...ESBUILD.mainFields],
     external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],

@@ -14,6 +14,8 @@ export const ESBUILD = {
   format: 'esm',
   minify: true,
   sourcemap: true,
+  /** Maps without the sources inside: a smaller asset; the sources are this repository. */
+  sourcesContent: false,
   /**
    * ESM output with CommonJS dependencies inside (parts of the AWS SDK, Powertools): esbuild's
    * `require` shim throws in ESM, so give the bundle a real one.

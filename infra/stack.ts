@@ -77,7 +77,12 @@ export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
     const { stage, settings: s } = props;
-    const fnDefaults = { stage, logRetention: s.logRetention, removalPolicy: s.removalPolicy };
+    const fnDefaults = {
+      stage,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+      sourceMapsAtRuntime: s.sourceMapsAtRuntime,
+    };
     // ── State ──────────────────────────────────────────────────────────────────────────────
     const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -35,6 +35,8 @@ export interface StageSettings {
   /** DynamoDB deletion protection on the table (everywhere but dev). */
   deletionProtection: boolean;
   logRetention: RetentionDays;
+  /** Source-mapped stack traces in logs (`--enable-source-maps`), at a cold-start cost (docs/performance.md). */
+  sourceMapsAtRuntime: boolean;
   /** API Gateway default-route throttling. */
   apiThrottle: { rateLimit: number; burstLimit: number };
 }
@@ -60,6 +62,7 @@ export const STAGES: Record<string, StageSettings> = {
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     logRetention: RetentionDays.ONE_WEEK,
+    sourceMapsAtRuntime: true,
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
   },
   prod: {
@@ -76,6 +79,7 @@ export const STAGES: Record<string, StageSettings> = {
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     logRetention: RetentionDays.THREE_MONTHS,
+    sourceMapsAtRuntime: false,
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
   },
 };

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/handlers.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
+import { busPublisher } from '../shared/events/bus-client.ts';
 import { hashApiKey } from '../shared/http/auth.ts';
 import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
@@ -130,7 +131,12 @@ const config: ApiConfig = {
   eventBridgeEndpoint: bus.endpoint,
 };
 const queue = new LocalQueue();
-const deps = createApiDeps(config, 'local-api', { queue });
+const publish = busPublisher({
+  eventBusName: config.eventBusName,
+  source: config.eventSource,
+  endpoint: bus.endpoint,
+});
+const deps = createApiDeps(config, 'local-api', { queue, publish });
 const worker = importWorkerHandler(deps);
 queue.attach((event) => worker(event, lambdaContext('import-worker')));
 closers.push(async () => queue.stop());

@@ -14,6 +14,8 @@ export interface BridgeFunctionProps {
   environment?: Record<string, string>;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** `NODE_OPTIONS=--enable-source-maps`. @default false */
+  sourceMapsAtRuntime?: boolean;
 }
 
 /**
@@ -55,13 +57,16 @@ export class BridgeFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: 'ByrobotBridge',
-        NODE_OPTIONS: '--enable-source-maps',
+        // Source-mapped stack traces cost every cold start the map's parsing (docs/performance.md):
+        // a per-stage choice, on where debugging matters more than start-up time.
+        ...(props.sourceMapsAtRuntime ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
         minify: ESBUILD.minify,
         sourceMap: ESBUILD.sourcemap,
+        sourcesContent: ESBUILD.sourcesContent,
         target: ESBUILD.target,
         banner: ESBUILD.banner,
         mainFields: [...ESBUILD.mainFields],

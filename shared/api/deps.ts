@@ -10,13 +10,15 @@ import { createDocumentClient } from '../store/dynamo.ts';
 import { ImportStore } from './import-store.ts';
 import type { ChunkQueue } from './queue.ts';
 
+export type Publisher = (events: readonly BridgeEvent[]) => Promise<PublishResult>;
+
 export interface ApiDeps extends HttpDeps {
   byrobot: () => Promise<ByrobotClient>;
   doc: DynamoDBDocumentClient;
   tableName: string;
   imports: ImportStore;
   queue: ChunkQueue;
-  publish: (events: readonly BridgeEvent[]) => Promise<PublishResult>;
+  publish: Publisher;
   /** Scene variables per `company:scene`, cached for the container's life. */
   sceneVariables: Map<string, Promise<string[]>>;
 }
@@ -28,15 +30,23 @@ export interface ApiDeps extends HttpDeps {
 export function createApiDeps(
   config: ApiConfig,
   service: string,
-  overrides: { queue?: ChunkQueue; client?: Partial<ByrobotClientOptions>; now?: () => number } = {},
+  overrides: {
+    /** Where large imports' chunks go: SQS (`awsChunkQueue`) on AWS, the local queue locally. */
+    queue?: ChunkQueue;
+    /** How the import worker publishes `Import Completed` (`busPublisher`). */
+    publish?: Publisher;
+    client?: Partial<ByrobotClientOptions>;
+    now?: () => number;
+  } = {},
 ): ApiDeps {
   const { logger, metrics } = createObservability(service);
   const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
-  // EventBridge (only the import worker publishes) and SQS (only large imports) are loaded on first
-  // use: every other function's cold start skips evaluating those SDK clients.
-  let eventBridge: Promise<(events: readonly BridgeEvent[]) => Promise<PublishResult>> | undefined;
   let client: Promise<ByrobotClient> | undefined;
-  let queue = overrides.queue;
+  // Only the functions that need them pass a queue or a publisher: the SQS and EventBridge clients
+  // then stay out of every other function's bundle and cold start (docs/performance.md).
+  const missing = (what: string): never => {
+    throw new Error(`${service}: no ${what} was given to createApiDeps`);
+  };
   return {
     logger,
     metrics,
@@ -63,32 +73,9 @@ export function createApiDeps(
     tableName: config.tableName,
     imports: new ImportStore(doc, config.tableName),
     get queue(): ChunkQueue {
-      if (!queue) {
-        const queueUrl = config.importQueueUrl;
-        if (!queueUrl) throw new Error('API configuration: IMPORT_QUEUE_URL is required for large imports');
-        let sqs: Promise<ChunkQueue> | undefined;
-        queue = {
-          send: async (messages) => {
-            sqs ??= import('./queue.ts').then(({ awsChunkQueue }) => awsChunkQueue(queueUrl));
-            return (await sqs).send(messages);
-          },
-        };
-      }
-      return queue;
+      return overrides.queue ?? missing('import queue');
     },
-    publish: async (events) => {
-      eventBridge ??= import('../events/bus-client.ts').then(({ busPublisher }) =>
-        busPublisher({
-          eventBusName: config.eventBusName,
-          source: config.eventSource,
-          endpoint: config.eventBridgeEndpoint,
-        }),
-      );
-      eventBridge.catch(() => {
-        eventBridge = undefined;
-      });
-      return (await eventBridge)(events);
-    },
+    publish: (events) => (overrides.publish ?? missing('event publisher'))(events),
     sceneVariables: new Map(),
   };
 }

@@ -11,6 +11,7 @@ import { type PreparedImport, prepareImport } from '../imports/prepare.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
 import { MAX_STORED_PROBLEMS } from './import-store.ts';
+import type { RouteDefinition } from './route.ts';
 import { ImportRequestSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
@@ -202,3 +203,14 @@ async function queueImport(
     { location: `/imports/${importId}` },
   );
 }
+
+export const importCustomersRoute: RouteDefinition = {
+  name: 'import-customers',
+  options: { scope: 'import', body: true, idempotent: true },
+  run: (deps) => (e) => importCustomers(e, deps),
+};
+export const webhookCustomersRoute: RouteDefinition = {
+  name: 'webhook-customers',
+  options: { scope: 'import', body: true, idempotent: true, webhook: true },
+  run: (deps) => (e) => importCustomers(e, deps),
+};

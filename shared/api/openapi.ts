@@ -1,6 +1,8 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { CallCompletedSchema } from '../events/schemas.ts';
+import { json } from '../http/types.ts';
+import type { RouteDefinition } from './route.ts';
 import {
   CreateTaskResultSchema,
   CreateTaskSchema,
@@ -226,3 +228,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
 }
+
+export const openApiRoute: RouteDefinition = {
+  name: 'openapi',
+  options: { scope: null },
+  run: () => async () => json(200, openApiDocument()),
+};

@@ -7,6 +7,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
+import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
@@ -124,3 +125,29 @@ export async function health(_event: ApiEvent, deps: ApiDeps): Promise<ApiResult
   await deps.apiKeys();
   return json(200, { status: 'ok', time: toBeijingIso(deps.now?.() ?? Date.now()) });
 }
+
+export const taskActionRoute: RouteDefinition = {
+  name: 'task-action',
+  options: { scope: 'control', idempotent: true },
+  run: (deps) => (e) => taskAction(e, deps),
+};
+export const createTaskRoute: RouteDefinition = {
+  name: 'create-task',
+  options: { scope: 'create', body: true, idempotent: true },
+  run: (deps) => (e) => createTask(e, deps),
+};
+export const getImportRoute: RouteDefinition = {
+  name: 'get-import',
+  options: { scope: 'read' },
+  run: (deps) => (e) => getImport(e, deps),
+};
+export const getCallRoute: RouteDefinition = {
+  name: 'get-call',
+  options: { scope: 'read' },
+  run: (deps) => (e) => getCall(e, deps),
+};
+export const healthRoute: RouteDefinition = {
+  name: 'health',
+  options: { scope: null },
+  run: (deps) => (e) => health(e, deps),
+};

@@ -1,4 +1,7 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { importCompleted } from '../events/builders.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
@@ -125,4 +128,12 @@ async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
   if (result.failed.length > 0)
     throw new Error(`Import Completed not published: ${result.failed[0]?.errorCode}`);
   await deps.imports.finish(job.importId, outcome, detectedAt);
+}
+
+/** The import worker's Lambda handler: one chunk per SQS message, partial batch failures. */
+export function importWorkerHandler(deps: ApiDeps, options: WorkerOptions = {}) {
+  return middy<SQSEvent>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(deps.metrics))
+    .handler((event: SQSEvent) => processImportBatch(event, deps, options));
 }

@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import { CHINA_METADATA } from './phone-metadata.ts';
 
 export type PhoneResult =
   | { ok: true; phone: string; kind: 'mobile' | 'landline'; e164: string }
@@ -14,8 +15,9 @@ const SERVICE = /^[48]00\d{7}$/;
  * Normalises a Chinese mobile or landline number to the form byrobot dials: 11 digits for a mobile
  * (`13800138000`), the area code with its 0 and the number for a landline (`01012345678`).
  * Tolerates +86 / 0086 / 86 prefixes, spaces, dashes, dots, brackets and full-width digits.
- * libphonenumber-js (its small `min` metadata, ~120 KB bundled) parses; because that metadata
- * validates by length only, the mobile and landline shapes are checked on top.
+ * libphonenumber-js parses, with its `min` metadata cut down to China (shared/imports/phone-metadata.ts,
+ * generated): a few KB instead of ~120 KB in the bundle. That metadata validates by length only, so
+ * the mobile and landline shapes are checked on top; a number of another country does not parse.
  */
 export function normalizePhone(input: unknown): PhoneResult {
   if (typeof input === 'number' && Number.isSafeInteger(input)) input = String(input);
@@ -39,7 +41,16 @@ export function normalizePhone(input: unknown): PhoneResult {
     !trimmed.startsWith('+') && !trimmed.startsWith('00') && /^86(1[3-9]\d{9}|0\d{9,11})$/.test(digits)
       ? `+${digits}`
       : trimmed;
-  const parsed = parsePhoneNumberFromString(candidate, 'CN');
+  // Another country's calling code: the China-only metadata would not parse it at all; say why.
+  const international = candidate.replace(/^[\s(]+/, '');
+  const callingDigits = international.startsWith('+')
+    ? digits
+    : international.startsWith('00')
+      ? digits.slice(2)
+      : null;
+  if (callingDigits !== null && !callingDigits.startsWith('86'))
+    return { ok: false, reason: 'not a Chinese number (byrobot dials numbers in China)' };
+  const parsed = parsePhoneNumberFromString(candidate, 'CN', CHINA_METADATA);
   if (!parsed) return { ok: false, reason: 'not a valid Chinese mobile or landline number' };
   if (parsed.country !== 'CN' && parsed.countryCallingCode !== '86') {
     return { ok: false, reason: 'not a Chinese number (byrobot dials numbers in China)' };

@@ -167,6 +167,18 @@ describe('Stack: byrobot-bridge per stage', () => {
     });
   });
 
+  it('reads source maps at run time in dev only (they cost prod every cold start)', () => {
+    const nodeOptions = (resources: Resources) =>
+      ofType(resources, 'AWS::Lambda::Function')
+        .filter(([id]) => !id.startsWith('Notifications'))
+        .map(
+          ([, fn]) =>
+            (fn.Properties!.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS,
+        );
+    expect(new Set(nodeOptions(dev.resources))).toEqual(new Set(['--enable-source-maps']));
+    expect(new Set(nodeOptions(prod.resources))).toEqual(new Set([undefined]));
+  });
+
   describe('Poll schedule', () => {
     it('runs the poller at the stage rate with no retries and a 60 s maximum event age, dead-lettered', () => {
       const [, schedule] = ofType(dev.resources, 'AWS::Scheduler::Schedule')[0]!;

@@ -12,6 +12,7 @@ import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
 import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 import type { RouteName } from '../../shared/api/openapi.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
+import { busPublisher } from '../../shared/events/bus-client.ts';
 import { hashApiKey } from '../../shared/http/auth.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
 import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
@@ -77,7 +78,17 @@ export async function startApiStack(
     batchSize: options.queueBatchSize ?? 10,
   });
   const clientOptions = { timeoutMs: 400, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } };
-  const deps: ApiDeps = createApiDeps(config, 'test', { queue, client: clientOptions, now: options.now });
+  const publish = busPublisher({
+    eventBusName: config.eventBusName,
+    source: config.eventSource,
+    endpoint: bus.endpoint,
+  });
+  const deps: ApiDeps = createApiDeps(config, 'test', {
+    queue,
+    publish,
+    client: clientOptions,
+    now: options.now,
+  });
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
   queue.attach((event: SQSEvent) => worker(event, lambdaContext('import-worker')));
   const handlers = new Map<RouteName, ReturnType<typeof routeHandler>>();
