@@ -5,6 +5,8 @@ import { benchApi } from './api.ts';
 import { benchBundles } from './bundles.ts';
 import { benchPoller } from './poller.ts';
 
+// The SDK's Node-version notice (Lambda runs nodejs24.x) would only clutter the figures' output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const only = process.argv[2];
 mkdirSync('bench/results', { recursive: true });
 
