@@ -212,37 +212,26 @@ describe('Built bundles, each in a fresh Node process', () => {
   it('webhook-customers verifies a Standard Webhooks signature and imports', async () => {
     const raw = JSON.stringify({ customers: [{ name: '李四', phone: '13900139000' }] });
     const ts = Math.floor(Date.now() / 1000);
-    const r = await invoke(
-      'webhook-customers',
-      httpEvent({
-        method: 'POST',
-        path: `/webhooks/crm/tasks/${taskId}/customers`,
-        pathParameters: { source: 'crm', taskId: String(taskId) },
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': 'msg_bundle_1',
-          'webhook-timestamp': String(ts),
-          'webhook-signature': signWebhook(WEBHOOK_SECRET, 'msg_bundle_1', ts, raw),
-        },
-        body: raw,
-      }),
-    );
+    /** Signs `raw` for the CRM source and sends `sent` (the same body, or a tampered one). */
+    const send = (id: string, sent: string) =>
+      invoke(
+        'webhook-customers',
+        httpEvent({
+          method: 'POST',
+          path: `/webhooks/crm/tasks/${taskId}/customers`,
+          pathParameters: { source: 'crm', taskId: String(taskId) },
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': id,
+            'webhook-timestamp': String(ts),
+            'webhook-signature': signWebhook(WEBHOOK_SECRET, id, ts, raw),
+          },
+          body: sent,
+        }),
+      );
+    const r = await send('msg_bundle_1', raw);
     expect(r.result?.statusCode, r.result?.body).toBe(200);
-    const tampered = await invoke(
-      'webhook-customers',
-      httpEvent({
-        method: 'POST',
-        path: `/webhooks/crm/tasks/${taskId}/customers`,
-        pathParameters: { source: 'crm', taskId: String(taskId) },
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': 'msg_bundle_2',
-          'webhook-timestamp': String(ts),
-          'webhook-signature': signWebhook(WEBHOOK_SECRET, 'msg_bundle_2', ts, raw),
-        },
-        body: raw.replace('李四', '王五'),
-      }),
-    );
+    const tampered = await send('msg_bundle_2', raw.replace('李四', '王五'));
     expect(tampered.result?.statusCode).toBe(401);
   });
 
