@@ -51,17 +51,24 @@ async function bundle(entry: string, outfile: string, sdk: 'bundled' | 'runtime'
   return result.metafile!;
 }
 
-function importMs(file: string, nodeArgs: string[] = []): number {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const run = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench/import-once.mjs'), file], {
-      env: ENV,
-      encoding: 'utf8',
-    });
-    if (run.status !== 0) throw new Error(`importing ${file} failed:\n${run.stderr}`);
-    times.push(Number(run.stdout.trim()));
-  }
-  return median(times);
+/** One cold import of `file` in a fresh Node process, in milliseconds. */
+function importOnce(file: string, nodeArgs: string[] = []): number {
+  const run = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench/import-once.mjs'), file], {
+    env: ENV,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`importing ${file} failed:\n${run.stderr}`);
+  return Number(run.stdout.trim());
+}
+
+/**
+ * Median cold import of each file, the runs interleaved round-robin: a machine that gets busier or
+ * quieter over the minutes a run takes then shifts every figure alike, not the ones measured last.
+ */
+function importMedians(files: string[], nodeArgs: string[] = []): number[] {
+  const times = files.map(() => [] as number[]);
+  for (let i = 0; i < RUNS; i++) files.forEach((file, f) => times[f]!.push(importOnce(file, nodeArgs)));
+  return times.map(median);
 }
 
 /** Groups the bundle's inputs by npm package (scoped names kept whole), or "project". */
@@ -92,27 +99,32 @@ export async function benchBundles(): Promise<BundleFigure[]> {
         { name: 'bare handler (one SDK client)', entry: join(ROOT, 'bench/bare-handler.ts') },
         ...FUNCTION_NAMES.map((name) => ({ name, entry: entryPath(name) })),
       ];
-      let bare = 0;
+      const built: { name: string; outfile: string; meta: Metafile }[] = [];
       for (const { name, entry } of entries) {
         const outfile = join(dir, sdk, name.replace(/\W+/g, '-'), 'index.mjs');
-        const meta = await bundle(entry, outfile, sdk);
-        const ms = importMs(outfile);
-        const withMaps = importMs(outfile, ['--enable-source-maps']);
-        if (!bare) bare = ms;
+        built.push({ name, outfile, meta: await bundle(entry, outfile, sdk) });
+      }
+      const plain = importMedians(built.map((b) => b.outfile));
+      const withMaps = importMedians(
+        built.map((b) => b.outfile),
+        ['--enable-source-maps'],
+      );
+      const bare = plain[0]!;
+      built.forEach(({ name, outfile, meta }, i) => {
         const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
         figures.push({
           name,
           sdk,
           bytes: output.bytes,
-          importMs: ms,
-          importMsSourceMaps: withMaps,
-          ratio: ms / bare,
+          importMs: plain[i]!,
+          importMsSourceMaps: withMaps[i]!,
+          ratio: plain[i]! / bare,
           top: topContributors(meta, outfile),
         });
         process.stderr.write(
-          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${ms.toFixed(1)} ms (${withMaps.toFixed(1)} ms with source maps)\n`,
+          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${plain[i]!.toFixed(1)} ms (${withMaps[i]!.toFixed(1)} ms with source maps)\n`,
         );
-      }
+      });
     }
     return figures;
   } finally {

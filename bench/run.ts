@@ -90,7 +90,7 @@ if (!only || only === 'bundles') {
   replaceSection(
     'bundle-bench',
     [
-      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process, every function's runs interleaved round-robin.`,
       '',
       '| function | bundle (SDK inside) | cold import | ÷ bare | with source maps | bundle (runtime SDK) | cold import | what dominates the bundle (SDK inside) |',
       '|---|---|---|---|---|---|---|---|',
