@@ -30,7 +30,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log(`usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10]
+  console.log(`usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [--stage local] [--data-dir <dir>]
   PORT (3000) the API; SIM_PORT (4010) the simulator; LOCAL_API_KEY (local-dev-key);
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
   --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
