@@ -185,7 +185,7 @@ export class Operations extends Construct {
         title: 'Imports',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},service} MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported")', 'Sum', 300)`,
+            `SEARCH('{${METRICS_NAMESPACE},service} MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed")', 'Sum', 300)`,
             'imports',
           ),
         ],

@@ -38,6 +38,9 @@ export async function processImportBatch(
       failures.push({ itemIdentifier: record.messageId });
     }
   }
+  // Always recorded (0 included): the dashboard shows chunk failures, and a batch that imported
+  // nothing still publishes a metric rather than Powertools' "no application metrics" warning.
+  deps.metrics.addMetric('ImportChunksFailed', MetricUnit.Count, failures.length);
   return { batchItemFailures: failures };
 }
 
