@@ -1,6 +1,6 @@
+import { awsChunkQueueOnFirstUse } from '../shared/api/aws-queue.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importCustomersRoute } from '../shared/api/imports.ts';
-import { awsChunkQueue } from '../shared/api/queue.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 import { requiredEnv } from '../shared/config/secrets.ts';
@@ -11,6 +11,6 @@ const config = readApiConfig();
 export const handler = routeFor(
   importCustomersRoute,
   createApiDeps(config, 'import-customers', {
-    queue: awsChunkQueue(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
+    queue: awsChunkQueueOnFirstUse(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
   }),
 );

@@ -1,10 +1,10 @@
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/worker.ts';
 import { readApiConfig } from '../shared/config/api.ts';
-import { busPublisher } from '../shared/events/bus-client.ts';
+import { busPublisherOnFirstUse } from '../shared/events/lazy-publisher.ts';
 
 const config = readApiConfig();
-const publish = busPublisher({
+const publish = busPublisherOnFirstUse({
   eventBusName: config.eventBusName,
   source: config.eventSource,
   endpoint: config.eventBridgeEndpoint,

@@ -1,16 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ByrobotClient, type ByrobotClientOptions } from '../byrobot/client.ts';
 import type { ApiConfig } from '../config/api.ts';
-import type { BridgeEvent } from '../events/builders.ts';
-import type { PublishResult } from '../events/publisher.ts';
+import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
 import { createObservability } from '../observability/powertools.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { ImportStore } from './import-store.ts';
 import type { ChunkQueue } from './queue.ts';
-
-export type Publisher = (events: readonly BridgeEvent[]) => Promise<PublishResult>;
 
 export interface ApiDeps extends HttpDeps {
   byrobot: () => Promise<ByrobotClient>;
@@ -31,9 +28,9 @@ export function createApiDeps(
   config: ApiConfig,
   service: string,
   overrides: {
-    /** Where large imports' chunks go: SQS (`awsChunkQueue`) on AWS, the local queue locally. */
+    /** Where large imports' chunks go: SQS (`awsChunkQueueOnFirstUse`) on AWS, the local queue locally. */
     queue?: ChunkQueue;
-    /** How the import worker publishes `Import Completed` (`busPublisher`). */
+    /** How the import worker publishes `Import Completed` (`busPublisherOnFirstUse`). */
     publish?: Publisher;
     client?: Partial<ByrobotClientOptions>;
     now?: () => number;

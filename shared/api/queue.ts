@@ -29,5 +29,5 @@ export function sqsChunkQueue(sqs: SQSClient, queueUrl: string): ChunkQueue {
   };
 }
 
-/** The import queue on AWS: a client of its own (loaded on first use by shared/api/deps.ts). */
+/** The import queue on AWS, with a client of its own (shared/api/aws-queue.ts loads it on first use). */
 export const awsChunkQueue = (queueUrl: string): ChunkQueue => sqsChunkQueue(new SQSClient({}), queueUrl);

@@ -2,15 +2,18 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { BridgeEvent } from './builders.ts';
 import { type PublishResult, publishEvents } from './publisher.ts';
 
+export type Publisher = (events: readonly BridgeEvent[]) => Promise<PublishResult>;
+
 /**
  * A publisher bound to one bus: AWS's EventBridge, or the local PutEvents endpoint when `endpoint`
- * is set (local stack, tests). Its own module so callers can load it on first use.
+ * is set (local stack, tests). Its own module so callers can load it on first use
+ * (shared/events/lazy-publisher.ts).
  */
 export function busPublisher(options: {
   eventBusName: string;
   source: string;
   endpoint?: string;
-}): (events: readonly BridgeEvent[]) => Promise<PublishResult> {
+}): Publisher {
   const client = new EventBridgeClient(
     options.endpoint
       ? {

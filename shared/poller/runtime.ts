@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type AttemptInfo, ByrobotClient } from '../byrobot/client.ts';
-import type { BridgeEvent } from '../events/builders.ts';
-import { publishEvents } from '../events/publisher.ts';
+import { busPublisherOnFirstUse } from '../events/lazy-publisher.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import type { PollerConfig } from './config.ts';
 import { type CompanyCycleReport, type PollerLogger, pollCompany } from './cycle.ts';
@@ -21,22 +19,14 @@ export interface PollerRuntime {
 
 /**
  * Wires the poller's adapters from configuration once per container: the byrobot client, the
- * DynamoDB store and the EventBridge publisher. Each run polls every configured company in turn.
+ * DynamoDB store and the EventBridge publisher (its client created on the first publish). Each run
+ * polls every configured company in turn.
  */
 export function createPollerRuntime(
   config: PollerConfig,
   options: { logger?: PollerLogger; onAttempt?: (a: AttemptInfo) => void; now?: () => Date } = {},
 ): PollerRuntime {
   const store = new PollerStore(createDocumentClient({ endpoint: config.dynamoEndpoint }), config.tableName);
-  const eventBridge = new EventBridgeClient({
-    ...(config.eventBridgeEndpoint
-      ? {
-          endpoint: config.eventBridgeEndpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
   let counters: Record<string, number> = {};
   let client: Promise<ByrobotClient> | undefined;
   const byrobot = () => {
@@ -56,12 +46,11 @@ export function createPollerRuntime(
     );
     return client;
   };
-  const publish = (events: readonly BridgeEvent[]) =>
-    publishEvents(events, {
-      client: eventBridge,
-      eventBusName: config.eventBusName,
-      source: config.eventSource,
-    });
+  const publish = busPublisherOnFirstUse({
+    eventBusName: config.eventBusName,
+    source: config.eventSource,
+    endpoint: config.eventBridgeEndpoint,
+  });
 
   return {
     async run(invocation = {}) {
