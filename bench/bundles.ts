@@ -67,7 +67,9 @@ function importOnce(file: string, nodeArgs: string[] = []): number {
  */
 function importMedians(files: string[], nodeArgs: string[] = []): number[] {
   const times = files.map(() => [] as number[]);
-  for (let i = 0; i < RUNS; i++) files.forEach((file, f) => times[f]!.push(importOnce(file, nodeArgs)));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [f, file] of files.entries()) times[f]!.push(importOnce(file, nodeArgs));
+  }
   return times.map(median);
 }
 
