@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { listen } from './listen.ts';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -27,19 +27,6 @@ export async function startDynalite(
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      }),
-  };
+  const { url, port, close } = await listen(server, options);
+  return { endpoint: url, port, close };
 }

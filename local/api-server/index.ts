@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ApiDeps } from '../../shared/api/deps.ts';
 import { routeHandler } from '../../shared/api/handlers.ts';
 import { ROUTES, type RouteName } from '../../shared/api/openapi.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
+import { listen } from '../listen.ts';
 import { httpEvent, lambdaContext } from './events.ts';
 
 interface CompiledRoute {
@@ -86,19 +86,5 @@ export async function startApiServer(options: { deps: ApiDeps; port?: number; ho
       res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
     }
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options);
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toBeijingIso } from '../../shared/time.ts';
+import { listen } from '../listen.ts';
 import type { FaultKind } from './faults.ts';
 import { createSimServer, type SimStats, send } from './server.ts';
 import { World } from './world.ts';
@@ -172,25 +172,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return true;
   }
 
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.server.address() as AddressInfo;
+  const listening = await listen(server.server, options);
   const speed = options.speed ?? 0;
   const ticker = speed > 0 ? setInterval(() => world.clock.advance(speed * 200), 200) : undefined;
   ticker?.unref();
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: listening.url,
+    port: listening.port,
     sim,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(ticker);
-        server.server.close(() => resolve());
-        server.server.closeAllConnections();
-      }),
+    close: () => {
+      clearInterval(ticker);
+      return listening.close();
+    },
   };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../../shared/events/entry-size.ts';
 import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { listen } from '../listen.ts';
 
 export type { StoredEvent } from '../../shared/events/format-line.ts';
 export { formatEventLine } from '../../shared/events/format-line.ts';
@@ -196,22 +196,8 @@ export async function startLocalBus(options: LocalBusOptions = {}) {
     return { EventId: event.id };
   }
 
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${host}:${port}`,
-    port,
-    bus,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port, close } = await listen(server, options);
+  return { endpoint: url, port, bus, close };
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {
