@@ -36,7 +36,11 @@ function page(params: Params, max: number) {
 }
 function paged<T>(items: T[], pageNum: number, pageSize: number) {
   const start = (pageNum - 1) * pageSize;
-  const list = items.slice(start, start + pageSize);
+  return pageEnvelope(items.slice(start, start + pageSize), pageNum, pageSize, items.length);
+}
+/** byrobot's page envelope around one page's `list` of a `total`-long listing. */
+function pageEnvelope<T>(list: T[], pageNum: number, pageSize: number, total: number) {
+  const start = (pageNum - 1) * pageSize;
   return {
     pageNum,
     pageSize,
@@ -44,8 +48,8 @@ function paged<T>(items: T[], pageNum: number, pageSize: number) {
     orderBy: null,
     startRow: list.length ? start + 1 : 0,
     endRow: start + list.length,
-    total: items.length,
-    pages: Math.ceil(items.length / pageSize),
+    total,
+    pages: Math.ceil(total / pageSize),
     list,
   };
 }
@@ -110,18 +114,12 @@ const ROUTES: Record<string, Handler> = {
     if (unfiltered) {
       const end = done.length - (pageNum - 1) * pageSize;
       const slice = done.slice(Math.max(0, end - pageSize), Math.max(0, end)).reverse();
-      const start = (pageNum - 1) * pageSize;
-      return {
+      return pageEnvelope(
+        slice.map((c) => doneListItem(task, c)),
         pageNum,
         pageSize,
-        size: slice.length,
-        orderBy: null,
-        startRow: slice.length ? start + 1 : 0,
-        endRow: start + slice.length,
-        total: done.length,
-        pages: Math.ceil(done.length / pageSize),
-        list: slice.map((c) => doneListItem(task, c)),
-      };
+        done.length,
+      );
     }
     const matches = [...done].reverse().filter((c) => {
       const d = c.outcome?.talkSeconds ?? 0;

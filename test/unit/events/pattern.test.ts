@@ -28,6 +28,19 @@ const expectNoMatch = (pattern: EventPattern, event: unknown) => {
   return explanation.mismatches;
 };
 
+/** The Auto Scaling event of AWS's null-values page, used by two of its examples. */
+const autoscalingEvent = {
+  version: '0',
+  id: '3e3c153a-8339-4e30-8c35-687ebef853fe',
+  'detail-type': 'EC2 Instance Launch Successful',
+  source: 'aws.autoscaling',
+  account: '123456789012',
+  time: '2015-11-11T21:31:47Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: { eventVersion: '', responseElements: null },
+};
+
 describe(`AWS examples: ${DOCS}/eb-event-patterns.html`, () => {
   const ec2Event = {
     version: '0',
@@ -64,17 +77,7 @@ describe(`AWS examples: ${DOCS}/eb-event-patterns.html`, () => {
         'detail-type': ['EC2 Instance Launch Successful'],
         detail: { responseElements: [null] },
       },
-      {
-        version: '0',
-        id: '3e3c153a-8339-4e30-8c35-687ebef853fe',
-        'detail-type': 'EC2 Instance Launch Successful',
-        source: 'aws.autoscaling',
-        account: '123456789012',
-        time: '2015-11-11T21:31:47Z',
-        region: 'us-east-1',
-        resources: [],
-        detail: { eventVersion: '', responseElements: null },
-      },
+      autoscalingEvent,
     );
   });
 
@@ -117,17 +120,7 @@ describe(`AWS examples: ${DOCS}/eb-event-patterns.html`, () => {
 });
 
 describe(`AWS examples: ${DOCS}/eb-event-patterns-null-values.html`, () => {
-  const event = {
-    version: '0',
-    id: '3e3c153a-8339-4e30-8c35-687ebef853fe',
-    'detail-type': 'EC2 Instance Launch Successful',
-    source: 'aws.autoscaling',
-    account: '123456789012',
-    time: '2015-11-11T21:31:47Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: { eventVersion: '', responseElements: null },
-  };
+  const event = autoscalingEvent;
 
   it('[""] matches the empty eventVersion and [null] matches the null responseElements', () => {
     expectMatch({ detail: { eventVersion: [''] } }, event);
