@@ -29,5 +29,5 @@ export function sqsChunkQueue(sqs: SQSClient, queueUrl: string): ChunkQueue {
   };
 }
 
-/** The import queue on AWS, with a client of its own (shared/api/aws-queue.ts loads it on first use). */
+/** The import queue on AWS, with a client of its own (shared/api/aws-queue.ts creates it on first use). */
 export const awsChunkQueue = (queueUrl: string): ChunkQueue => sqsChunkQueue(new SQSClient({}), queueUrl);

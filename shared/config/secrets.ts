@@ -1,3 +1,5 @@
+import { secretString } from './secrets-client.ts';
+
 type Env = Record<string, string | undefined>;
 
 export function requiredEnv(env: Env, name: string, what: string): string {
@@ -14,8 +16,6 @@ export function secretJson<T>(secretId: string, check: (value: unknown) => T): (
   let cached: Promise<T> | undefined;
   return () => {
     cached ??= (async () => {
-      // Loaded on first use: locally (and in tests) secrets come from the environment instead.
-      const { secretString } = await import('./secrets-client.ts');
       const value = await secretString(secretId);
       let parsed: unknown;
       try {

@@ -6,8 +6,7 @@ export type Publisher = (events: readonly BridgeEvent[]) => Promise<PublishResul
 
 /**
  * A publisher bound to one bus: AWS's EventBridge, or the local PutEvents endpoint when `endpoint`
- * is set (local stack, tests). Its own module so callers can load it on first use
- * (shared/events/lazy-publisher.ts).
+ * is set (local stack, tests). shared/events/lazy-publisher.ts creates it on the first publish.
  */
 export function busPublisher(options: {
   eventBusName: string;
