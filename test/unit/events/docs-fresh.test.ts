@@ -13,7 +13,7 @@ describe('Generated event docs', () => {
 });
 
 describe('Generated phone metadata', () => {
-  it(`${PHONE_METADATA_PATH} is China's part of the installed libphonenumber-js metadata (run \`npm run docs\`)`, () => {
+  it(`${PHONE_METADATA_PATH} is China's numbering plan from the installed libphonenumber-js metadata (run \`npm run docs\`)`, () => {
     expect(readFileSync(new URL(`../../../${PHONE_METADATA_PATH}`, import.meta.url), 'utf8')).toBe(
       renderPhoneMetadata(),
     );
