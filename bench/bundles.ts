@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
-import { esbuildOptions } from '../infra/build.ts';
+import type { Metafile } from 'esbuild';
+import { bundle } from '../infra/build.ts';
 import { entryPath, FUNCTION_NAMES, ROOT } from '../infra/functions.ts';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
@@ -33,23 +33,18 @@ export interface BundleFigure {
   importMs: number;
   /** The same with `--enable-source-maps`, as a stage with `sourceMapsAtRuntime` runs it. */
   importMsSourceMaps: number;
-  /** importMs ÷ the bare handler's importMs with the same SDK choice. */
+  /** Median, over rounds, of importMs ÷ the bare handler's in the same round (same SDK choice). */
   ratio: number;
   /** The five largest contributors to the bundle, by package. */
   top: { what: string; bytes: number }[];
+  /** Files of their own loaded on first use, not on a cold start (infra/build.ts). */
+  lazy: { source: string; bytes: number }[];
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
-
-async function bundle(entry: string, outfile: string, sdk: 'bundled' | 'runtime') {
-  // "runtime": what NodejsFunction does without bundleAwsSDK; the SDK then loads from node_modules,
-  // unminified, as the nodejs24.x runtime's own copy does.
-  const result = await build({ ...esbuildOptions(entry, outfile, sdk), logLevel: 'error' });
-  return result.metafile!;
-}
 
 /** One cold import of `file` in a fresh Node process, in milliseconds. */
 function importOnce(file: string, nodeArgs: string[] = []): number {
@@ -62,15 +57,21 @@ function importOnce(file: string, nodeArgs: string[] = []): number {
 }
 
 /**
- * Median cold import of each file, the runs interleaved round-robin: a machine that gets busier or
- * quieter over the minutes a run takes then shifts every figure alike, not the ones measured last.
+ * Cold imports of each file, RUNS rounds, each round importing every file once: a machine that gets
+ * busier or quieter over the minutes a run takes then shifts every figure alike, not the ones
+ * measured last. Returns each file's median, and its median ratio to the first file (the bare
+ * handler) within the same round: a busy spell that slows one round slows both sides of its ratios,
+ * where it would move a ratio of medians taken minutes apart.
  */
-function importMedians(files: string[], nodeArgs: string[] = []): number[] {
+function importTimes(files: string[], nodeArgs: string[] = []): { medians: number[]; ratios: number[] } {
   const times = files.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) {
     for (const [f, file] of files.entries()) times[f]!.push(importOnce(file, nodeArgs));
   }
-  return times.map(median);
+  return {
+    medians: times.map(median),
+    ratios: times.map((t) => median(t.map((ms, round) => ms / times[0]![round]!))),
+  };
 }
 
 /** Groups the bundle's inputs by npm package (scoped names kept whole), or "project". */
@@ -101,18 +102,24 @@ export async function benchBundles(): Promise<BundleFigure[]> {
         { name: 'bare handler (one SDK client)', entry: join(ROOT, 'bench/bare-handler.ts') },
         ...FUNCTION_NAMES.map((name) => ({ name, entry: entryPath(name) })),
       ];
-      const built: { name: string; outfile: string; meta: Metafile }[] = [];
+      // "runtime": @aws-sdk/* left out, loaded from node_modules unminified as the nodejs24.x
+      // runtime's own copy would be.
+      const built: { name: string; outfile: string; meta: Metafile; lazy: BundleFigure['lazy'] }[] = [];
       for (const { name, entry } of entries) {
-        const outfile = join(dir, sdk, name.replace(/\W+/g, '-'), 'index.mjs');
-        built.push({ name, outfile, meta: await bundle(entry, outfile, sdk) });
+        const b = await bundle(entry, join(dir, sdk, name.replace(/\W+/g, '-')), sdk);
+        built.push({
+          name,
+          outfile: b.file,
+          meta: b.metafile,
+          lazy: b.lazy.map(({ source, bytes }) => ({ source, bytes })),
+        });
       }
-      const plain = importMedians(built.map((b) => b.outfile));
-      const withMaps = importMedians(
+      const { medians: plain, ratios } = importTimes(built.map((b) => b.outfile));
+      const { medians: withMaps } = importTimes(
         built.map((b) => b.outfile),
         ['--enable-source-maps'],
       );
-      const bare = plain[0]!;
-      built.forEach(({ name, outfile, meta }, i) => {
+      built.forEach(({ name, outfile, meta, lazy }, i) => {
         const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
         figures.push({
           name,
@@ -120,11 +127,12 @@ export async function benchBundles(): Promise<BundleFigure[]> {
           bytes: output.bytes,
           importMs: plain[i]!,
           importMsSourceMaps: withMaps[i]!,
-          ratio: plain[i]! / bare,
+          ratio: ratios[i]!,
           top: topContributors(meta, outfile),
+          lazy,
         });
         process.stderr.write(
-          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${plain[i]!.toFixed(1)} ms (${withMaps[i]!.toFixed(1)} ms with source maps)\n`,
+          `  ${sdk.padEnd(8)} ${name.padEnd(30)} ${(output.bytes / 1024).toFixed(0).padStart(5)} KB  ${plain[i]!.toFixed(1)} ms ×${ratios[i]!.toFixed(2)} (${withMaps[i]!.toFixed(1)} ms with source maps)\n`,
         );
       });
     }

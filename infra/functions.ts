@@ -4,9 +4,9 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '..');
 
 /**
- * The esbuild settings every function is bundled with. `BridgeFunction` passes them to
- * NodejsFunction and `npm run build` (infra/build.ts) hands the same values to esbuild, so the
- * artefact the bundle tests load is the one that deploys.
+ * The esbuild settings every function is bundled with, by infra/build.ts: CDK runs it for each
+ * function's asset, and `npm run build`, the bundle tests and the bench call it too, so the artefact
+ * they load is the one that deploys.
  */
 export const ESBUILD = {
   target: 'node24',

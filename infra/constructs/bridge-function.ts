@@ -1,10 +1,11 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { AssetHashType, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ESBUILD, entryPath, FUNCTIONS, type FunctionName, ROOT } from '../functions.ts';
+import { FUNCTIONS, type FunctionName, ROOT } from '../functions.ts';
 
 export interface BridgeFunctionProps {
   /** Which entry of infra/functions.ts. */
@@ -23,7 +24,7 @@ export interface BridgeFunctionProps {
  * shared esbuild settings, its own log group with retention, X-Ray tracing, Powertools variables.
  */
 export class BridgeFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -41,12 +42,10 @@ export class BridgeFunction extends Construct {
       description: `byrobot-bridge ${props.stage} ${props.name}`,
     });
     this.logGroup.grantWrite(this.role);
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       role: this.role,
-      entry: entryPath(props.name),
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}/package-lock.json`,
+      code: functionCode(props.name),
+      handler: 'index.handler',
       description: `${spec.description} (${props.stage})`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -62,18 +61,39 @@ export class BridgeFunction extends Construct {
         ...(props.sourceMapsAtRuntime ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: ESBUILD.minify,
-        sourceMap: ESBUILD.sourcemap,
-        sourcesContent: ESBUILD.sourcesContent,
-        target: ESBUILD.target,
-        banner: ESBUILD.banner,
-        mainFields: [...ESBUILD.mainFields],
-        externalModules: [...ESBUILD.external],
-        bundleAwsSDK: ESBUILD.external.length === 0,
-        forceDockerBundling: false,
-      },
     });
   }
+}
+
+/**
+ * The function's asset: infra/build.ts bundles it on this machine (no Docker), the same code
+ * `npm run build`, the bundle tests and the bench use. Not NodejsFunction: its esbuild call cannot
+ * put a lazily loaded module in a file of its own (docs/performance.md). The asset's hash is the
+ * bundle's, so a change that does not change the bundle does not redeploy the function.
+ */
+function functionCode(name: FunctionName): lambda.Code {
+  return lambda.Code.fromAsset(ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Docker runs this only if local bundling is impossible. It also tells the functions' assets
+      // apart: CDK caches bundling by source path and these options, and every function has the
+      // same source path (the repository).
+      image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+      command: ['bash', '-c', `npx tsx infra/build.ts ${name} /asset-output`],
+      local: {
+        tryBundle(outputDir) {
+          const run = spawnSync(
+            process.execPath,
+            ['--import', 'tsx', join(ROOT, 'infra/build.ts'), name, outputDir],
+            {
+              cwd: ROOT,
+              stdio: ['ignore', 'inherit', 'inherit'],
+            },
+          );
+          if (run.status !== 0) throw new Error(`bundling ${name} failed (exit ${run.status ?? run.signal})`);
+          return true;
+        },
+      },
+    },
+  });
 }

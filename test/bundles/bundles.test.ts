@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { ByrobotClient } from '../../shared/byrobot/client.ts';
 import { hashApiKey, signWebhook } from '../../shared/http/auth.ts';
 import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
 import { startSecretsManager } from '../support/secrets-manager.ts';
+import { sqsEvent, startSqs } from '../support/sqs.ts';
 
 /*
  * The artefacts, not the source: every function is bundled with the settings CDK deploys
@@ -38,6 +39,8 @@ let env: Record<string, string>;
 let taskId: number;
 let slackPosts: string[];
 let secretReads: string[];
+let bus: Awaited<ReturnType<typeof startLocalBus>>;
+let sqs: Awaited<ReturnType<typeof startSqs>>;
 const closers: Array<() => Promise<unknown>> = [];
 
 interface Invocation {
@@ -82,11 +85,15 @@ const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'bridge-bundles-'));
   built = new Map((await buildAll(outDir)).map((f) => [f.name, f]));
-  const [sim, dynamo, bus] = await Promise.all([
+  const [sim, dynamo, localBus, localSqs] = await Promise.all([
     startSimulator({ seed: 3, speed: 0 }),
     startDynalite(),
     startLocalBus({ eventsFile: null }),
+    // The second chunk's message is refused once, as SQS may: the queue resends only that entry.
+    startSqs({ refuseOnce: ['1'] }),
   ]);
+  bus = localBus;
+  sqs = localSqs;
   const slack = createServer((req, res) => {
     let text = '';
     req.on('data', (c) => {
@@ -115,7 +122,14 @@ beforeAll(async () => {
     [SECRETS.slack]: { webhookUrl: `http://127.0.0.1:${(slack.address() as AddressInfo).port}/hook` },
   });
   secretReads = secrets.reads;
-  closers.push(sim.close, dynamo.close, bus.close, secrets.close, () => new Promise((r) => slack.close(r)));
+  closers.push(
+    sim.close,
+    dynamo.close,
+    bus.close,
+    sqs.close,
+    secrets.close,
+    () => new Promise((r) => slack.close(r)),
+  );
   const tableName = 'bundle-test';
   await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
   env = {
@@ -131,7 +145,7 @@ beforeAll(async () => {
     BYROBOT_CREDENTIALS_SECRET: SECRETS.byrobot,
     API_KEYS_SECRET: SECRETS.apiKeys,
     WEBHOOK_SOURCES_SECRET: SECRETS.webhooks,
-    IMPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/unused-by-small-imports',
+    IMPORT_QUEUE_URL: `${sqs.endpoint}/000000000000/byrobot-bridge-test-imports`,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     EVENTBRIDGE_ENDPOINT: bus.endpoint,
   };
@@ -208,6 +222,45 @@ describe('Built bundles, each in a fresh Node process', () => {
     expect(r.result?.statusCode, r.result?.body).toBe(200);
     expect(body(r)).toMatchObject({ counts: expect.objectContaining({ accepted: 1, invalid: 1 }) });
   });
+
+  it('import-customers queues a large import through SQS, and import-worker imports every chunk', async () => {
+    // The SQS client is a file of its own, loaded by the first large import only.
+    const main = readFileSync(built.get('import-customers')!.file, 'utf8');
+    expect(main).not.toContain('AmazonSQS');
+    expect(built.get('import-customers')!.lazy.map((l) => l.source)).toEqual(['shared/api/queue.ts']);
+    const customers = Array.from({ length: 2_500 }, (_, i) => ({
+      name: `客户${i}`,
+      phone: i % 2 ? `139${String(i).padStart(8, '0')}` : `+86 139 ${String(i).padStart(8, '0')}`,
+    }));
+    const accepted = await invoke(
+      'import-customers',
+      httpEvent({
+        method: 'POST',
+        path: `/tasks/${taskId}/customers`,
+        pathParameters: { taskId: String(taskId) },
+        headers: auth,
+        body: JSON.stringify({ customers }),
+      }),
+    );
+    expect(accepted.result?.statusCode, accepted.result?.body).toBe(202);
+    const { importId } = body(accepted) as { importId: string };
+    expect(sqs.messages.map((m) => m.id).sort()).toEqual(['0', '1', '2']);
+    expect(sqs.batches()).toBe(2);
+    const rows = sqs.messages.map((m) => (JSON.parse(m.body) as { rows: unknown[] }).rows.length);
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(2_500);
+
+    const worked = await invoke('import-worker', sqsEvent(sqs.messages));
+    expect(worked.ok, worked.error).toBe(true);
+    expect(worked.result).toEqual({ batchItemFailures: [] });
+    const status = await invoke(
+      'get-import',
+      httpEvent({ method: 'GET', path: `/imports/${importId}`, pathParameters: { importId }, headers: auth }),
+    );
+    expect(status.result?.statusCode, status.result?.body).toBe(200);
+    expect(body(status)).toMatchObject({ importId, status: 'completed' });
+    const completed = bus.bus.events.filter((e) => e['detail-type'] === 'Import Completed');
+    expect(completed.map((e) => e.detail.importId)).toEqual([importId]);
+  }, 60_000);
 
   it('webhook-customers verifies a Standard Webhooks signature and imports', async () => {
     const raw = JSON.stringify({ customers: [{ name: '李四', phone: '13900139000' }] });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,16 +42,32 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
       const template = JSON.parse(
         readFileSync(join(out, stage, `ByrobotBridge-${stage}.template.json`), 'utf8'),
       ) as {
-        Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+        Resources: Record<
+          string,
+          { Type: string; Metadata?: Record<string, string>; Properties: { Description?: string } }
+        >;
       };
       const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       expect(fns).toHaveLength(functionCount(stage));
-      // Each function's code is a bundled asset directory holding index.mjs.
+      // Each function's code is its own bundled asset directory holding index.mjs; the import
+      // routes' also hold the SQS queue module they load on first use.
+      const assetOf = new Map<string, string>();
       for (const fn of fns) {
         const asset = fn.Metadata?.['aws:asset:path'];
         expect(asset).toBeTruthy();
+        const name = Object.entries(FUNCTIONS).find(([, spec]) =>
+          fn.Properties.Description?.startsWith(`${spec.description} (`),
+        )?.[0];
+        expect(name, fn.Properties.Description).toBeTruthy();
+        expect(assetOf.get(name!) ?? asset).toBe(asset);
+        assetOf.set(name!, asset!);
+        const files = readdirSync(join(out, stage, asset!));
+        expect(files).toContain('index.mjs');
+        expect(files.includes('shared.api.queue.mjs'), name).toBe(name!.endsWith('-customers'));
         expect(readFileSync(join(out, stage, asset!, 'index.mjs'), 'utf8').length).toBeGreaterThan(10_000);
       }
+      // No two functions share an asset (CDK caches bundling per source path and options).
+      expect(new Set(assetOf.values()).size).toBe(assetOf.size);
     },
     120_000,
   );
