@@ -14,6 +14,12 @@ const NOT_CHINESE = 'not a Chinese number (byrobot dials numbers in China)';
 const INVALID = 'not a valid Chinese mobile or landline number';
 
 /**
+ * Reads a number written with digits and separators as a Chinese one: its national significant
+ * number, and whether China's numbering plan holds it valid; undefined if it is no Chinese number.
+ */
+export type ChineseNumberParser = (text: string) => { national: string; valid: boolean } | undefined;
+
+/**
  * Normalises a Chinese mobile or landline number to the form byrobot dials: 11 digits for a mobile
  * (`13800138000`), the area code with its 0 and the number for a landline (`01012345678`).
  * Tolerates +86 / 0086 / 86 prefixes, spaces, dashes, dots, brackets and full-width digits.
@@ -21,7 +27,10 @@ const INVALID = 'not a valid Chinese mobile or landline number';
  * libphonenumber-js (shared/imports/phone-metadata.ts); that plan validates loosely, so the mobile and
  * landline shapes are checked on top; a number of another country is refused.
  */
-export function normalizePhone(input: unknown): PhoneResult {
+export const normalizePhone = (input: unknown): PhoneResult => normalizePhoneWith(input, parseChinese);
+
+/** normalizePhone with another parser: test/imports/phone-oracle.test.ts passes libphonenumber-js's. */
+export function normalizePhoneWith(input: unknown, parse: ChineseNumberParser): PhoneResult {
   if (typeof input === 'number' && Number.isSafeInteger(input)) input = String(input);
   if (typeof input !== 'string') return { ok: false, reason: 'not a string' };
   const halfWidth = input
@@ -50,11 +59,12 @@ export function normalizePhone(input: unknown): PhoneResult {
       ? digits.slice(2)
       : null;
   if (callingDigits !== null && !callingDigits.startsWith('86')) return { ok: false, reason: NOT_CHINESE };
-  const national = parseChinese(candidate);
-  if (national === undefined) return { ok: false, reason: INVALID };
+  const parsed = parse(candidate);
+  if (parsed === undefined) return { ok: false, reason: INVALID };
+  const { national, valid } = parsed;
   if (MOBILE.test(national)) return { ok: true, phone: national, kind: 'mobile', e164: `+86${national}` };
   if (SERVICE.test(national)) return { ok: false, reason: 'a 400/800 service number, not a customer line' };
-  if (LANDLINE.test(national) && NATIONAL_NUMBER.test(national)) {
+  if (LANDLINE.test(national) && valid) {
     return { ok: true, phone: `0${national}`, kind: 'landline', e164: `+86${national}` };
   }
   return { ok: false, reason: INVALID };
@@ -67,15 +77,20 @@ const NATIONAL_NUMBER = new RegExp(`^(?:${CHINA_PLAN.nationalNumber})$`);
 const VIABLE = /^\+?(?:[-. \u00a0\u3000()]*\d){3,}[-. \u00a0\u3000()\d]*$/;
 
 /**
- * The national significant number of `text` (digits, separators, a leading +) read as a number for
- * China, or undefined when it is not one: the steps libphonenumber-js takes to parse with default
- * country CN, for that one country. Where a step of libphonenumber's cannot change the answer for
+ * Reads `text` (digits, separators, a leading +) as a number for China: its national significant
+ * number and whether the plan's pattern holds it valid, or undefined when it is not one. The steps
+ * are those libphonenumber-js takes to parse with default country CN, for that one country. Where a step of libphonenumber's cannot change the answer for
  * this plan (its length limits; two guards against numbers no shape check below lets through), it
- * is left out. test/imports/phone-oracle.test.ts checks that the two agree on
- * every input it generates, so the library stays out of the import functions' bundles (38 KB, about
- * 1 ms of cold start: docs/performance.md).
+ * is left out. test/imports/phone-oracle.test.ts checks that the two agree on every input it
+ * generates, so the library stays out of the import functions' bundles (38 KB, about 1 ms of cold
+ * start: docs/performance.md).
  */
-function parseChinese(text: string): string | undefined {
+function parseChinese(text: string): ReturnType<ChineseNumberParser> {
+  const national = nationalSignificantNumber(text);
+  return national === undefined ? undefined : { national, valid: NATIONAL_NUMBER.test(national) };
+}
+
+function nationalSignificantNumber(text: string): string | undefined {
   const start = text.search(/[+\d]/);
   if (start < 0) return undefined;
   const number = text.slice(start).replace(/\D+$/, '');

@@ -79,6 +79,19 @@ function invoke(
   });
 }
 
+/** `POST /tasks/{taskId}/customers` through the built import-customers function. */
+const importCustomers = (customers: unknown[]) =>
+  invoke(
+    'import-customers',
+    httpEvent({
+      method: 'POST',
+      path: `/tasks/${taskId}/customers`,
+      pathParameters: { taskId: String(taskId) },
+      headers: auth,
+      body: JSON.stringify({ customers }),
+    }),
+  );
+
 const body = (r: Invocation) => JSON.parse(r.result?.body ?? 'null') as Record<string, unknown>;
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 
@@ -204,21 +217,10 @@ describe('Built bundles, each in a fresh Node process', () => {
   });
 
   it('import-customers imports a small batch at once', async () => {
-    const r = await invoke(
-      'import-customers',
-      httpEvent({
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: auth,
-        body: JSON.stringify({
-          customers: [
-            { name: '张三', phone: '+86 138-0013-8000', properties: { crmId: 'L-1' } },
-            { name: '坏号码', phone: '12345' },
-          ],
-        }),
-      }),
-    );
+    const r = await importCustomers([
+      { name: '张三', phone: '+86 138-0013-8000', properties: { crmId: 'L-1' } },
+      { name: '坏号码', phone: '12345' },
+    ]);
     expect(r.result?.statusCode, r.result?.body).toBe(200);
     expect(body(r)).toMatchObject({ counts: expect.objectContaining({ accepted: 1, invalid: 1 }) });
   });
@@ -232,16 +234,7 @@ describe('Built bundles, each in a fresh Node process', () => {
       name: `客户${i}`,
       phone: i % 2 ? `139${String(i).padStart(8, '0')}` : `+86 139 ${String(i).padStart(8, '0')}`,
     }));
-    const accepted = await invoke(
-      'import-customers',
-      httpEvent({
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: auth,
-        body: JSON.stringify({ customers }),
-      }),
-    );
+    const accepted = await importCustomers(customers);
     expect(accepted.result?.statusCode, accepted.result?.body).toBe(202);
     const { importId } = body(accepted) as { importId: string };
     expect(sqs.messages.map((m) => m.id).sort()).toEqual(['0', '1', '2']);
