@@ -3,7 +3,7 @@
 // and the bench load exactly what deploys.
 //   tsx infra/build.ts                  every function to dist/<name>/, with esbuild's metafile
 //   tsx infra/build.ts <name> <dir>     one function's asset into <dir> (what CDK runs)
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { ESBUILD, entryPath, FUNCTION_NAMES, type FunctionName, ROOT } from './functions.ts';
@@ -123,7 +123,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         `usage: tsx infra/build.ts [<function> <dir>]; functions: ${FUNCTION_NAMES.join(', ')}`,
       );
     }
-    await buildFunction(name as FunctionName, resolve(dir));
+    // Built at a fixed place in the repository, then copied: the source map's paths are relative to
+    // the bundle, so building straight into CDK's temporary directory would make them (and the
+    // asset's hash) depend on where cdk.out is, and redeploy unchanged code.
+    mkdirSync(join(DIST, '.assets'), { recursive: true });
+    const staged = mkdtempSync(join(DIST, '.assets', `${name}-`));
+    try {
+      await buildFunction(name as FunctionName, staged);
+      cpSync(staged, resolve(dir), { recursive: true });
+    } finally {
+      rmSync(staged, { recursive: true, force: true });
+    }
   } else {
     for (const f of await buildAll()) {
       const lazy = f.lazy
