@@ -36,6 +36,8 @@ export function esbuildOptions(
   return {
     entryPoints: [entry],
     outfile,
+    // Paths in the metafile are relative to this.
+    absWorkingDir: ROOT,
     bundle: true,
     platform: ESBUILD.platform,
     target: ESBUILD.target,
@@ -85,6 +87,13 @@ export async function bundle(
   const plugin = lazyModules(found);
   const file = join(dir, 'index.mjs');
   const { metafile } = await build(esbuildOptions(entry, file, sdk, [plugin]));
+  // Imported statically somewhere too, it would run twice, with two copies of its state.
+  const inMain = new Set(Object.keys(metafile!.inputs).map((input) => resolve(ROOT, input)));
+  for (const source of found.keys()) {
+    if (inMain.has(source)) {
+      throw new Error(`${relative(ROOT, source)} is imported both statically and with import() in ${entry}`);
+    }
+  }
   const lazy: Bundle['lazy'] = [];
   // A lazy module may load others lazily in turn: build until no new one turns up.
   for (let built = 0; built < found.size; built++) {
