@@ -1,13 +1,14 @@
 import type { CallDetail, Task, TaskDetail } from '../byrobot/models.ts';
 import { deterministicId } from './ids.ts';
-import {
-  type CallCompletedDetail,
-  type ImportCompletedDetail,
-  SCHEMA_VERSION,
-  type TaskCompletedDetail,
-  type TaskStatusChangedDetail,
-  type TranscriptTurnDetail,
+// Types only: the schemas themselves stay out of the functions that build events.
+import type {
+  CallCompletedDetail,
+  ImportCompletedDetail,
+  TaskCompletedDetail,
+  TaskStatusChangedDetail,
+  TranscriptTurnDetail,
 } from './schemas.ts';
+import { SCHEMA_VERSION } from './version.ts';
 
 export const DETAIL_TYPES = {
   taskStatusChanged: 'Task Status Changed',

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { SCHEMA_VERSION } from './version.ts';
 
 /*
  * The event catalogue's schemas: each detail type defined once. docs/events/*.json and docs/events.md
@@ -6,7 +7,7 @@ import * as v from 'valibot';
  * Fields that rules filter on (`status.code`, `finishStatus.code`, `intentLevel`) sit at the top.
  */
 
-export const SCHEMA_VERSION = '1';
+export { SCHEMA_VERSION };
 
 const isoTime = v.pipe(
   v.string(),
