@@ -2,16 +2,15 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { CallCompletedSchema } from '../events/schemas.ts';
 import { json } from '../http/types.ts';
-import type { RouteDefinition } from './route.ts';
 import {
   CreateTaskResultSchema,
-  CreateTaskSchema,
   CustomerRowSchema,
-  ImportRequestSchema,
   ImportResultSchema,
   ProblemSchema,
   TaskActionResultSchema,
-} from './schemas.ts';
+} from './response-schemas.ts';
+import type { RouteDefinition } from './route.ts';
+import { CreateTaskSchema, ImportRequestSchema } from './schemas.ts';
 
 /** Every route of the HTTP API, as API Gateway sees them. The local server and infra use this list. */
 export const ROUTES = [

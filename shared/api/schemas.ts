@@ -2,8 +2,8 @@ import * as v from 'valibot';
 import { clockMinutes } from '../time.ts';
 
 /*
- * Request and response schemas of the HTTP API: handlers validate with them and the OpenAPI
- * document (GET /openapi.json, docs/openapi.json) is generated from them.
+ * Request schemas of the HTTP API: handlers validate with them, and the OpenAPI document
+ * (GET /openapi.json, docs/openapi.json) is generated from them and from response-schemas.ts.
  */
 
 const id = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -92,56 +92,6 @@ export const ImportRequestSchema = v.strictObject({
   customers: v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_IMPORT_ROWS)),
   /** Rows missing a variable the task's robot script needs: refuse them here, or let byrobot count them. */
   onMissingVariables: v.optional(v.picklist(['reject', 'pass'])),
-});
-
-/** The row shape (documentation: rows are validated one by one by the import preparation). */
-export const CustomerRowSchema = v.object({
-  name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-  phone: v.pipe(
-    v.string(),
-    v.description('a Chinese mobile or landline number; +86, spaces and dashes are fine'),
-  ),
-  properties: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.boolean()]))),
-});
-
-const problemRow = v.object({ index: v.number(), field: v.string(), rule: v.string(), message: v.string() });
-export const ImportCountsSchema = v.object({
-  received: v.number(),
-  accepted: v.number(),
-  duplicates: v.number(),
-  invalid: v.number(),
-  imported: v.nullable(v.number()),
-  repeats: v.nullable(v.number()),
-  variableFailures: v.nullable(v.number()),
-});
-export const ImportResultSchema = v.object({
-  importId: v.nullable(v.string()),
-  status: v.picklist(['completed', 'accepted', 'completed_with_errors', 'failed']),
-  taskId: v.number(),
-  companyId: v.number(),
-  counts: ImportCountsSchema,
-  invalid: v.array(problemRow),
-  duplicates: v.array(v.object({ index: v.number(), phone: v.string(), duplicateOf: v.number() })),
-  warnings: v.array(problemRow),
-});
-
-export const TaskActionResultSchema = v.object({
-  taskId: v.number(),
-  companyId: v.number(),
-  action: v.picklist(['start', 'pause', 'stop']),
-  message: v.string(),
-  task: v.object({ name: v.string(), status: v.object({ code: v.number(), label: v.string() }) }),
-});
-
-export const CreateTaskResultSchema = v.object({ taskId: v.number(), companyId: v.number() });
-
-export const ProblemSchema = v.object({
-  type: v.string(),
-  title: v.string(),
-  status: v.number(),
-  detail: v.string(),
-  instance: v.optional(v.string()),
-  errors: v.optional(v.array(v.object({ field: v.string(), rule: v.string(), message: v.string() }))),
 });
 
 /** `imp_` + a time-sortable part + 20 hex digits (shared/api/imports.ts makes them). */
