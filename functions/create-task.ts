@@ -1,3 +1,4 @@
+import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { createTaskRoute } from '../shared/api/routes.ts';
@@ -6,4 +7,7 @@ import { readApiConfig } from '../shared/config/api.ts';
 const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → create a calling task. */
-export const handler = routeFor(createTaskRoute, createApiDeps(config, 'create-task'));
+export const handler = routeFor(
+  createTaskRoute,
+  createApiDeps(config, 'create-task', { byrobot: byrobotClientFor(config) }),
+);

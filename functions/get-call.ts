@@ -1,3 +1,4 @@
+import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { getCallRoute } from '../shared/api/routes.ts';
@@ -6,4 +7,7 @@ import { readApiConfig } from '../shared/config/api.ts';
 const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → one call's normalised detail. */
-export const handler = routeFor(getCallRoute, createApiDeps(config, 'get-call'));
+export const handler = routeFor(
+  getCallRoute,
+  createApiDeps(config, 'get-call', { byrobot: byrobotClientFor(config) }),
+);

@@ -1,4 +1,5 @@
 import { awsChunkQueueOnFirstUse } from '../shared/api/aws-queue.ts';
+import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importCustomersRoute } from '../shared/api/imports.ts';
 import { routeFor } from '../shared/api/route.ts';
@@ -11,6 +12,7 @@ const config = readApiConfig();
 export const handler = routeFor(
   importCustomersRoute,
   createApiDeps(config, 'import-customers', {
+    byrobot: byrobotClientFor(config),
     queue: awsChunkQueueOnFirstUse(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
   }),
 );

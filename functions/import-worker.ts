@@ -1,3 +1,4 @@
+import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/worker.ts';
 import { readApiConfig } from '../shared/config/api.ts';
@@ -11,6 +12,9 @@ const publish = busPublisherOnFirstUse({
 });
 
 /** SQS import queue → one chunk of a large import per message, with partial batch failures. */
-export const handler = importWorkerHandler(createApiDeps(config, 'import-worker', { publish }), {
-  maxReceiveCount: Number(process.env.IMPORT_MAX_RECEIVE_COUNT ?? 5),
-});
+export const handler = importWorkerHandler(
+  createApiDeps(config, 'import-worker', { byrobot: byrobotClientFor(config), publish }),
+  {
+    maxReceiveCount: Number(process.env.IMPORT_MAX_RECEIVE_COUNT ?? 5),
+  },
+);

@@ -1,3 +1,4 @@
+import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { taskActionRoute } from '../shared/api/routes.ts';
@@ -6,4 +7,7 @@ import { readApiConfig } from '../shared/config/api.ts';
 const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → start, pause or stop a task. */
-export const handler = routeFor(taskActionRoute, createApiDeps(config, 'task-action'));
+export const handler = routeFor(
+  taskActionRoute,
+  createApiDeps(config, 'task-action', { byrobot: byrobotClientFor(config) }),
+);

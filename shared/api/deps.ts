@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ByrobotClient, type ByrobotClientOptions } from '../byrobot/client.ts';
+import type { ByrobotClient } from '../byrobot/client.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
@@ -32,15 +32,15 @@ export function createApiDeps(
     queue?: ChunkQueue;
     /** How the import worker publishes `Import Completed` (`busPublisherOnFirstUse`). */
     publish?: Publisher;
-    client?: Partial<ByrobotClientOptions>;
+    /** For the routes that call byrobot (`byrobotClientFor` in shared/api/byrobot.ts). */
+    byrobot?: () => Promise<ByrobotClient>;
     now?: () => number;
   } = {},
 ): ApiDeps {
   const { logger, metrics } = createObservability(service);
   const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
-  let client: Promise<ByrobotClient> | undefined;
-  // Only the functions that need them pass a queue or a publisher: the SQS and EventBridge clients
-  // then stay out of every other function's bundle and cold start (docs/performance.md).
+  // Only the functions that need them pass a byrobot client, a queue or a publisher: the others'
+  // bundles and cold starts then carry none of them (docs/performance.md).
   const missing = (what: string): never => {
     throw new Error(`${service}: no ${what} was given to createApiDeps`);
   };
@@ -51,21 +51,7 @@ export function createApiDeps(
     webhookSources: config.webhookSources,
     idempotency: new IdempotencyStore(doc, config.tableName),
     now: overrides.now,
-    byrobot: () => {
-      client ??= config.credentials().then(
-        (c) =>
-          new ByrobotClient({
-            baseUrl: config.byrobotBaseUrl,
-            appKey: c.appKey,
-            appSecret: c.appSecret,
-            ...overrides.client,
-          }),
-      );
-      client.catch(() => {
-        client = undefined;
-      });
-      return client;
-    },
+    byrobot: () => (overrides.byrobot ?? missing('byrobot client'))(),
     doc,
     tableName: config.tableName,
     imports: new ImportStore(doc, config.tableName),

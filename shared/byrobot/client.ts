@@ -1,5 +1,10 @@
 import * as v from 'valibot';
-import { ByrobotError, ByrobotTransportError, errorFromEnvelope, type TransportErrorKind } from './errors.ts';
+import {
+  ByrobotImportError,
+  ByrobotTransportError,
+  errorFromEnvelope,
+  type TransportErrorKind,
+} from './errors.ts';
 import { ConcurrencyLimiter } from './limiter.ts';
 import {
   type CallDetail,
@@ -163,24 +168,6 @@ export interface ImportSummary {
   repeatNum: number | null;
   placeFailNum: number | null;
   messages: string[];
-}
-
-/** An import that failed part-way: `summary` counts the requests that were accepted before it. */
-export class ByrobotImportError extends ByrobotError {
-  readonly summary: ImportSummary;
-  /** Index of the first customer of the failed request. */
-  readonly failedAt: number;
-  constructor(summary: ImportSummary, failedAt: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(
-      `import stopped at customer ${failedAt} after ${summary.requests} accepted request(s): ${reason}`,
-      'v2/task/importTaskCustomer',
-      { cause },
-    );
-    this.name = 'ByrobotImportError';
-    this.summary = summary;
-    this.failedAt = failedAt;
-  }
 }
 
 export const MAX_IMPORT_BATCH = 10_000;

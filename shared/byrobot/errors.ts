@@ -1,3 +1,5 @@
+import type { ImportSummary } from './client.ts';
+
 /**
  * The byrobot client's error family: one base class, subclasses a caller can tell apart, each built in
  * one place (`errorFromEnvelope`, and the transport code in client.ts).
@@ -120,5 +122,23 @@ export function errorFromEnvelope(
       return new ByrobotBadRequestError(endpoint, code, resultMsg, requestId);
     default:
       return new ByrobotApiError(endpoint, code, resultMsg, requestId);
+  }
+}
+
+/** An import that failed part-way: `summary` counts the requests that were accepted before it. */
+export class ByrobotImportError extends ByrobotError {
+  readonly summary: ImportSummary;
+  /** Index of the first customer of the failed request. */
+  readonly failedAt: number;
+  constructor(summary: ImportSummary, failedAt: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `import stopped at customer ${failedAt} after ${summary.requests} accepted request(s): ${reason}`,
+      'v2/task/importTaskCustomer',
+      { cause },
+    );
+    this.name = 'ByrobotImportError';
+    this.summary = summary;
+    this.failedAt = failedAt;
   }
 }

@@ -2,7 +2,6 @@ export {
   type AttemptInfo,
   ByrobotClient,
   type ByrobotClientOptions,
-  ByrobotImportError,
   type CreateTaskInput,
   type Customer,
   type DoneCallFilters,

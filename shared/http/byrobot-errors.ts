@@ -1,9 +1,9 @@
-import { ByrobotImportError } from '../byrobot/client.ts';
 import {
   ByrobotApiError,
   ByrobotAuthError,
   ByrobotBadRequestError,
   ByrobotClockSkewError,
+  ByrobotImportError,
   ByrobotNotFoundError,
   ByrobotTransportError,
 } from '../byrobot/errors.ts';

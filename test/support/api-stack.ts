@@ -8,6 +8,7 @@ import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
 
+import { byrobotClientFor } from '../../shared/api/byrobot.ts';
 import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
 import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 import type { RouteName } from '../../shared/api/openapi.ts';
@@ -86,7 +87,7 @@ export async function startApiStack(
   const deps: ApiDeps = createApiDeps(config, 'test', {
     queue,
     publish,
-    client: clientOptions,
+    byrobot: byrobotClientFor(config, clientOptions),
     now: options.now,
   });
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
