@@ -22,7 +22,8 @@ export interface ApiDeps extends HttpDeps {
 
 /**
  * Builds the API's adapters once per container from configuration. Tests and the local stack pass
- * their own queue and client options; everything else is the same code that runs on AWS.
+ * their own queue, publisher and byrobot client options; everything else is the same code that runs
+ * on AWS.
  */
 export function createApiDeps(
   config: ApiConfig,
