@@ -95,9 +95,8 @@ export async function bundle(
     }
   }
   const lazy: Bundle['lazy'] = [];
-  // A lazy module may load others lazily in turn: build until no new one turns up.
-  for (let built = 0; built < found.size; built++) {
-    const [source, name] = [...found.entries()][built]!;
+  // A lazy module may load others lazily in turn: iterating a Map visits the entries added meanwhile.
+  for (const [source, name] of found) {
     const out = await build(esbuildOptions(source, join(dir, name), sdk, [plugin]));
     lazy.push({ file: join(dir, name), bytes: outputBytes(out.metafile!), source: relative(ROOT, source) });
   }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../local/listen.ts';
 
 /**
  * A Secrets Manager endpoint for tests that load built bundles: it speaks the service's JSON
@@ -40,11 +40,10 @@ export async function startSecretsManager(secrets: Record<string, unknown>) {
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listen(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     reads,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close,
   };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../local/listen.ts';
 
 export interface ReceivedMessage {
   queueUrl: string;
@@ -58,13 +58,12 @@ export async function startSqs(options: { refuseOnce?: string[] } = {}) {
       send(200, { Successful: successful, Failed: failed });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listen(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     messages,
     batches: () => batches,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close,
   };
 }
 
