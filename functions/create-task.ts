@@ -1,7 +1,7 @@
-import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { createTaskRoute } from '../shared/api/routes.ts';
+import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
 const config = readApiConfig();
@@ -9,5 +9,5 @@ const config = readApiConfig();
 /** API Gateway HTTP API (payload v2) → create a calling task. */
 export const handler = routeFor(
   createTaskRoute,
-  createApiDeps(config, 'create-task', { byrobot: byrobotClientFor(config) }),
+  createApiDeps(config, 'create-task', { byrobot: byrobotClientOnFirstUse(config) }),
 );

@@ -1,7 +1,7 @@
-import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { routeFor } from '../shared/api/route.ts';
 import { taskActionRoute } from '../shared/api/routes.ts';
+import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
 const config = readApiConfig();
@@ -9,5 +9,5 @@ const config = readApiConfig();
 /** API Gateway HTTP API (payload v2) → start, pause or stop a task. */
 export const handler = routeFor(
   taskActionRoute,
-  createApiDeps(config, 'task-action', { byrobot: byrobotClientFor(config) }),
+  createApiDeps(config, 'task-action', { byrobot: byrobotClientOnFirstUse(config) }),
 );

@@ -1,8 +1,8 @@
 import { awsChunkQueueOnFirstUse } from '../shared/api/aws-queue.ts';
-import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { webhookCustomersRoute } from '../shared/api/imports.ts';
 import { routeFor } from '../shared/api/route.ts';
+import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 import { requiredEnv } from '../shared/config/secrets.ts';
 
@@ -12,7 +12,7 @@ const config = readApiConfig();
 export const handler = routeFor(
   webhookCustomersRoute,
   createApiDeps(config, 'webhook-customers', {
-    byrobot: byrobotClientFor(config),
+    byrobot: byrobotClientOnFirstUse(config),
     queue: awsChunkQueueOnFirstUse(requiredEnv(process.env, 'IMPORT_QUEUE_URL', 'API')),
   }),
 );

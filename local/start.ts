@@ -2,9 +2,9 @@
 // local EventBridge, the HTTP API with the real handlers, the import queue and the poller on a timer.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { byrobotClientFor } from '../shared/api/byrobot.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/handlers.ts';
+import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
 import { busPublisher } from '../shared/events/bus-client.ts';
 import { hashApiKey } from '../shared/http/auth.ts';
@@ -137,7 +137,7 @@ const publish = busPublisher({
   source: config.eventSource,
   endpoint: bus.endpoint,
 });
-const deps = createApiDeps(config, 'local-api', { byrobot: byrobotClientFor(config), queue, publish });
+const deps = createApiDeps(config, 'local-api', { byrobot: byrobotClientOnFirstUse(config), queue, publish });
 const worker = importWorkerHandler(deps);
 queue.attach((event) => worker(event, lambdaContext('import-worker')));
 closers.push(async () => queue.stop());

@@ -1,3 +1,4 @@
+import { cacheUntilFailure } from '../cache-until-failure.ts';
 import type { ChunkQueue } from './queue.ts';
 
 /**
@@ -6,14 +7,8 @@ import type { ChunkQueue } from './queue.ts';
  * function's bundle (infra/build.ts), so a cold start does not parse the SQS client (about 25 KB).
  */
 export function awsChunkQueueOnFirstUse(queueUrl: string): ChunkQueue {
-  let queue: Promise<ChunkQueue> | undefined;
-  return {
-    async send(messages) {
-      queue ??= import('./queue.ts').then(({ awsChunkQueue }) => awsChunkQueue(queueUrl));
-      queue.catch(() => {
-        queue = undefined;
-      });
-      return (await queue).send(messages);
-    },
-  };
+  const queue = cacheUntilFailure(() =>
+    import('./queue.ts').then(({ awsChunkQueue }) => awsChunkQueue(queueUrl)),
+  );
+  return { send: async (messages) => (await queue()).send(messages) };
 }

@@ -33,7 +33,7 @@ export function createApiDeps(
     queue?: ChunkQueue;
     /** How the import worker publishes `Import Completed` (`busPublisherOnFirstUse`). */
     publish?: Publisher;
-    /** For the routes that call byrobot (`byrobotClientFor` in shared/api/byrobot.ts). */
+    /** For the routes that call byrobot (`byrobotClientOnFirstUse` in shared/byrobot/on-first-use.ts). */
     byrobot?: () => Promise<ByrobotClient>;
     now?: () => number;
   } = {},

@@ -1,29 +1,23 @@
-import { ByrobotClient, type ByrobotClientOptions } from '../byrobot/client.ts';
-import type { ApiConfig } from '../config/api.ts';
+import { cacheUntilFailure } from '../cache-until-failure.ts';
+import { ByrobotClient, type ByrobotClientOptions } from './client.ts';
+
+/** Where a function's byrobot client comes from: the API's base URL and the credentials secret. */
+export interface ByrobotSource {
+  byrobotBaseUrl: string;
+  credentials: () => Promise<{ appKey: string; appSecret: string }>;
+}
 
 /**
- * The byrobot client for a function that calls byrobot: created on first use from the credentials
- * secret, once per container; a failed read is retried on the next call. Passed to createApiDeps by
- * the entries whose routes call byrobot, so the others (health, openapi, get-import) bundle no client.
+ * A function's byrobot client, created on first use from the credentials secret and kept for the
+ * container's life; a failed read is not kept, so the next call tries again. The poller and the
+ * API entries whose routes call byrobot use it (the others bundle no client: docs/performance.md).
  */
-export function byrobotClientFor(
-  config: ApiConfig,
+export function byrobotClientOnFirstUse(
+  source: ByrobotSource,
   options: Partial<ByrobotClientOptions> = {},
 ): () => Promise<ByrobotClient> {
-  let client: Promise<ByrobotClient> | undefined;
-  return () => {
-    client ??= config.credentials().then(
-      (c) =>
-        new ByrobotClient({
-          baseUrl: config.byrobotBaseUrl,
-          appKey: c.appKey,
-          appSecret: c.appSecret,
-          ...options,
-        }),
-    );
-    client.catch(() => {
-      client = undefined;
-    });
-    return client;
-  };
+  return cacheUntilFailure(async () => {
+    const { appKey, appSecret } = await source.credentials();
+    return new ByrobotClient({ baseUrl: source.byrobotBaseUrl, appKey, appSecret, ...options });
+  });
 }

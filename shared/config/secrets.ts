@@ -1,3 +1,4 @@
+import { cacheUntilFailure } from '../cache-until-failure.ts';
 import { secretString } from './secrets-client.ts';
 
 type Env = Record<string, string | undefined>;
@@ -13,23 +14,16 @@ export function requiredEnv(env: Env, name: string, what: string): string {
  * on the next call. Never logged.
  */
 export function secretJson<T>(secretId: string, check: (value: unknown) => T): () => Promise<T> {
-  let cached: Promise<T> | undefined;
-  return () => {
-    cached ??= (async () => {
-      const value = await secretString(secretId);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value ?? '');
-      } catch {
-        throw new Error(`secret ${secretId} is not JSON`);
-      }
-      return check(parsed);
-    })().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
+  return cacheUntilFailure(async () => {
+    const value = await secretString(secretId);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value ?? '');
+    } catch {
+      throw new Error(`secret ${secretId} is not JSON`);
+    }
+    return check(parsed);
+  });
 }
 
 /** A JSON value from an environment variable (local stack, tests), checked the same way. */

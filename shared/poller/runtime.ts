@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type AttemptInfo, ByrobotClient } from '../byrobot/client.ts';
+import type { AttemptInfo } from '../byrobot/client.ts';
+import { byrobotClientOnFirstUse } from '../byrobot/on-first-use.ts';
 import { busPublisherOnFirstUse } from '../events/lazy-publisher.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import type { PollerConfig } from './config.ts';
@@ -28,24 +29,14 @@ export function createPollerRuntime(
 ): PollerRuntime {
   const store = new PollerStore(createDocumentClient({ endpoint: config.dynamoEndpoint }), config.tableName);
   let counters: Record<string, number> = {};
-  let client: Promise<ByrobotClient> | undefined;
-  const byrobot = () => {
-    client ??= config.credentials().then(
-      ({ appKey, appSecret }) =>
-        new ByrobotClient({
-          baseUrl: config.byrobotBaseUrl,
-          appKey,
-          appSecret,
-          maxInFlight: config.maxInFlight,
-          onAttempt: (a) => {
-            const key = `${a.endpoint} ${a.outcome}`;
-            counters[key] = (counters[key] ?? 0) + 1;
-            options.onAttempt?.(a);
-          },
-        }),
-    );
-    return client;
-  };
+  const byrobot = byrobotClientOnFirstUse(config, {
+    maxInFlight: config.maxInFlight,
+    onAttempt: (a) => {
+      const key = `${a.endpoint} ${a.outcome}`;
+      counters[key] = (counters[key] ?? 0) + 1;
+      options.onAttempt?.(a);
+    },
+  });
   const publish = busPublisherOnFirstUse({
     eventBusName: config.eventBusName,
     source: config.eventSource,

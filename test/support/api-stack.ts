@@ -8,10 +8,10 @@ import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
 
-import { byrobotClientFor } from '../../shared/api/byrobot.ts';
 import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
 import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 import type { RouteName } from '../../shared/api/openapi.ts';
+import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
 import { hashApiKey } from '../../shared/http/auth.ts';
@@ -87,7 +87,7 @@ export async function startApiStack(
   const deps: ApiDeps = createApiDeps(config, 'test', {
     queue,
     publish,
-    byrobot: byrobotClientFor(config, clientOptions),
+    byrobot: byrobotClientOnFirstUse(config, clientOptions),
     now: options.now,
   });
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });

@@ -1,0 +1,17 @@
+/**
+ * `make`'s promise, made on the first call and handed to every later one, unless it rejects: then
+ * the next call makes it again. For what a container creates once and must not give up on after
+ * one failed try (a secret's value, the byrobot client, the SQS queue).
+ */
+export function cacheUntilFailure<T>(make: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    if (cached) return cached;
+    const made = make();
+    cached = made;
+    made.catch(() => {
+      if (cached === made) cached = undefined;
+    });
+    return made;
+  };
+}
