@@ -1,5 +1,5 @@
-// The yardstick for cold-start figures (bench/bundles.ts): a handler that does nothing but create
-// one AWS SDK client, bundled with the same esbuild settings as every bridge function.
+// The fixed yardstick for cold-start figures (bench/bundles.ts): a handler that does nothing but
+// create one DynamoDB client, bundled the way CDK's NodejsFunction bundles by default.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const client = new DynamoDBClient({});

@@ -61,6 +61,21 @@ export function esbuildOptions(
   };
 }
 
+/**
+ * The outputs (metafile paths) a cold start of `file` loads: it and, transitively, the chunks it
+ * imports statically. The others load when an `import()` first runs.
+ */
+export function coldOutputs(metafile: Metafile, file: string): Set<string> {
+  const cold = new Set<string>();
+  const visit = (path: string) => {
+    if (cold.has(path) || !metafile.outputs[path]) return;
+    cold.add(path);
+    for (const i of metafile.outputs[path].imports) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(relative(ROOT, file));
+  return cold;
+}
+
 /** Bundles `entry` into `dir` as index.mjs, with its chunks and source maps beside it. */
 export async function bundle(
   entry: string,
@@ -70,15 +85,7 @@ export async function bundle(
   const { metafile } = await build(esbuildOptions(entry, dir, sdk));
   const outputs = metafile!.outputs;
   const file = join(dir, 'index.mjs');
-  const main = relative(ROOT, file);
-  // The files a cold start loads: index.mjs and, transitively, what it imports statically.
-  const cold = new Set<string>();
-  const visit = (path: string) => {
-    if (cold.has(path) || !outputs[path]) return;
-    cold.add(path);
-    for (const i of outputs[path].imports) if (i.kind === 'import-statement') visit(i.path);
-  };
-  visit(main);
+  const cold = coldOutputs(metafile!, file);
   const lazy = Object.entries(outputs)
     .filter(([path, o]) => !cold.has(path) && o.entryPoint && !o.entryPoint.includes('node_modules/'))
     .map(([path, o]) => ({ file: resolve(ROOT, path), bytes: o.bytes, source: o.entryPoint! }))

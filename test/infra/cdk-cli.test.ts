@@ -65,7 +65,10 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
         assetOf.set(name!, asset!);
         const files = readdirSync(join(out, stage, asset!));
         expect(files).toContain('index.mjs');
-        expect(files.some((f) => QUEUE_CHUNK.test(f)), name).toBe(name!.endsWith('-customers'));
+        expect(
+          files.some((f) => QUEUE_CHUNK.test(f)),
+          name,
+        ).toBe(name!.endsWith('-customers'));
         expect(readFileSync(join(out, stage, asset!, 'index.mjs'), 'utf8').length).toBeGreaterThan(10_000);
       }
       // No two functions share an asset (CDK caches bundling per source path and options).
