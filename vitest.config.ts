@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Powertools would print every log line and EMF metric blob; tests read results, not stdout.
-    // The AWS SDK warns once per process that Node 20 support ends; the engines field already says so.
+    // On a machine without Node 24 (README), the AWS SDK would warn once per process about its Node.
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',

@@ -90,17 +90,17 @@ if (!only || only === 'bundles') {
   replaceSection(
     'bundle-bench',
     [
-      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process, every function's runs interleaved round-robin.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}); each import time is the median of ${process.env.BENCH_IMPORT_RUNS ?? 15} cold imports, each in a fresh process, every file's runs interleaved round-robin. Bytes are what a cold start loads (\`index.mjs\` and the chunks it imports); "later" is every chunk loaded on first use.`,
       '',
-      '| function | bundle (SDK inside) | cold import | ÷ bare | with source maps | bundle (runtime SDK) | cold import | what dominates the bundle (SDK inside) |',
-      '|---|---|---|---|---|---|---|---|',
+      '| function | cold start loads (SDK inside) | later | cold import | ÷ reference | with source maps | cold start loads (runtime SDK) | cold import | what dominates the cold start (SDK inside) |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...bundled.map((f) => {
         const r = runtime.get(f.name)!;
-        const later = f.lazy.map((l) => ` (+ ${kb(l.bytes)} on first use: ${l.source})`).join('');
-        return `| ${f.name} | ${kb(f.bytes)}${later} | ${f.importMs.toFixed(1)} ms | ${f.ratio.toFixed(2)} | ${f.importMsSourceMaps.toFixed(1)} ms | ${kb(r.bytes)} | ${r.importMs.toFixed(1)} ms | ${f.top.map((t) => `${t.what} ${kb(t.bytes)}`).join(', ')} |`;
+        const ours = f.lazy.map((l) => `, of it ${kb(l.bytes)} ${l.source}`).join('');
+        return `| ${f.name} | ${kb(f.bytes)} | ${kb(f.laterBytes)}${ours} | ${f.importMs.toFixed(1)} ms | ${f.ratio.toFixed(2)} | ${f.importMsSourceMaps.toFixed(1)} ms | ${kb(r.bytes)} | ${r.importMs.toFixed(1)} ms | ${f.top.map((t) => `${t.what} ${kb(t.bytes)}`).join(', ')} |`;
       }),
       '',
-      `Target: every function ≤ 1.3 × the bare handler's cold import. Worst ratio: ${worst.toFixed(2)} (${worst <= 1.3 ? 'met' : 'MISSED'}).`,
+      `Target: every function ≤ 1.1 × the reference's cold import (stretch ≤ 1.0 ×). Worst ratio: ${worst.toFixed(2)} (${worst <= 1.0 ? 'stretch met' : worst <= 1.1 ? 'met' : 'MISSED'}).`,
     ].join('\n'),
   );
 }

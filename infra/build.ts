@@ -5,7 +5,7 @@
 //   tsx infra/build.ts <name> <dir>     one function's asset into <dir> (what CDK runs)
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { ESBUILD, entryPath, FUNCTION_NAMES, type FunctionName, ROOT } from './functions.ts';
 
 export const DIST = join(ROOT, 'dist');
@@ -13,9 +13,10 @@ export const DIST = join(ROOT, 'dist');
 export interface Bundle {
   /** Absolute path of the file Lambda loads (`index.mjs`). */
   file: string;
+  /** What a cold start loads: `index.mjs` and the chunks it imports statically. */
   bytes: number;
   metafile: Metafile;
-  /** Files of their own for the modules loaded on first use: not parsed on a cold start. */
+  /** Our own modules loaded with `import()`: files a cold start does not parse. */
   lazy: { file: string; bytes: number; source: string }[];
 }
 
@@ -26,16 +27,23 @@ export interface BuiltFunction extends Bundle {
 /**
  * esbuild's options for one entry: target, format, banner, minify, source maps from infra/functions.ts.
  * `sdk: 'runtime'` leaves `@aws-sdk/*` to the Lambda runtime's copy instead (compared in the bench).
+ * esbuild's own code splitting puts every module loaded with `import()` (ours, and the SDK's
+ * credential providers that Lambda never uses) in a file of its own, parsed only when that path
+ * first runs; code both sides need goes in shared chunks, so nothing runs twice. The file names
+ * carry a hash of the content, so the build stays deterministic.
  */
 export function esbuildOptions(
   entry: string,
-  outfile: string,
+  outdir: string,
   sdk: 'bundled' | 'runtime' = 'bundled',
-  plugins: Plugin[] = [],
 ): BuildOptions {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: 'index' }],
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
     // Paths in the metafile are relative to this.
     absWorkingDir: ROOT,
     bundle: true,
@@ -50,60 +58,41 @@ export function esbuildOptions(
     external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],
     metafile: true,
     logLevel: 'warning',
-    plugins,
   };
 }
 
 /**
- * A dynamic `import()` of one of the project's modules (not a package's) becomes a bundle of its
- * own beside the function's, loaded when that path first runs. In one file, esbuild would wrap the
- * module and everything it imports so it could be evaluated late, but every cold start would still
- * parse it, and the wrapping keeps whole SDK clients that tree-shaking otherwise trims.
+ * The outputs (metafile paths) a cold start of `file` loads: it and, transitively, the chunks it
+ * imports statically. The others load when an `import()` first runs.
  */
-function lazyModules(found: Map<string, string>): Plugin {
-  return {
-    name: 'lazy-modules',
-    setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (args.kind !== 'dynamic-import' || args.importer.includes('node_modules')) return undefined;
-        const source = resolve(args.resolveDir, args.path);
-        const file = `${relative(ROOT, source)
-          .replace(/\.[cm]?[jt]s$/, '')
-          .replace(/[\\/]/g, '.')}.mjs`;
-        found.set(source, file);
-        return { path: `./${file}`, external: true };
-      });
-    },
+export function coldOutputs(metafile: Metafile, file: string): Set<string> {
+  const cold = new Set<string>();
+  const visit = (path: string) => {
+    if (cold.has(path) || !metafile.outputs[path]) return;
+    cold.add(path);
+    for (const i of metafile.outputs[path].imports) if (i.kind === 'import-statement') visit(i.path);
   };
+  visit(relative(ROOT, file));
+  return cold;
 }
 
-/** Bundles `entry` into `dir` as index.mjs (and its map), with its lazily loaded modules beside it. */
+/** Bundles `entry` into `dir` as index.mjs, with its chunks and source maps beside it. */
 export async function bundle(
   entry: string,
   dir: string,
   sdk: 'bundled' | 'runtime' = 'bundled',
 ): Promise<Bundle> {
-  const found = new Map<string, string>();
-  const plugin = lazyModules(found);
+  const { metafile } = await build(esbuildOptions(entry, dir, sdk));
+  const outputs = metafile!.outputs;
   const file = join(dir, 'index.mjs');
-  const { metafile } = await build(esbuildOptions(entry, file, sdk, [plugin]));
-  // Imported statically somewhere too, it would run twice, with two copies of its state.
-  const inMain = new Set(Object.keys(metafile!.inputs).map((input) => resolve(ROOT, input)));
-  for (const source of found.keys()) {
-    if (inMain.has(source)) {
-      throw new Error(`${relative(ROOT, source)} is imported both statically and with import() in ${entry}`);
-    }
-  }
-  const lazy: Bundle['lazy'] = [];
-  // A lazy module may load others lazily in turn: iterating a Map visits the entries added meanwhile.
-  for (const [source, name] of found) {
-    const out = await build(esbuildOptions(source, join(dir, name), sdk, [plugin]));
-    lazy.push({ file: join(dir, name), bytes: outputBytes(out.metafile!), source: relative(ROOT, source) });
-  }
-  return { file, bytes: outputBytes(metafile!), metafile: metafile!, lazy };
+  const cold = coldOutputs(metafile!, file);
+  const lazy = Object.entries(outputs)
+    .filter(([path, o]) => !cold.has(path) && o.entryPoint && !o.entryPoint.includes('node_modules/'))
+    .map(([path, o]) => ({ file: resolve(ROOT, path), bytes: o.bytes, source: o.entryPoint! }))
+    .sort((a, b) => a.source.localeCompare(b.source));
+  const bytes = [...cold].reduce((sum, path) => sum + outputs[path]!.bytes, 0);
+  return { file, bytes, metafile: metafile!, lazy };
 }
-
-const outputBytes = (meta: Metafile) => Object.values(meta.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 
 /** One function's asset, exactly as it deploys, into `dir` (emptied first). */
 export async function buildFunction(name: FunctionName, dir: string): Promise<BuiltFunction> {

@@ -67,8 +67,8 @@ export class BridgeFunction extends Construct {
 
 /**
  * The function's asset: infra/build.ts bundles it on this machine (no Docker), the same code
- * `npm run build`, the bundle tests and the bench use. Not NodejsFunction: its esbuild call cannot
- * put a lazily loaded module in a file of its own (docs/performance.md). The asset's hash is the
+ * `npm run build`, the bundle tests and the bench use. Not NodejsFunction: it builds one file, and
+ * esbuild's code splitting (chunks loaded on first use) needs an output directory (docs/performance.md). The asset's hash is the
  * bundle's, so a change that does not change the bundle does not redeploy the function.
  */
 function functionCode(name: FunctionName): lambda.Code {

@@ -79,7 +79,8 @@ const parse =
 
 /**
  * The HTTP API's configuration, read once per container. Keys and webhook sources come from Secrets
- * Manager on AWS (API_KEYS_SECRET, WEBHOOK_SOURCES_SECRET) or JSON in the environment locally
+ * Manager on AWS (API_KEYS_SECRET, WEBHOOK_SOURCES_SECRET; read again after a minute, so a revoked
+ * key or rotated secret takes effect without a redeploy) or JSON in the environment locally
  * (API_KEYS_JSON, WEBHOOK_SOURCES_JSON). A missing variable fails here, naming it.
  */
 export function readApiConfig(env: Env = process.env): ApiConfig {

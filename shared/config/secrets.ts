@@ -1,5 +1,4 @@
-import { cacheUntilFailure } from '../cache-until-failure.ts';
-import { secretString } from './secrets-client.ts';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 
 type Env = Record<string, string | undefined>;
 
@@ -10,20 +9,32 @@ export function requiredEnv(env: Env, name: string, what: string): string {
 }
 
 /**
- * A JSON value from Secrets Manager, read once per container and cached; a failed read is retried
- * on the next call. Never logged.
+ * How long a container keeps a secret's value before reading it again: a revoked API key or a
+ * rotated webhook secret stops working within this, without waiting for Lambda to recycle it.
+ */
+export const SECRET_MAX_AGE_SECONDS = 60;
+
+/**
+ * A JSON value from Secrets Manager, read through Powertools Parameters, which keeps it for
+ * SECRET_MAX_AGE_SECONDS and never keeps a failed read (the next call tries again). Checked once
+ * per value read, never logged.
  */
 export function secretJson<T>(secretId: string, check: (value: unknown) => T): () => Promise<T> {
-  return cacheUntilFailure(async () => {
-    const value = await secretString(secretId);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value ?? '');
-    } catch {
-      throw new Error(`secret ${secretId} is not JSON`);
+  let last: { text: string; value: T } | undefined;
+  return async () => {
+    const text = await getSecret(secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+    if (typeof text !== 'string') throw new Error(`secret ${secretId} has no string value`);
+    if (last?.text !== text) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error(`secret ${secretId} is not JSON`);
+      }
+      last = { text, value: check(parsed) };
     }
-    return check(parsed);
-  });
+    return last.value;
+  };
 }
 
 /** A JSON value from an environment variable (local stack, tests), checked the same way. */

@@ -44,6 +44,44 @@ describe('Function: normalizePhone', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
   });
+  // The shapes seen in CRM exports, and the edge cases the differential test against
+  // libphonenumber-js found while the bridge carried a port of its parser: carrier prefixes (179xx),
+  // "86" without + or 00, a trunk 0 after +86, short and service numbers.
+  it.each([
+    ['+86 138 0013 8000', '13800138000', 'mobile'],
+    ['+86-10-1234-5678', '01012345678', 'landline'],
+    ['+86 (0)10 1234 5678', '01012345678', 'landline'],
+    ['0086 21 6123 4567', '02161234567', 'landline'],
+    ['(010) 1234-5678', '01012345678', 'landline'],
+    ['010-12345678', '01012345678', 'landline'],
+    ['0755-8765 4321', '075587654321', 'landline'],
+    ['8610 1234 5678', '01012345678', 'landline'],
+    ['86 021 61234567', '02161234567', 'landline'],
+    ['179 5101 0123 45678', null, 'not a valid Chinese mobile or landline number'],
+    ['1795100861380013800', null, 'not a valid Chinese mobile or landline number'],
+    ['17951 138 0013 8000', '13800138000', 'mobile'],
+    ['400-800-1234', null, 'a 400/800 service number, not a customer line'],
+    ['800 810 8888', null, 'a 400/800 service number, not a customer line'],
+    ['95588', null, 'not a valid Chinese mobile or landline number'],
+    ['+1 415 555 0100', null, 'not a Chinese number (byrobot dials numbers in China)'],
+    ['001 415 555 0100', null, 'not a Chinese number (byrobot dials numbers in China)'],
+    ['+852 9123 4567', null, 'not a Chinese number (byrobot dials numbers in China)'],
+    ['0', null, 'not a valid Chinese mobile or landline number'],
+    ['00', null, 'not a Chinese number (byrobot dials numbers in China)'],
+    ['+', null, 'not a Chinese number (byrobot dials numbers in China)'],
+    ['+86', null, 'not a valid Chinese mobile or landline number'],
+    ['861380013800', null, 'not a valid Chinese mobile or landline number'],
+    ['86138001380000', null, 'not a valid Chinese mobile or landline number'],
+    ['10 1234 5678', '01012345678', 'landline'],
+    ['021 1234 567', null, 'not a valid Chinese mobile or landline number'],
+    ['0898 1234567', '08981234567', 'landline'],
+    ['+86 898 1234 5678', '089812345678', 'landline'],
+    ['0311 12345678', '031112345678', 'landline'],
+  ] as const)('%s → %s (%s)', (input, phone, kindOrReason) => {
+    expect(normalizePhone(input)).toMatchObject(
+      phone === null ? { ok: false, reason: kindOrReason } : { ok: true, phone, kind: kindOrReason },
+    );
+  });
 });
 
 describe('Function: maskPhone', () => {
