@@ -310,8 +310,11 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
     new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
+    new CfnOutput(this, 'OpsTopicArn', { value: ops.topic.topicArn });
     new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
     new CfnOutput(this, 'ImportDlqArn', { value: importDlq.queueArn });
+    // The log groups are the functions' own (CDK-named), not /aws/lambda/<name>: the poller's, for tailing.
+    new CfnOutput(this, 'PollerLogGroupName', { value: poller.logGroup.logGroupName });
 
     acknowledgeStackFindings(this, {
       poller,
