@@ -17,6 +17,11 @@ const functionCount = (stage: string) =>
  */
 
 const ROOT = join(import.meta.dirname, '../..');
+/**
+ * A synth costs about 25 s of CPU; on a shared 2-core machine under load it took 90 s of wall time
+ * (load average 13), so the limit leaves room for that, not for a hang.
+ */
+const SYNTH_LIMIT_MS = 240_000;
 const out = mkdtempSync(join(tmpdir(), 'bridge-cdk-out-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -40,7 +45,7 @@ function cdkSynth(stage: string) {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' },
-      timeout: 120_000,
+      timeout: SYNTH_LIMIT_MS,
     },
   );
 }
@@ -81,7 +86,7 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
       // No two functions share an asset (CDK caches bundling per source path and options).
       expect(new Set(assetOf.values()).size).toBe(assetOf.size);
     },
-    120_000,
+    SYNTH_LIMIT_MS,
   );
 
   it('builds an asset that does not depend on where CDK wants it (its hash is the bundle)', () => {
@@ -108,5 +113,5 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
     const run = cdkSynth('staging');
     expect(run.status).not.toBe(0);
     expect(`${run.stdout}${run.stderr}`).toMatch(/unknown stage "staging".*dev, prod/);
-  }, 120_000);
+  }, SYNTH_LIMIT_MS);
 });
