@@ -109,9 +109,13 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
       expect(readFileSync(join(far, f), 'utf8'), f).toBe(readFileSync(join(near, f), 'utf8'));
   }, 60_000);
 
-  it('fails on an unknown stage and names the known ones', () => {
-    const run = cdkSynth('staging');
-    expect(run.status).not.toBe(0);
-    expect(`${run.stdout}${run.stderr}`).toMatch(/unknown stage "staging".*dev, prod/);
-  }, SYNTH_LIMIT_MS);
+  it(
+    'fails on an unknown stage and names the known ones',
+    () => {
+      const run = cdkSynth('staging');
+      expect(run.status).not.toBe(0);
+      expect(`${run.stdout}${run.stderr}`).toMatch(/unknown stage "staging".*dev, prod/);
+    },
+    SYNTH_LIMIT_MS,
+  );
 });
