@@ -1,9 +1,38 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { BridgeStack } from './stack.ts';
-import { stageSettings } from './stages.ts';
+import { type StageSettings, stageSettings } from './stages.ts';
 
 export const DEFAULT_STAGE = 'dev';
+
+/**
+ * The account a `-c ci=true` synthesis targets when the stage names none: AWS's documentation
+ * account, which nobody can deploy to, so a CI assembly can never land anywhere.
+ */
+export const CI_ACCOUNT = '123456789012';
+
+const truthy = (v: unknown) => v === true || v === 'true' || v === 'on' || v === '1';
+
+/**
+ * Where the stage deploys: its own account and region from the stage settings, never the caller's
+ * profile (CDK_DEFAULT_ACCOUNT), so credentials for another account make `cdk deploy` refuse. A
+ * stage without an account fails synthesis naming the setting, unless `-c ci=true` (CI and the
+ * tests synthesize offline, with no account to name).
+ */
+export function stageEnv(
+  stage: string,
+  settings: StageSettings,
+  ci: boolean,
+): { account: string; region: string } {
+  const account = settings.account ?? (ci ? CI_ACCOUNT : null);
+  if (!account)
+    throw new Error(
+      `stage "${stage}" has no AWS account: set STAGES.${stage}.account in infra/stages.ts to the 12-digit account it deploys to (CI synthesizes with -c ci=true; docs/deploy.md)`,
+    );
+  if (!/^\d{12}$/.test(account))
+    throw new Error(`STAGES.${stage}.account must be a 12-digit AWS account id, got "${account}"`);
+  return { account, region: settings.region };
+}
 
 /**
  * The CDK app for one stage: `-c stage=<name>` (default dev). An unknown stage throws, listing the
@@ -13,15 +42,15 @@ export const DEFAULT_STAGE = 'dev';
 export function createApp(props: AppProps = {}): { app: App; stack: BridgeStack; stage: string } {
   const app = new App(props);
   const stage = (app.node.tryGetContext('stage') as string | undefined) ?? DEFAULT_STAGE;
-  const settings = stageSettings(stage);
+  const configured = stageSettings(stage);
+  // `-c poll=on|off` overrides the stage's pollEnabled for one deploy (dev polls only when asked).
+  const poll = app.node.tryGetContext('poll') as unknown;
+  const settings = poll === undefined ? configured : { ...configured, pollEnabled: truthy(poll) };
   const stack = new BridgeStack(app, `ByrobotBridge-${stage}`, {
     stage,
     settings,
     description: `byrobot-bridge (${stage}): byrobot open API ↔ AWS`,
-    env: {
-      account: process.env.CDK_DEFAULT_ACCOUNT,
-      region: process.env.CDK_DEFAULT_REGION,
-    },
+    env: stageEnv(stage, configured, truthy(app.node.tryGetContext('ci'))),
   });
   Tags.of(app).add('project', 'byrobot-bridge');
   Tags.of(app).add('stage', stage);

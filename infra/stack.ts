@@ -6,7 +6,6 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
+import { refusePlaceholderRecipient } from '../shared/notify/rules.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -77,6 +77,7 @@ export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
     const { stage, settings: s } = props;
+    refuseUndeliverableRecipients(stage, s);
     const fnDefaults = {
       stage,
       logRetention: s.logRetention,
@@ -97,11 +98,21 @@ export class BridgeStack extends Stack {
 
     // ── Events ─────────────────────────────────────────────────────────────────────────────
     const bus = new events.EventBus(this, 'Bus', { eventBusName: `byrobot-bridge-${stage}` });
-    bus.archive('Archive', {
+    // ── Archive: personal data (names, phones, transcripts, recording URLs) under the stage's key
+    const archiveKey = new kms.Key(this, 'ArchiveKey', {
+      description: `byrobot-bridge ${stage}: the bus archive (Call Completed carries personal data)`,
+      enableKeyRotation: true,
+      removalPolicy: s.removalPolicy,
+    });
+    // Not bus.archive(): it drops `kmsKey` (aws-cdk-lib 2.276), and the archive would stay under an
+    // AWS-owned key. Same scope and id, so the same logical id.
+    new events.Archive(bus, 'Archive', {
+      sourceEventBus: bus,
       archiveName: `byrobot-bridge-${stage}`,
-      description: `Every event on byrobot-bridge-${stage}, for replay`,
+      description: `Every event on byrobot-bridge-${stage}, for replay; kept ${s.archiveRetention.toDays()} days`,
       eventPattern: { account: [this.account] },
       retention: s.archiveRetention,
+      kmsKey: archiveKey,
     });
     const registry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
       registryName: `byrobot-bridge-${stage}`,
@@ -165,6 +176,7 @@ export class BridgeStack extends Stack {
     const schedulerDlq = deadLetterQueue(this, 'PollScheduleDlq', s.removalPolicy);
     const schedule = new scheduler.Schedule(this, 'PollSchedule', {
       description: `byrobot-bridge ${stage}: one poll cycle`,
+      enabled: s.pollEnabled,
       schedule: scheduler.ScheduleExpression.rate(s.pollRate),
       target: new schedulerTargets.LambdaInvoke(poller.fn, {
         retryAttempts: 0,
@@ -177,15 +189,11 @@ export class BridgeStack extends Stack {
     ];
 
     // ── Imports: queue → worker ────────────────────────────────────────────────────────────
-    const importDlq = deadLetterQueue(
-      this,
-      'ImportDlq',
-      s.removalPolicy,
-      `byrobot-bridge-${stage}-imports-dlq`,
-    );
+    // No queue names: prod retains its queues, and a retained name would make re-creating the stage
+    // after `cdk destroy` fail. The stack outputs name them (docs/deploy.md, docs/runbook.md).
+    const importDlq = deadLetterQueue(this, 'ImportDlq', s.removalPolicy);
     deadLetterQueues.push({ name: 'import', queue: importDlq });
     const importQueue = new sqs.Queue(this, 'ImportQueue', {
-      queueName: `byrobot-bridge-${stage}-imports`,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's advice for Lambda consumers: at least six times the function timeout.
@@ -271,17 +279,9 @@ export class BridgeStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: s.removalPolicy,
     });
-    // EventBridge (rule targets) and CloudWatch (alarm actions) publish to the encrypted topics.
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      topicKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-      );
-    }
+    // Who may use the key: EventBridge through each rule's SNS target (CDK's grant, unconditioned:
+    // EventBridge sends no aws:SourceAccount to KMS, so a condition would block it), and this
+    // stage's alarms, conditioned (allowStageAlarmsToPublish in constructs/operations.ts).
     const notifications = new Notifications(this, 'Notifications', {
       stage,
       bus,
@@ -299,7 +299,7 @@ export class BridgeStack extends Stack {
       removalPolicy: s.removalPolicy,
       topicKey,
       poller: poller.fn,
-      byrobotServices: ['poller', 'import-worker', ...Object.keys(API_ACCESS)],
+      pollEnabled: s.pollEnabled,
       deadLetterQueues,
       importQueue,
       importWorker: worker.fn,
@@ -310,7 +310,11 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
     new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
+    new CfnOutput(this, 'OpsTopicArn', { value: ops.topic.topicArn });
     new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
+    new CfnOutput(this, 'ImportDlqArn', { value: importDlq.queueArn });
+    // The log groups are the functions' own (CDK-named), not /aws/lambda/<name>: the poller's, for tailing.
+    new CfnOutput(this, 'PollerLogGroupName', { value: poller.logGroup.logGroupName });
 
     acknowledgeStackFindings(this, {
       poller,
@@ -320,6 +324,19 @@ export class BridgeStack extends Stack {
       httpApi,
     });
   }
+}
+
+/**
+ * No placeholder address reaches a deployed stage: the alarm email and each rule's email are real
+ * addresses or SSM parameters read at deploy time. Throws naming the setting.
+ */
+function refuseUndeliverableRecipients(stage: string, s: StageSettings): void {
+  refusePlaceholderRecipient(s.alarmEmail, `STAGES.${stage}.alarmEmail (infra/stages.ts)`);
+  for (const rule of s.notifications)
+    refusePlaceholderRecipient(
+      rule.email,
+      `the email of notification rule "${rule.name}" (NOTIFICATION_RULES.${stage}, shared/notify/rules.ts)`,
+    );
 }
 
 /** JSON access log lines (request id, route, status, latency, integration error, caller IP). */

@@ -1,17 +1,30 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NOTIFICATION_RULES, type NotificationRule } from '../shared/notify/rules.ts';
+import { NOTIFICATION_RULES, type NotificationRule, type Recipient } from '../shared/notify/rules.ts';
 
-export type { NotificationRule } from '../shared/notify/rules.ts';
+export type { NotificationRule, Recipient } from '../shared/notify/rules.ts';
 
 /** Everything that differs between environments. One typed object per stage. */
 export interface StageSettings {
+  /**
+   * The AWS account this stage deploys to, and nowhere else: CDK refuses to deploy with credentials
+   * of another account, so a dev profile cannot deploy prod. `null` until someone fills it in, and
+   * then synthesis refuses (except `-c ci=true`, which synthesizes for an account nobody has).
+   */
+  account: string | null;
+  /** The region (docs/deploy.md says which have nodejs24.x on arm64, Scheduler and Schemas). */
+  region: string;
   /** byrobot's API address. */
   byrobotBaseUrl: string;
   /** Companies to poll, or 'all' the app key manages. */
   pollCompanies: number[] | 'all';
   /** EventBridge Scheduler rate for the poller. */
   pollRate: Duration;
+  /**
+   * Whether the schedule runs after a deploy. Off in dev: a dev stack would otherwise poll the real
+   * byrobot with the dev credentials around the clock; `-c poll=on` turns it on for one deploy.
+   */
+  pollEnabled: boolean;
   /** Announce calls that existed before a task was first seen (POLL_BACKFILL). */
   backfill: boolean;
   /** byrobot requests the poller keeps in flight at once (BYROBOT_MAX_IN_FLIGHT). */
@@ -26,11 +39,18 @@ export interface StageSettings {
     /** `{"sources": [{ "name", "secrets": ["whsec_…"], "companies", "mapping"? }]}` (docs/api.md) */
     webhookSources: string;
   };
-  /** How long the bus archive keeps events for replay. */
+  /**
+   * How long the bus archive keeps events for replay. The archive holds every event, `Call
+   * Completed` with names, phones, transcripts and recording URLs, under the stage's own KMS key
+   * (docs/deploy.md, "Personal data").
+   */
   archiveRetention: Duration;
   notifications: NotificationRule[];
-  /** Receives every operational alarm. */
-  alarmEmail: string;
+  /**
+   * Receives every operational alarm: an SSM parameter read at deploy time (or a real address; a
+   * placeholder such as `@example.com` fails synthesis).
+   */
+  alarmEmail: Recipient;
   removalPolicy: RemovalPolicy;
   /** DynamoDB deletion protection on the table (everywhere but dev). */
   deletionProtection: boolean;
@@ -41,6 +61,9 @@ export interface StageSettings {
   apiThrottle: { rateLimit: number; burstLimit: number };
 }
 
+/** The SSM parameter holding the stage's alarm address (a String parameter, created once by hand). */
+export const alarmEmailParameter = (stage: string) => `/byrobot-bridge/${stage}/alarm-email`;
+
 const secretsFor = (stage: string) => ({
   byrobotCredentials: `byrobot-bridge/${stage}/byrobot-credentials`,
   apiKeys: `byrobot-bridge/${stage}/api-keys`,
@@ -49,16 +72,19 @@ const secretsFor = (stage: string) => ({
 
 export const STAGES: Record<string, StageSettings> = {
   dev: {
+    account: null,
+    region: 'ap-east-1',
     byrobotBaseUrl: 'https://api.byrobot.cn',
     pollCompanies: 'all',
     pollRate: Duration.minutes(1),
+    pollEnabled: false,
     backfill: false,
     maxInFlight: 4,
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('dev'),
     archiveRetention: Duration.days(7),
     notifications: NOTIFICATION_RULES.dev!,
-    alarmEmail: 'ops@example.com',
+    alarmEmail: { ssmParameter: alarmEmailParameter('dev') },
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     logRetention: RetentionDays.ONE_WEEK,
@@ -66,16 +92,19 @@ export const STAGES: Record<string, StageSettings> = {
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
   },
   prod: {
+    account: null,
+    region: 'ap-east-1',
     byrobotBaseUrl: 'https://api.byrobot.cn',
     pollCompanies: 'all',
     pollRate: Duration.minutes(1),
+    pollEnabled: true,
     backfill: false,
     maxInFlight: 8,
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('prod'),
     archiveRetention: Duration.days(90),
     notifications: NOTIFICATION_RULES.prod!,
-    alarmEmail: 'ops@example.com',
+    alarmEmail: { ssmParameter: alarmEmailParameter('prod') },
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     logRetention: RetentionDays.THREE_MONTHS,

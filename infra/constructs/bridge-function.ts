@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, ROOT } from '../functions.ts';
+import { METRICS_NAMESPACE } from './operations.ts';
 
 export interface BridgeFunctionProps {
   /** Which entry of infra/functions.ts. */
@@ -17,11 +18,19 @@ export interface BridgeFunctionProps {
   removalPolicy: RemovalPolicy;
   /** `NODE_OPTIONS=--enable-source-maps`. @default false */
   sourceMapsAtRuntime?: boolean;
+  /** Reserved concurrency: a cap for a function whose destination takes only so much (chat webhooks). */
+  reservedConcurrency?: number;
 }
 
 /**
  * A bridge Lambda with the project's defaults: nodejs24.x on arm64, an ESM bundle built with the
- * shared esbuild settings, its own log group with retention, X-Ray tracing, Powertools variables.
+ * shared esbuild settings, its own log group with retention, Powertools variables (the stage among
+ * them: every metric carries it).
+ *
+ * No X-Ray: no function has a tracer (a Powertools Tracer would instrument the SDK clients, and add
+ * its weight to every bundle's cold start, docs/performance.md), so active tracing would record only
+ * Lambda's own segment at a cost, and Lambda's X-Ray integration does not exist in the China regions.
+ * Latency lives in the metrics, the access log and each function's REPORT lines.
  */
 export class BridgeFunction extends Construct {
   readonly fn: lambda.Function;
@@ -51,11 +60,12 @@ export class BridgeFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
-      tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.name,
-        POWERTOOLS_METRICS_NAMESPACE: 'ByrobotBridge',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        BRIDGE_STAGE: props.stage,
         // Source-mapped stack traces cost every cold start the map's parsing (docs/performance.md):
         // a per-stage choice, on where debugging matters more than start-up time.
         ...(props.sourceMapsAtRuntime ? { NODE_OPTIONS: '--enable-source-maps' } : {}),

@@ -10,8 +10,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { emailTemplateFor } from '../../shared/notify/email.ts';
+import { CHAT_DESTINATIONS, CHAT_MIN_INTERVAL_ENV } from '../../shared/notify/pace.ts';
 import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
 import { BridgeFunction } from './bridge-function.ts';
+import { recipientAddress } from './operations.ts';
 import { deadLetterQueue } from './queues.ts';
 
 export interface NotificationsProps {
@@ -76,7 +78,9 @@ export class Notifications extends Construct {
       const subscriptionDlq = deadLetterQueue(scope, 'EmailDlq', props.removalPolicy);
       this.deadLetterQueues.push({ name: `${rule.name} email`, queue: subscriptionDlq });
       topic.addSubscription(
-        new subscriptions.EmailSubscription(rule.email, { deadLetterQueue: subscriptionDlq }),
+        new subscriptions.EmailSubscription(recipientAddress(scope, rule.email), {
+          deadLetterQueue: subscriptionDlq,
+        }),
       );
       eventRule.addTarget(new targets.SnsTopic(topic, { ...delivery, message: emailInput(rule.pattern) }));
     }
@@ -85,10 +89,17 @@ export class Notifications extends Construct {
       const secret = secretsmanager.Secret.fromSecretNameV2(scope, 'SlackSecret', rule.slackWebhookSecret);
       const failures = deadLetterQueue(scope, 'SlackFailures', props.removalPolicy);
       this.deadLetterQueues.push({ name: `${rule.name} slack`, queue: failures });
+      // One forwarder per webhook, one post in flight, paced inside (shared/notify/pace.ts): Slack
+      // takes about a message a second. Throttled invocations wait in Lambda's async queue.
+      const limits = CHAT_DESTINATIONS.slack;
       const forwarder = new BridgeFunction(scope, 'Slack', {
         name: 'slack-notify',
         stage: props.stage,
-        environment: { SLACK_WEBHOOK_SECRET: rule.slackWebhookSecret },
+        environment: {
+          SLACK_WEBHOOK_SECRET: rule.slackWebhookSecret,
+          [CHAT_MIN_INTERVAL_ENV]: String(limits.minIntervalMs),
+        },
+        reservedConcurrency: limits.reservedConcurrency,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });

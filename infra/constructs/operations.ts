@@ -1,13 +1,17 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { BYROBOT_ERRORS_METRIC } from '../../shared/observability/byrobot-metrics.ts';
+import type { Recipient } from '../stages.ts';
 import { deadLetterQueue } from './queues.ts';
 
 export const METRICS_NAMESPACE = 'ByrobotBridge';
@@ -23,14 +27,69 @@ const BYROBOT_ALARM_TEXT: Record<(typeof ALARMED_BYROBOT_OUTCOMES)[number], stri
     "byrobot refused our datetime (408, more than 3 minutes off its clock): Lambda's clock is NTP-synced, so check byrobot's side.",
 };
 
+/** Every alarm of a stage is named `byrobot-bridge-<stage>-<id>`: the topic policy allows exactly those. */
+export const alarmNamePrefix = (stage: string) => `byrobot-bridge-${stage}-`;
+
+/**
+ * The address a subscription sends to: a literal one, or an SSM String parameter CloudFormation
+ * resolves at deploy time (a missing parameter fails the deploy, naming it).
+ */
+export function recipientAddress(scope: Construct, r: Recipient): string {
+  return typeof r === 'string' ? r : ssm.StringParameter.valueForStringParameter(scope, r.ssmParameter);
+}
+
+/**
+ * Lets this stage's CloudWatch alarms, and nothing else, publish to an encrypted topic. `enforceSSL`
+ * makes CDK write a topic policy, which replaces SNS's default one: without this statement every
+ * alarm action fails ("not authorized to perform SNS:Publish"). The key needs the same principal,
+ * under the same conditions (CloudWatch sends aws:SourceArn and aws:SourceAccount on both calls).
+ */
+export function allowStageAlarmsToPublish(topic: sns.Topic, key: kms.IKey, stage: string): void {
+  const stack = Stack.of(topic);
+  const conditions = {
+    ArnLike: {
+      'aws:SourceArn': stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: `${alarmNamePrefix(stage)}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    },
+    StringEquals: { 'aws:SourceAccount': stack.account },
+  };
+  const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'StageAlarmsPublish',
+      principals: [cloudwatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions,
+    }),
+  );
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'StageAlarmsUseTopicKey',
+      principals: [cloudwatch],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions,
+    }),
+  );
+}
+
+/** One Metrics Insights query per stage and outcome: no 10-metric ceiling, any number of functions. */
+export const byrobotErrorsQuery = (stage: string, outcome: string) =>
+  `SELECT SUM(${BYROBOT_ERRORS_METRIC}) FROM ${METRICS_NAMESPACE} WHERE stage = '${stage}' AND Outcome = '${outcome}'`;
+
 export interface OperationsProps {
   stage: string;
-  alarmEmail: string;
+  alarmEmail: Recipient;
   removalPolicy: RemovalPolicy;
   topicKey: kms.IKey;
   poller: lambda.IFunction;
-  /** Powertools service names publishing ByrobotErrors (the `service` dimension). */
-  byrobotServices: string[];
+  /** The schedule runs: without it, "poller silent" would be in alarm for good (dev by default). */
+  pollEnabled: boolean;
   deadLetterQueues: { name: string; queue: sqs.IQueue }[];
   importQueue: sqs.IQueue;
   importWorker: lambda.IFunction;
@@ -51,15 +110,18 @@ export class Operations extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    allowStageAlarmsToPublish(this.topic, props.topicKey, props.stage);
     // Its own dead-letter queue: an alarm email SNS could not deliver is kept (and shows on the dashboard).
     this.deadLetterQueue = deadLetterQueue(this, 'OpsEmailDlq', props.removalPolicy);
     this.topic.addSubscription(
-      new subscriptions.EmailSubscription(props.alarmEmail, { deadLetterQueue: this.deadLetterQueue }),
+      new subscriptions.EmailSubscription(recipientAddress(this, props.alarmEmail), {
+        deadLetterQueue: this.deadLetterQueue,
+      }),
     );
     const alarmAction = new actions.SnsAction(this.topic);
     const alarm = (alarmId: string, a: Omit<cloudwatch.AlarmProps, 'alarmName'>) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `byrobot-bridge-${props.stage}-${alarmId}`,
+        alarmName: `${alarmNamePrefix(props.stage)}${alarmId}`,
         ...a,
       });
       created.addAlarmAction(alarmAction);
@@ -71,7 +133,8 @@ export class Operations extends Construct {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service: 'poller', ...extra },
+        // The stage is a default dimension of every bridge metric (shared/observability/powertools.ts).
+        dimensionsMap: { service: 'poller', stage: props.stage, ...extra },
         statistic: 'Sum',
         period: Duration.minutes(1),
       });
@@ -84,36 +147,25 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm('PollerSilent', {
-      alarmDescription:
-        'No fully successful poll cycle for 5 minutes (PollSucceeded missing): the schedule, the function, byrobot or a task keeps failing.',
-      metric: pollerMetric('PollSucceeded'),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    if (props.pollEnabled)
+      alarm('PollerSilent', {
+        alarmDescription:
+          'No fully successful poll cycle for 5 minutes (PollSucceeded missing): the schedule, the function, byrobot or a task keeps failing.',
+        metric: pollerMetric('PollSucceeded'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
     for (const outcome of ALARMED_BYROBOT_OUTCOMES) {
-      const usingMetrics = Object.fromEntries(
-        props.byrobotServices.map((service, i) => [
-          `m${i}`,
-          new cloudwatch.Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: 'ByrobotErrors',
-            dimensionsMap: { service, Outcome: outcome },
-            statistic: 'Sum',
-            period: Duration.minutes(5),
-          }),
-        ]),
-      );
       alarm(`Byrobot${outcome.replace(/[^0-9]/g, '')}`, {
         alarmDescription: BYROBOT_ALARM_TEXT[outcome],
+        // Metrics Insights, not metric math: a sum over 10+ per-function metrics would hit
+        // CloudWatch's 10-metric limit for math alarms (one more function and the deploy fails).
         metric: new cloudwatch.MathExpression({
-          expression: Object.keys(usingMetrics)
-            .map((m) => `FILL(${m}, 0)`)
-            .join(' + '),
-          usingMetrics,
+          expression: byrobotErrorsQuery(props.stage, outcome),
+          usingMetrics: {},
           label: `ByrobotErrors ${outcome}`,
           period: Duration.minutes(5),
         }),
@@ -165,7 +217,7 @@ export class Operations extends Construct {
         title: 'Events published by type',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},DetailType,service} MetricName="EventsPublished"', 'Sum', 300)`,
+            `SEARCH('{${METRICS_NAMESPACE},DetailType,service,stage} stage="${props.stage}" MetricName="EventsPublished"', 'Sum', 300)`,
             'events',
           ),
         ],
@@ -175,7 +227,7 @@ export class Operations extends Construct {
         title: 'byrobot errors by outcome',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},Outcome,service} MetricName="ByrobotErrors"', 'Sum', 300)`,
+            `SEARCH('{${METRICS_NAMESPACE},Outcome,service,stage} stage="${props.stage}" MetricName="${BYROBOT_ERRORS_METRIC}"', 'Sum', 300)`,
             'byrobot errors',
           ),
         ],
@@ -185,7 +237,7 @@ export class Operations extends Construct {
         title: 'Imports',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},service} MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed")', 'Sum', 300)`,
+            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed")', 'Sum', 300)`,
             'imports',
           ),
         ],

@@ -3,7 +3,11 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import type { StoredEvent } from '../../shared/events/format-line.ts';
 import { type EventPattern, matchPattern, validatePattern } from '../../shared/events/pattern.ts';
 import { emailTemplateFor, renderEmail } from '../../shared/notify/email.ts';
-import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
+import {
+  describeRecipient,
+  type NotificationRule,
+  validateNotificationRules,
+} from '../../shared/notify/rules.ts';
 import { postToSlack, slackMessage } from '../../shared/notify/slack.ts';
 
 /**
@@ -124,7 +128,7 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
       const body = renderEmail(event, emailTemplateFor(p.rule.pattern))
         .split('\n')
         .map((line) => `  ${line}`);
-      out([`email (rule ${p.rule.name}) to ${p.rule.email}:`, ...body].join('\n'));
+      out([`email (rule ${p.rule.name}) to ${describeRecipient(p.rule.email)}:`, ...body].join('\n'));
     }
     if (p.rule.slackWebhookSecret) {
       const message = slackMessage(event as unknown as EventBridgeEvent<string, never>);
@@ -164,7 +168,7 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
     describe() {
       return prepared.map(({ rule, webhookUrl, urlSource }) => {
         const targets = [
-          rule.email ? `email to ${rule.email} (printed here)` : null,
+          rule.email ? `email to ${describeRecipient(rule.email)} (printed here)` : null,
           rule.slackWebhookSecret
             ? webhookUrl
               ? `Slack at ${redactUrl(webhookUrl)} (${urlSource})`

@@ -4,6 +4,7 @@ import type { ApiConfig } from '../config/api.ts';
 import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
+import { withByrobotErrorMetrics } from '../observability/byrobot-metrics.ts';
 import { createObservability } from '../observability/powertools.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { ImportStore } from './import-store.ts';
@@ -45,6 +46,11 @@ export function createApiDeps(
   const missing = (what: string): never => {
     throw new Error(`${service}: no ${what} was given to createApiDeps`);
   };
+  // Every failed byrobot attempt is counted (ByrobotErrors), whether or not it fails the request:
+  // the import worker's, a retried one, one a route turns into a 502.
+  const byrobot = overrides.byrobot
+    ? withByrobotErrorMetrics(overrides.byrobot, metrics)
+    : () => missing('byrobot client');
   return {
     logger,
     metrics,
@@ -52,7 +58,7 @@ export function createApiDeps(
     webhookSources: config.webhookSources,
     idempotency: new IdempotencyStore(doc, config.tableName),
     now: overrides.now,
-    byrobot: () => (overrides.byrobot ?? missing('byrobot client'))(),
+    byrobot,
     doc,
     tableName: config.tableName,
     imports: new ImportStore(doc, config.tableName),

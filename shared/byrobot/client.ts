@@ -201,7 +201,7 @@ export class ByrobotClient {
   readonly #fetch: typeof fetch;
   readonly #now: () => Date;
   readonly #random: () => number;
-  readonly #onAttempt: ((attempt: AttemptInfo) => void) | undefined;
+  readonly #observers: ((attempt: AttemptInfo) => void)[] = [];
 
   constructor(options: ByrobotClientOptions) {
     let url: URL;
@@ -228,7 +228,15 @@ export class ByrobotClient {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? (() => new Date());
     this.#random = options.random ?? Math.random;
-    this.#onAttempt = options.onAttempt;
+    if (options.onAttempt) this.#observers.push(options.onAttempt);
+  }
+
+  /**
+   * Adds an observer of every attempt, beside `onAttempt`: what the client is used for adds its own
+   * (the API's and the import worker's ByrobotErrors metric, shared/observability/byrobot-metrics.ts).
+   */
+  observeAttempts(observer: (attempt: AttemptInfo) => void): void {
+    this.#observers.push(observer);
   }
 
   // ---------- task actions ----------
@@ -566,18 +574,21 @@ export class ByrobotClient {
     outcome: AttemptInfo['outcome'],
     willRetry: boolean,
   ) {
-    if (!this.#onAttempt) return;
-    try {
-      this.#onAttempt({
-        endpoint: spec.endpoint,
-        method: spec.method,
-        attempt,
-        durationMs: Math.round(performance.now() - started),
-        outcome,
-        willRetry,
-      });
-    } catch {
-      // An observer must never break a request.
+    if (this.#observers.length === 0) return;
+    const info: AttemptInfo = {
+      endpoint: spec.endpoint,
+      method: spec.method,
+      attempt,
+      durationMs: Math.round(performance.now() - started),
+      outcome,
+      willRetry,
+    };
+    for (const observer of this.#observers) {
+      try {
+        observer(info);
+      } catch {
+        // An observer must never break a request.
+      }
     }
   }
 

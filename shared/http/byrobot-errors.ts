@@ -55,11 +55,3 @@ export function problemFromByrobot(error: unknown): HttpProblem | null {
   }
   return null;
 }
-
-/** The metric dimension for a byrobot error: `code:412`, `timeout`, … */
-export function byrobotOutcome(error: unknown): string | null {
-  const cause = error instanceof ByrobotImportError ? error.cause : error;
-  if (cause instanceof ByrobotApiError) return `code:${cause.code}`;
-  if (cause instanceof ByrobotTransportError) return cause.kind;
-  return null;
-}

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { ApiKeyConfig, Scope, WebhookSourceConfig } from '../config/api.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
 import { findApiKey, type Principal, verifyWebhook } from './auth.ts';
-import { byrobotOutcome, problemFromByrobot } from './byrobot-errors.ts';
+import { problemFromByrobot } from './byrobot-errors.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { HttpProblem, problemResponse, problems } from './problem.ts';
 import type { ApiEvent, ApiResult, RouteHandler } from './types.ts';
@@ -46,13 +46,9 @@ const header = (event: APIGatewayProxyEventV2, name: string) => event.headers?.[
 function errors(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     onError: async (request) => {
+      // byrobot's refusals are counted per attempt where the client is made (ByrobotErrors,
+      // shared/observability/byrobot-metrics.ts), not here: that also covers the import worker.
       const error = request.error;
-      const outcome = byrobotOutcome(error);
-      if (outcome) {
-        const m = deps.metrics.singleMetric();
-        m.addDimension('Outcome', outcome);
-        m.addMetric('ByrobotErrors', MetricUnit.Count, 1);
-      }
       const problem =
         error instanceof HttpProblem ? error : (problemFromByrobot(error) ?? problems.internal(error));
       if (problem.status >= 500) {

@@ -7,6 +7,32 @@
 /** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). */
 export type EventPattern = { [field: string]: unknown };
 
+/**
+ * An email address, or the name of an SSM String parameter holding one: CloudFormation reads the
+ * parameter at deploy time, so a deployed stage's address lives in its account, not in this
+ * repository.
+ */
+export type Recipient = string | { ssmParameter: string };
+
+/** For people: the address itself, or where it is read from. */
+export const describeRecipient = (r: Recipient): string =>
+  typeof r === 'string' ? r : `the address in SSM parameter ${r.ssmParameter}`;
+
+/** Domains reserved for examples (RFC 2606, RFC 6761): mail to them never reaches anyone. */
+const PLACEHOLDER_DOMAIN =
+  /@(([^@]+\.)?example(\.(com|net|org))?|[^@]+\.(test|invalid|localhost)|localhost)$/i;
+
+/**
+ * Throws when a deployed stage would subscribe an address nobody reads, naming the setting. An SSM
+ * parameter passes: its value is the account's business, checked by the confirmation mail.
+ */
+export function refusePlaceholderRecipient(r: Recipient | undefined, setting: string): void {
+  if (typeof r === 'string' && PLACEHOLDER_DOMAIN.test(r.trim()))
+    throw new Error(
+      `${setting} is the placeholder address "${r}": a deployed stage needs a real one; set it to { ssmParameter: '/byrobot-bridge/<stage>/…' } and create that SSM parameter (docs/deploy.md)`,
+    );
+}
+
 export interface NotificationRule {
   /** Becomes part of the rule's name: lowercase letters, digits, dashes, unique per stage. */
   name: string;
@@ -14,7 +40,7 @@ export interface NotificationRule {
   /** An EventBridge event pattern; the bridge's `source` is added when absent. */
   pattern: EventPattern;
   /** Subscribed to the rule's SNS topic on AWS (the address confirms once); printed locally. */
-  email?: string;
+  email?: Recipient;
   /**
    * Name of a Secrets Manager secret holding `{"webhookUrl": "https://hooks.slack.com/…"}`. Locally
    * the URL comes from the local secrets file or `SLACK_WEBHOOK_URL` (docs/cli.md).
@@ -22,12 +48,14 @@ export interface NotificationRule {
   slackWebhookSecret?: string;
 }
 
-const taskCompletedEmail: NotificationRule = {
+const taskCompletedEmail = (email: Recipient): NotificationRule => ({
   name: 'task-completed-email',
   description: 'Every Task Completed, by email',
   pattern: { 'detail-type': ['Task Completed'] },
-  email: 'calling-team@example.com',
-};
+  email,
+});
+/** Deployed stages read the calling team's address from SSM at deploy time (docs/deploy.md). */
+const callingTeam = (stage: string) => ({ ssmParameter: `/byrobot-bridge/${stage}/calling-team-email` });
 
 const hotLeadsSlack = (stage: string): NotificationRule => ({
   name: 'hot-leads-slack',
@@ -38,9 +66,10 @@ const hotLeadsSlack = (stage: string): NotificationRule => ({
 
 /** Each stage's rules; `local` is what `npm start` evaluates unless told another stage. */
 export const NOTIFICATION_RULES: Record<string, NotificationRule[]> = {
-  dev: [taskCompletedEmail, hotLeadsSlack('dev')],
-  prod: [taskCompletedEmail],
-  local: [taskCompletedEmail, hotLeadsSlack('local')],
+  dev: [taskCompletedEmail(callingTeam('dev')), hotLeadsSlack('dev')],
+  prod: [taskCompletedEmail(callingTeam('prod'))],
+  // Printed, never sent: the local stack has no mail.
+  local: [taskCompletedEmail('calling-team@example.com'), hotLeadsSlack('local')],
 };
 
 /** Throws on a rule set that could not deploy: a bad or repeated name, or a rule with no target. */

@@ -58,5 +58,9 @@ export async function postToSlack(
     body: JSON.stringify(message),
     signal: AbortSignal.timeout(10_000),
   });
-  if (!res.ok) throw new Error(`Slack answered HTTP ${res.status}`);
+  if (!res.ok) {
+    // 429 is Slack's rate limit: say when it wants us back; Lambda's retry comes later than that.
+    const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
+    throw new Error(`Slack answered HTTP ${res.status}${retryAfter ? ` (retry after ${retryAfter} s)` : ''}`);
+  }
 }

@@ -69,7 +69,8 @@ describe('npm start, as a newcomer runs it', () => {
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
-    await until('ready', () => /ready at http/.test(stdout), 60_000);
+    // The key is printed on the line after "ready at": a pipe may deliver the two apart.
+    await until('ready', () => /ready at http[\s\S]*API key: .*\n/.test(stdout), 60_000);
     expect(stdout).toContain('local-dev-key');
     expect(stdout).not.toContain('demo-secret');
 

@@ -3,12 +3,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../infra/bridge-app.ts';
+import { CI_ACCOUNT, createApp } from '../../infra/bridge-app.ts';
 import { FUNCTIONS } from '../../infra/functions.ts';
-import { API_ACCESS } from '../../infra/stack.ts';
+import { API_ACCESS, BridgeStack } from '../../infra/stack.ts';
 import { STAGES } from '../../infra/stages.ts';
 import { ROUTES } from '../../shared/api/openapi.ts';
 import { EMAIL_TEMPLATES, templatePaths } from '../../shared/notify/email.ts';
+import { CHAT_DESTINATIONS } from '../../shared/notify/pace.ts';
 
 /*
  * What would hurt if wrong, asserted on the synthesized templates (not a snapshot). Bundling is
@@ -21,8 +22,11 @@ type Resources = Record<
   { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>
 >;
 
-function synth(stage: string) {
-  const { app, stack } = createApp({ context: { stage, 'aws:cdk:bundling-stacks': [] } });
+function synth(stage: string, context: Record<string, unknown> = {}) {
+  // ci=true: the stages name no account yet (infra/stages.ts); CI synthesizes for one nobody has.
+  const { app, stack } = createApp({
+    context: { stage, ci: true, 'aws:cdk:bundling-stacks': [], ...context },
+  });
   app.synth(); // runs the cdk-nag packs; an unacknowledged finding throws
   const template = Template.fromStack(stack);
   return { stack, template, resources: template.toJSON().Resources as Resources };
@@ -106,7 +110,7 @@ describe('Stack: byrobot-bridge per stage', () => {
   });
 
   describe('Functions', () => {
-    it('every function runs nodejs24.x on arm64 with X-Ray, its own log group and Powertools settings', () => {
+    it('every function runs nodejs24.x on arm64 without X-Ray, its own log group and Powertools settings with the stage', () => {
       const fns = ofType(dev.resources, 'AWS::Lambda::Function');
       // one per entry, the Slack forwarder once per Slack rule (dev has one)
       expect(fns).toHaveLength(
@@ -118,12 +122,16 @@ describe('Stack: byrobot-bridge per stage', () => {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
-          TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: expect.anything() },
           Environment: {
-            Variables: expect.objectContaining({ POWERTOOLS_METRICS_NAMESPACE: 'ByrobotBridge' }),
+            Variables: expect.objectContaining({
+              POWERTOOLS_METRICS_NAMESPACE: 'ByrobotBridge',
+              BRIDGE_STAGE: 'dev',
+            }),
           },
         });
+        // No tracer in any bundle: active tracing would only add cost (bridge-function.ts).
+        expect(fn.Properties!.TracingConfig).toBeUndefined();
       }
     });
 
@@ -181,12 +189,12 @@ describe('Stack: byrobot-bridge per stage', () => {
 
   describe('Poll schedule', () => {
     it('runs the poller at the stage rate with no retries and a 60 s maximum event age, dead-lettered', () => {
-      const [, schedule] = ofType(dev.resources, 'AWS::Scheduler::Schedule')[0]!;
+      const [, schedule] = ofType(prod.resources, 'AWS::Scheduler::Schedule')[0]!;
       expect(schedule.Properties).toMatchObject({
         ScheduleExpression: 'rate(1 minute)',
         State: 'ENABLED',
         Target: {
-          Arn: { 'Fn::GetAtt': [functionId(dev.resources, 'Poller'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [functionId(prod.resources, 'Poller'), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
           DeadLetterConfig: { Arn: expect.anything() },
         },
@@ -299,8 +307,8 @@ describe('Stack: byrobot-bridge per stage', () => {
 
   describe('Operations', () => {
     it('alarms on poller errors, a silent poller, byrobot refusals, API 5xx and every dead-letter queue, all to the ops topic', () => {
-      const alarms = ofType(dev.resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
-      const names = alarms.map((a) => (a.AlarmName as string).replace('byrobot-bridge-dev-', ''));
+      const alarms = ofType(prod.resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+      const names = alarms.map((a) => (a.AlarmName as string).replace('byrobot-bridge-prod-', ''));
       expect(names).toEqual(
         expect.arrayContaining([
           'PollerErrors',
@@ -311,15 +319,271 @@ describe('Stack: byrobot-bridge per stage', () => {
           'Api5xx',
         ]),
       );
-      const dlqs = ofType(dev.resources, 'AWS::SQS::Queue').filter(([id]) => !id.startsWith('ImportQueue'));
+      const dlqs = ofType(prod.resources, 'AWS::SQS::Queue').filter(([id]) => !id.startsWith('ImportQueue'));
       expect(names.filter((n) => n.startsWith('Dlq-'))).toHaveLength(dlqs.length);
       const silent = alarms.find((a) => (a.AlarmName as string).endsWith('PollerSilent'))!;
       expect(silent).toMatchObject({ EvaluationPeriods: 5, TreatMissingData: 'breaching', Threshold: 1 });
-      const opsTopic = ofType(dev.resources, 'AWS::SNS::Topic').find(([id]) =>
+      const opsTopic = ofType(prod.resources, 'AWS::SNS::Topic').find(([id]) =>
         id.startsWith('OperationsOpsTopic'),
       )![0];
       for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: opsTopic }]);
-      expect(ofType(dev.resources, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+      expect(ofType(prod.resources, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    });
+  });
+
+  describe('The first day: alarms reach a person, stages cannot collide, limits cannot bite', () => {
+    type Statement = {
+      Effect: string;
+      Principal?: { Service?: string };
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    };
+    const statementsOf = (doc: unknown) => (doc as { Statement: Statement[] }).Statement;
+    const allows = (st: Statement, service: string, action: string) =>
+      st.Effect === 'Allow' && st.Principal?.Service === service && [st.Action].flat().includes(action);
+    const topicPolicy = (resources: Resources, topicId: string) =>
+      ofType(resources, 'AWS::SNS::TopicPolicy')
+        .map(([, p]) => p.Properties!)
+        .find((p) => (p.Topics as { Ref: string }[]).some((t) => t.Ref === topicId));
+
+    it.each(['dev', 'prod'])(
+      '%s: every topic an alarm targets lets this stage’s alarms publish, and only them',
+      (stage) => {
+        const { resources } = stage === 'dev' ? dev : prod;
+        const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+        const topics = new Set(
+          alarms.flatMap((a) =>
+            [
+              ...((a.AlarmActions as { Ref: string }[]) ?? []),
+              ...((a.OKActions as { Ref: string }[]) ?? []),
+            ].map((r) => r.Ref),
+          ),
+        );
+        expect(topics.size).toBeGreaterThan(0);
+        for (const a of alarms)
+          expect(a.AlarmName as string).toMatch(new RegExp(`^byrobot-bridge-${stage}-`));
+        for (const topic of topics) {
+          const policy = topicPolicy(resources, topic);
+          expect(policy, topic).toBeDefined();
+          const publish = statementsOf(policy!.PolicyDocument).filter((st) =>
+            allows(st, 'cloudwatch.amazonaws.com', 'sns:Publish'),
+          );
+          expect(publish, topic).toHaveLength(1);
+          const sourceArn = JSON.stringify(publish[0]!.Condition!.ArnLike!['aws:SourceArn']);
+          expect(sourceArn).toContain(`:cloudwatch:ap-east-1:${CI_ACCOUNT}:alarm:byrobot-bridge-${stage}-*`);
+          expect(publish[0]!.Condition!.StringEquals!['aws:SourceAccount']).toBe(CI_ACCOUNT);
+        }
+        // The topics' key lets the same alarms encrypt, under the same conditions.
+        const key = ofType(resources, 'AWS::KMS::Key').find(([id]) => id.startsWith('TopicKey'))![1];
+        const keyStatements = statementsOf(key.Properties!.KeyPolicy);
+        const cw = keyStatements.filter((st) =>
+          allows(st, 'cloudwatch.amazonaws.com', 'kms:GenerateDataKey*'),
+        );
+        expect(cw).toHaveLength(1);
+        expect(JSON.stringify(cw[0]!.Condition!.ArnLike)).toContain(`:alarm:byrobot-bridge-${stage}-*`);
+        // EventBridge sends no aws:SourceAccount to KMS: a condition on it would block every delivery.
+        const eb = keyStatements.filter((st) => allows(st, 'events.amazonaws.com', 'kms:GenerateDataKey*'));
+        expect(eb.length).toBeGreaterThan(0);
+        for (const st of eb) expect(JSON.stringify(st.Condition ?? {})).not.toContain('aws:SourceAccount');
+      },
+    );
+
+    it('every topic an EventBridge rule targets lets EventBridge publish', () => {
+      const targeted = ofType(dev.resources, 'AWS::Events::Rule')
+        .flatMap(([, r]) => r.Properties!.Targets as { Arn: unknown }[])
+        .map((t) => (t.Arn as { Ref?: string }).Ref)
+        .filter((ref): ref is string => Boolean(ref) && dev.resources[ref!]?.Type === 'AWS::SNS::Topic');
+      expect(targeted.length).toBeGreaterThan(0);
+      for (const topic of targeted) {
+        const policy = topicPolicy(dev.resources, topic);
+        expect(
+          statementsOf(policy!.PolicyDocument).some((st) =>
+            allows(st, 'events.amazonaws.com', 'sns:Publish'),
+          ),
+          topic,
+        ).toBe(true);
+      }
+    });
+
+    it.each(['dev', 'prod'])(
+      '%s: every bridge metric in every alarm and dashboard widget carries the stage',
+      (stage) => {
+        const { resources } = stage === 'dev' ? dev : prod;
+        let custom = 0;
+        for (const [id, { Properties: a }] of ofType(resources, 'AWS::CloudWatch::Alarm')) {
+          if (a!.Namespace === 'ByrobotBridge') {
+            custom++;
+            expect(a!.Dimensions, id).toContainEqual({ Name: 'stage', Value: stage });
+          }
+          for (const q of (a!.Metrics as {
+            Expression?: string;
+            MetricStat?: { Metric: { Namespace: string; Dimensions: unknown[] } };
+          }[]) ?? []) {
+            if (q.Expression?.includes('ByrobotBridge')) {
+              custom++;
+              expect(q.Expression, id).toContain(`stage = '${stage}'`);
+            }
+            if (q.MetricStat?.Metric.Namespace === 'ByrobotBridge') {
+              custom++;
+              expect(q.MetricStat.Metric.Dimensions, id).toContainEqual({ Name: 'stage', Value: stage });
+            }
+          }
+        }
+        expect(custom).toBeGreaterThanOrEqual(3);
+        const [, dashboard] = ofType(resources, 'AWS::CloudWatch::Dashboard')[0]!;
+        const body = (dashboard.Properties!.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+          'Fn::Join'
+        ][1]
+          .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+          .join('');
+        const searches = body.match(/SEARCH\('\{ByrobotBridge[^']*'/g) ?? [];
+        expect(searches.length).toBeGreaterThanOrEqual(3);
+        for (const search of searches) expect(search).toContain(`stage=\\"${stage}\\"`);
+        const metricArrays = body.match(/\["ByrobotBridge"[^\]]*\]/g) ?? [];
+        expect(metricArrays.length).toBeGreaterThan(0);
+        for (const m of metricArrays) expect(m).toContain(`"stage","${stage}"`);
+      },
+    );
+
+    it('byrobot refusals alarm on one Metrics Insights query per outcome: no 10-metric ceiling, however many functions', () => {
+      const byrobot = ofType(prod.resources, 'AWS::CloudWatch::Alarm')
+        .map(([, a]) => a.Properties!)
+        .filter((a) => /-Byrobot\d+$/.test(a.AlarmName as string));
+      expect(byrobot).toHaveLength(3);
+      for (const a of byrobot) {
+        const queries = a.Metrics as { Expression?: string; MetricStat?: unknown; Period?: number }[];
+        expect(queries).toHaveLength(1);
+        expect(queries[0]!.MetricStat).toBeUndefined();
+        const outcome = `code:${(a.AlarmName as string).replace(/.*-Byrobot/, '')}`;
+        expect(queries[0]!.Expression).toBe(
+          `SELECT SUM(ByrobotErrors) FROM ByrobotBridge WHERE stage = 'prod' AND Outcome = '${outcome}'`,
+        );
+        expect(queries[0]!.Period).toBe(300);
+      }
+      // Nowhere a metric-math alarm near the limit.
+      for (const [id, { Properties: a }] of ofType(prod.resources, 'AWS::CloudWatch::Alarm'))
+        expect(((a!.Metrics as unknown[]) ?? []).length, id).toBeLessThanOrEqual(10);
+    });
+
+    it.each(['dev', 'prod'])(
+      '%s: no placeholder address reaches the template; addresses are SSM parameters read at deploy time',
+      (stage) => {
+        const { template, resources } = stage === 'dev' ? dev : prod;
+        const json = template.toJSON() as { Parameters: Record<string, { Type: string; Default: string }> };
+        expect(JSON.stringify(json)).not.toMatch(/@example\.|\.invalid|\.test"/);
+        const subs = ofType(resources, 'AWS::SNS::Subscription').filter(
+          ([, r]) => r.Properties!.Protocol === 'email',
+        );
+        expect(subs.length).toBeGreaterThanOrEqual(2);
+        for (const [id, sub] of subs) {
+          const ref = (sub.Properties!.Endpoint as { Ref: string }).Ref;
+          expect(json.Parameters[ref], id).toMatchObject({
+            Type: 'AWS::SSM::Parameter::Value<String>',
+            Default: expect.stringMatching(new RegExp(`^/byrobot-bridge/${stage}/`)),
+          });
+        }
+      },
+    );
+
+    it('refuses a placeholder address at synth, naming the setting', () => {
+      const make = (settings: typeof STAGES.prod) =>
+        new BridgeStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Placeholder', {
+          stage: 'prod',
+          settings: settings!,
+          env: { account: CI_ACCOUNT, region: 'ap-east-1' },
+        });
+      expect(() => make({ ...STAGES.prod!, alarmEmail: 'ops@example.com' })).toThrow(
+        /STAGES\.prod\.alarmEmail .*placeholder address "ops@example\.com"/,
+      );
+      expect(() =>
+        make({
+          ...STAGES.prod!,
+          notifications: [{ ...STAGES.prod!.notifications[0]!, email: 'calling-team@example.com' }],
+        }),
+      ).toThrow(/notification rule "task-completed-email".*placeholder/);
+    });
+
+    it('pins each stage to its account and region, never the caller’s profile; a stage with no account refuses to synthesize', () => {
+      expect(prod.stack.account).toBe(CI_ACCOUNT);
+      expect(prod.stack.region).toBe(STAGES.prod!.region);
+      const before = process.env.CDK_DEFAULT_ACCOUNT;
+      process.env.CDK_DEFAULT_ACCOUNT = '999999999999';
+      try {
+        const { stack } = createApp({ context: { stage: 'prod', ci: true, 'aws:cdk:bundling-stacks': [] } });
+        expect(stack.account).toBe(CI_ACCOUNT);
+      } finally {
+        if (before === undefined) delete process.env.CDK_DEFAULT_ACCOUNT;
+        else process.env.CDK_DEFAULT_ACCOUNT = before;
+      }
+      expect(() => createApp({ context: { stage: 'prod', 'aws:cdk:bundling-stacks': [] } })).toThrow(
+        /STAGES\.prod\.account/,
+      );
+    });
+
+    it('retained resources carry no physical name, so a stage can be re-created after cdk destroy', () => {
+      const retained = Object.entries(prod.resources).filter(([, r]) => r.DeletionPolicy === 'Retain');
+      expect(retained.length).toBeGreaterThan(5);
+      for (const [id, r] of retained)
+        for (const name of ['QueueName', 'TableName', 'LogGroupName', 'TopicName', 'FunctionName'])
+          expect(r.Properties?.[name], `${id}.${name}`).toBeUndefined();
+    });
+
+    it('the archive holds personal data under its own rotated KMS key, for the retention the stage states', () => {
+      for (const [{ resources }, stage] of [
+        [dev, 'dev'],
+        [prod, 'prod'],
+      ] as const) {
+        const [, archive] = ofType(resources, 'AWS::Events::Archive')[0]!;
+        const keyId = (archive.Properties!.KmsKeyIdentifier as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+        expect(resources[keyId]).toMatchObject({
+          Type: 'AWS::KMS::Key',
+          Properties: { EnableKeyRotation: true },
+        });
+        expect(archive.Properties!.RetentionDays).toBe(STAGES[stage]!.archiveRetention.toDays());
+      }
+    });
+
+    it('dev does not poll byrobot unless asked (-c poll=on); prod does', () => {
+      const state = (resources: Resources) =>
+        ofType(resources, 'AWS::Scheduler::Schedule')[0]![1].Properties!.State;
+      expect(state(dev.resources)).toBe('DISABLED');
+      expect(state(prod.resources)).toBe('ENABLED');
+      const alarmNames = (resources: Resources) =>
+        ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
+      // A schedule that does not run must not page "poller silent" for ever.
+      expect(alarmNames(dev.resources).filter((n) => n.endsWith('PollerSilent'))).toEqual([]);
+      const polling = synth('dev', { poll: 'on' });
+      expect(state(polling.resources)).toBe('ENABLED');
+      expect(alarmNames(polling.resources)).toContain('byrobot-bridge-dev-PollerSilent');
+    }, 60_000);
+
+    it('every chat forwarder is capped at one post in flight and paced to its destination’s rate', () => {
+      const forwarders = ofType(dev.resources, 'AWS::Lambda::Function').filter(
+        ([, fn]) =>
+          (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
+            .SLACK_WEBHOOK_SECRET,
+      );
+      expect(forwarders.length).toBe(STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length);
+      for (const [id, fn] of forwarders) {
+        expect(fn.Properties!.ReservedConcurrentExecutions, id).toBe(
+          CHAT_DESTINATIONS.slack.reservedConcurrency,
+        );
+        expect(
+          (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
+            .CHAT_MIN_INTERVAL_MS,
+        ).toBe(String(CHAT_DESTINATIONS.slack.minIntervalMs));
+      }
+      expect(CHAT_DESTINATIONS.slack).toEqual({ reservedConcurrency: 1, minIntervalMs: 1000 });
+      // Only the forwarders reserve concurrency: everything else scales with the account.
+      const reserved = ofType(dev.resources, 'AWS::Lambda::Function').filter(
+        ([, fn]) => fn.Properties!.ReservedConcurrentExecutions !== undefined,
+      );
+      expect(reserved.length).toBe(forwarders.length);
+    });
+
+    it('no role may write X-Ray traces: tracing is off, and so is its permission', () => {
+      for (const [id, p] of ofType(prod.resources, 'AWS::IAM::Policy'))
+        expect(JSON.stringify(p.Properties!.PolicyDocument), id).not.toContain('xray:');
     });
   });
 
