@@ -6,8 +6,8 @@ import { type StageSettings, stageSettings } from './stages.ts';
 export const DEFAULT_STAGE = 'dev';
 
 /**
- * The account a `-c ci=true` synthesis targets when the stage names none: AWS's documentation
- * account, which nobody can deploy to, so a CI assembly can never land anywhere.
+ * The account an offline synthesis targets when the stage names none: AWS's documentation account,
+ * which nobody can deploy to, so such an assembly can never land anywhere.
  */
 export const CI_ACCOUNT = '123456789012';
 
@@ -15,19 +15,21 @@ const truthy = (v: unknown) => v === true || v === 'true' || v === 'on' || v ===
 
 /**
  * Where the stage deploys: its own account and region from the stage settings, never the caller's
- * profile (CDK_DEFAULT_ACCOUNT), so credentials for another account make `cdk deploy` refuse. A
- * stage without an account fails synthesis naming the setting, unless `-c ci=true` (CI and the
- * tests synthesize offline, with no account to name).
+ * profile, so credentials for another account make `cdk deploy` refuse. A stage without an account
+ * still synthesizes offline (`npx cdk synth -c stage=dev`, CI and the tests have no credentials) for
+ * the documentation account; with credentials at hand (the CLI sets CDK_DEFAULT_ACCOUNT, as for a
+ * deploy) it refuses, naming the setting. `-c ci=true` forces the offline form.
  */
 export function stageEnv(
   stage: string,
   settings: StageSettings,
-  ci: boolean,
+  options: { ci: boolean; callerAccount: string | undefined },
 ): { account: string; region: string } {
-  const account = settings.account ?? (ci ? CI_ACCOUNT : null);
+  const offline = options.ci || !options.callerAccount;
+  const account = settings.account ?? (offline ? CI_ACCOUNT : null);
   if (!account)
     throw new Error(
-      `stage "${stage}" has no AWS account: set STAGES.${stage}.account in infra/stages.ts to the 12-digit account it deploys to (CI synthesizes with -c ci=true; docs/deploy.md)`,
+      `stage "${stage}" has no AWS account: set STAGES.${stage}.account in infra/stages.ts to the 12-digit account it deploys to (docs/deploy.md)`,
     );
   if (!/^\d{12}$/.test(account))
     throw new Error(`STAGES.${stage}.account must be a 12-digit AWS account id, got "${account}"`);
@@ -50,7 +52,10 @@ export function createApp(props: AppProps = {}): { app: App; stack: BridgeStack;
     stage,
     settings,
     description: `byrobot-bridge (${stage}): byrobot open API ↔ AWS`,
-    env: stageEnv(stage, configured, truthy(app.node.tryGetContext('ci'))),
+    env: stageEnv(stage, configured, {
+      ci: truthy(app.node.tryGetContext('ci')),
+      callerAccount: process.env.CDK_DEFAULT_ACCOUNT,
+    }),
   });
   Tags.of(app).add('project', 'byrobot-bridge');
   Tags.of(app).add('stage', stage);

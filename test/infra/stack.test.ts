@@ -503,21 +503,23 @@ describe('Stack: byrobot-bridge per stage', () => {
       ).toThrow(/notification rule "task-completed-email".*placeholder/);
     });
 
-    it('pins each stage to its account and region, never the caller’s profile; a stage with no account refuses to synthesize', () => {
+    it('pins each stage to its account and region, never the caller’s profile; with credentials at hand a stage with no account refuses to synthesize', () => {
       expect(prod.stack.account).toBe(CI_ACCOUNT);
       expect(prod.stack.region).toBe(STAGES.prod!.region);
       const before = process.env.CDK_DEFAULT_ACCOUNT;
-      process.env.CDK_DEFAULT_ACCOUNT = '999999999999';
+      const bare = { stage: 'prod', 'aws:cdk:bundling-stacks': [] };
       try {
-        const { stack } = createApp({ context: { stage: 'prod', ci: true, 'aws:cdk:bundling-stacks': [] } });
-        expect(stack.account).toBe(CI_ACCOUNT);
+        // Offline (no credentials, as `npx cdk synth -c stage=prod` in CI): the documentation account.
+        delete process.env.CDK_DEFAULT_ACCOUNT;
+        expect(createApp({ context: bare }).stack.account).toBe(CI_ACCOUNT);
+        // A profile for another account: never its account; unpinned, it refuses naming the setting.
+        process.env.CDK_DEFAULT_ACCOUNT = '999999999999';
+        expect(createApp({ context: { ...bare, ci: true } }).stack.account).toBe(CI_ACCOUNT);
+        expect(() => createApp({ context: bare })).toThrow(/STAGES\.prod\.account/);
       } finally {
         if (before === undefined) delete process.env.CDK_DEFAULT_ACCOUNT;
         else process.env.CDK_DEFAULT_ACCOUNT = before;
       }
-      expect(() => createApp({ context: { stage: 'prod', 'aws:cdk:bundling-stacks': [] } })).toThrow(
-        /STAGES\.prod\.account/,
-      );
     });
 
     it('retained resources carry no physical name, so a stage can be re-created after cdk destroy', () => {
