@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_KINDS, type FaultKind } from '../../local/byrobot-sim/faults.ts';
+import { FAULT_KINDS, type FailureKind, MODIFIER_KINDS } from '../../local/byrobot-sim/faults.ts';
 import type { StoredEvent } from '../../local/eventbus/index.ts';
 import { ByrobotClient } from '../../shared/byrobot/index.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
@@ -299,7 +299,8 @@ describe('Poller × every simulator fault × every endpoint it reads: two change
   afterEach(() => stack.clearFaults());
   afterAll(() => stack?.close());
 
-  const FAULTS: Record<FaultKind, Record<string, unknown>> = {
+  // The failure kinds, and latency; the other answer-shaping kinds have their own tests below.
+  const FAULTS: Record<FailureKind | 'latency', Record<string, unknown>> = {
     latency: { kind: 'latency', latencyMs: 30 },
     http5xx: { kind: 'http5xx' },
     hang: { kind: 'hang' },
@@ -313,11 +314,13 @@ describe('Poller × every simulator fault × every endpoint it reads: two change
   /** Every byrobot endpoint a cycle reads. */
   const ENDPOINTS = ['task/getTasks', 'task/getTaskDetail', 'task/queryDoneTaskPhones', 'task/phoneLogInfo'];
 
-  it('the matrix covers every fault kind the simulator has', () => {
-    expect(Object.keys(FAULTS).sort()).toEqual([...FAULT_KINDS].sort());
+  it('the matrix covers every failure kind the simulator has', () => {
+    expect([...Object.keys(FAULTS), ...MODIFIER_KINDS.filter((k) => k !== 'latency')].sort()).toEqual(
+      [...FAULT_KINDS].sort(),
+    );
   });
 
-  it.each(FAULT_KINDS.flatMap((kind) => ENDPOINTS.map((endpoint) => [kind, endpoint] as const)))(
+  it.each((Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((kind) => ENDPOINTS.map((endpoint) => [kind, endpoint] as const)))(
     '%s on %s',
     async (kind, endpoint) => {
       const a = await runningTask(stack, `故障A-${kind}-${endpoint}`, 3);
