@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { toBeijingDate } from '../../shared/time.ts';
 import { type Fault, Faults, isModifier } from './faults.ts';
 import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
 import { SimError, type World } from './world.ts';
-import { toBeijingDate } from '../../shared/time.ts';
 
 export interface ServerOptions {
   appKey: string;
@@ -68,7 +68,8 @@ const ROUTES: Record<string, Handler> = {
   'POST v1/task/delete': (w, p) => w.deleteTask(need(p, 'taskId')),
   'POST v1/task/createTask': (w, p) => {
     // task.md marks callType required; the in-process World.createTask (benchmarks, tests) defaults it.
-    if (p.callType === undefined || p.callType === null) throw new SimError(412, '参数错误：外呼方式(callType)不能为空');
+    if (p.callType === undefined || p.callType === null)
+      throw new SimError(412, '参数错误：外呼方式(callType)不能为空');
     return w.createTask(p);
   },
   'POST v1/task/importTaskCustomer': (w, p) => {
@@ -121,7 +122,9 @@ const ROUTES: Record<string, Handler> = {
   'POST v1/task/notDialedCustomerList': (w, p) => {
     const task = w.task(need(p, 'taskId'));
     const { pageNum, pageSize } = page(p, 50);
-    const list = task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((c) => notDialedItem(w, c));
+    const list = task.pending
+      .slice((pageNum - 1) * pageSize, pageNum * pageSize)
+      .map((c) => notDialedItem(w, c));
     return { pageNum, pageSize, list };
   },
   'POST v1/task/queryDoneTaskPhones': (w, p) => {

@@ -1,11 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
+import { workingHoursWarnings } from '../byrobot/create-task.ts';
 import { callCompleted } from '../events/builders.ts';
 import { allowsCompany } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
 import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
-import { workingHoursWarnings } from '../byrobot/create-task.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
 import type { RouteDefinition } from './route.ts';

@@ -365,7 +365,11 @@ export class ByrobotClient {
     }
   }
 
-  async #action(name: 'start' | 'pause' | 'stop', taskId: number, options: ActionOptions = {}): Promise<string> {
+  async #action(
+    name: 'start' | 'pause' | 'stop',
+    taskId: number,
+    options: ActionOptions = {},
+  ): Promise<string> {
     try {
       const { resultMsg } = await this.#call(ENDPOINTS[name], { body: { taskId } }, options);
       return resultMsg;
@@ -392,13 +396,15 @@ export class ByrobotClient {
     let body = input;
     if (input.callType === undefined) {
       const derived = callTypeForLines(await this.getPhones(input.companyId, options), input.userPhoneIds);
-      if ('problem' in derived) throw new ByrobotInputError(ENDPOINTS.createTask.path, 'callType', derived.problem);
+      if ('problem' in derived)
+        throw new ByrobotInputError(ENDPOINTS.createTask.path, 'callType', derived.problem);
       body = { ...input, callType: derived.callType };
     }
     const named = () =>
-      this.getTasks({ companyId: input.companyId, taskName: input.taskName, pageSize: MAX_TASKS_PAGE }, options).then(
-        (page) => page.items.filter((t) => t.name === input.taskName).map((t) => t.taskId),
-      );
+      this.getTasks(
+        { companyId: input.companyId, taskName: input.taskName, pageSize: MAX_TASKS_PAGE },
+        options,
+      ).then((page) => page.items.filter((t) => t.name === input.taskName).map((t) => t.taskId));
     const before = new Set(await named());
     try {
       const { data } = await this.#call(ENDPOINTS.createTask, { body }, options);
@@ -483,7 +489,13 @@ export class ByrobotClient {
         const landed =
           inDoubt && expectedTotal !== null ? ((await taskTotal()) ?? expectedTotal) - expectedTotal : 0;
         if (landed !== batch.length) throw new ByrobotImportError(summary, from, error);
-        result = { successNum: batch.length, repeatNum: 0, placeFailNum: 0, message: null, afterLostAnswer: true };
+        result = {
+          successNum: batch.length,
+          repeatNum: 0,
+          placeFailNum: 0,
+          message: null,
+          afterLostAnswer: true,
+        };
       }
       if (result.afterLostAnswer) {
         const after = expectedTotal === null ? null : await taskTotal();
@@ -524,7 +536,11 @@ export class ByrobotClient {
     const pageNum = params.pageNum ?? 1;
     const pageSize = params.pageSize ?? 10;
     checkPageSize(pageSize, MAX_TASKS_PAGE);
-    const { data } = await this.#call(ENDPOINTS.getTasks, { query: { ...params, pageNum, pageSize } }, options);
+    const { data } = await this.#call(
+      ENDPOINTS.getTasks,
+      { query: { ...params, pageNum, pageSize } },
+      options,
+    );
     return normalizePage(data, normalizeTask, { pageNum, pageSize });
   }
 

@@ -13,7 +13,10 @@ import type { CallerLine } from './models.ts';
 export const CALLING_WINDOW = { start: '09:00', end: '20:00' } as const;
 
 /** Warnings about working hours outside byrobot's documented window; none when inside or not given. */
-export function workingHoursWarnings(input: { workingStartTime?: string; workingEndTime?: string }): string[] {
+export function workingHoursWarnings(input: {
+  workingStartTime?: string;
+  workingEndTime?: string;
+}): string[] {
   const from = input.workingStartTime === undefined ? null : clockMinutes(input.workingStartTime);
   const to = input.workingEndTime === undefined ? null : clockMinutes(input.workingEndTime);
   const windowFrom = clockMinutes(CALLING_WINDOW.start)!;

@@ -23,6 +23,12 @@ export const TASK_STATUS: Readonly<Record<number, string>> = {
   10: 'SMS in arrears',
 };
 
+/**
+ * Not byrobot's: the bridge's status for a task byrobot no longer lists (task/delete). The poller
+ * announces it once as a Task Status Changed and retires the task's snapshot.
+ */
+export const DELETED_TASK_STATUS: Coded = { code: -1, label: 'deleted' };
+
 /** Task statuses after which nothing changes any more. */
 export const TERMINAL_TASK_STATUSES: ReadonlySet<number> = new Set([2, 6]);
 
