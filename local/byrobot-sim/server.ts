@@ -357,8 +357,15 @@ export function createSimServer(
       const late = has('lateAnswer');
       if (late) {
         count('fault:lateAnswer');
-        await new Promise((r) => setTimeout(r, late.latencyMs ?? 12_000));
-        if (res.destroyed) return;
+        // A client that gave up closes the socket: stop waiting then, so close() is not held up.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, late.latencyMs ?? 12_000);
+          res.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (res.destroyed || res.writableEnded) return;
       }
       count(answer.code);
       send(res, 200, envelope(answer.code, answer.data, answer.message));
