@@ -244,7 +244,14 @@ describe('Class: ByrobotClient', () => {
       // The tasks of that name before, the failure, the same list after: no new task, so it throws.
       const { client, t } = setup([page([], 1, 0), failure, page([], 1, 0), ok(1)]);
       const error = await client
-        .createTask({ companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1, callType: 1 })
+        .createTask({
+          companyId: 1,
+          taskName: 'n',
+          taskType: 2,
+          userPhoneIds: [1],
+          robotDefId: 1,
+          callType: 1,
+        })
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ afterLostAnswer: true });
       expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
@@ -259,7 +266,14 @@ describe('Class: ByrobotClient', () => {
         );
       const { client, t } = setup([named([7]), { networkError: 'ECONNRESET' }, named([9, 7])]);
       await expect(
-        client.createTask({ companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1, callType: 1 }),
+        client.createTask({
+          companyId: 1,
+          taskName: 'n',
+          taskType: 2,
+          userPhoneIds: [1],
+          robotDefId: 1,
+          callType: 1,
+        }),
       ).resolves.toBe(9);
       expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
     });

@@ -30,9 +30,9 @@ describe('Seed examples: every example response in the contract is accepted', ()
     const seedRequest = JSON.parse(
       readFileSync(new URL('../../fixtures/seed/createTask.request.json', import.meta.url), 'utf8'),
     );
-    expect(
-      await clientFor('createTask', [noTasks]).client.createTask({ ...seedRequest, callType: 1 }),
-    ).toBe(67);
+    expect(await clientFor('createTask', [noTasks]).client.createTask({ ...seedRequest, callType: 1 })).toBe(
+      67,
+    );
   });
 
   it('phoneLogInfo: transcript, properties, intent, times in +08:00', async () => {
