@@ -41,6 +41,12 @@ export const CALL_STATUS: Readonly<Record<number, string>> = {
   3: 'waiting for redial',
 };
 
+/**
+ * The official table (reference/byrobot-docs/overview.md). The seed's inline comment on
+ * queryDoneTaskPhones maps 3 占线, 4 停机, 5 空号; the official table and the seed's own field table
+ * disagree with it, so the official one is kept (docs/byrobot-client.md).
+ */
+export const FINISH_STATUS_SOURCE = 'byrobot overview.md (official table)';
 export const FINISH_STATUS: Readonly<Record<number, string>> = {
   0: 'answered',
   1: 'rejected',
