@@ -415,10 +415,15 @@ export async function runScenario(scenario: Scenario) {
     const after = await simState(simUrl);
     const parts = lowerBound(before, after, scenario.nullCounts);
     const bound =
-      parts.listingPages + parts.completedDetails + parts.newCallPages + parts.newCalls + parts.nullCountDetails;
+      parts.listingPages +
+      parts.completedDetails +
+      parts.newCallPages +
+      parts.newCalls +
+      parts.nullCountDetails;
 
     await control(simUrl, 'faults', { kind: 'latency', latencyMs: LATENCY_MS });
-    if (scenario.nullCounts) await control(simUrl, 'faults', { kind: 'nullCounts', endpoint: 'task/getTasks' });
+    if (scenario.nullCounts)
+      await control(simUrl, 'faults', { kind: 'nullCounts', endpoint: 'task/getTasks' });
 
     // The bridge's poller.
     await resetSimStats(simUrl);

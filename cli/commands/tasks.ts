@@ -1,4 +1,4 @@
-import { CALLING_WINDOW, callTypeForLines, workingHoursWarnings } from '../../shared/byrobot/create-task.ts';
+import { callTypeForLines, workingHoursWarnings } from '../../shared/byrobot/create-task.ts';
 import {
   type ByrobotClient,
   type CreateTaskInput,
@@ -11,8 +11,6 @@ import { CliError, type CommandDef, parseWhole, UsageError } from '../command.ts
 import { formatCoded, formatCodedWithCode, formatRatio, heading, withoutRaw, writeJson } from '../format.ts';
 import { type Cell, renderFields, renderTable } from '../table.ts';
 import { COMPANY_OPTION } from './companies.ts';
-
-export { CALLING_WINDOW };
 
 /** Finish statuses byrobot accepts in a redial rule (task.md, 开启重拨需要的枚举). */
 const REDIAL_STATUSES: ReadonlySet<number> = new Set([2, 3, 5, 6, 7, 9, 10]);

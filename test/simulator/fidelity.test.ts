@@ -179,11 +179,11 @@ describe('Simulator process: no request takes it down (issue 14)', () => {
     );
     const slash = await rawRequest('GET // HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', false);
     expect(slash).toMatch(/^HTTP\/1\.1 [45]\d\d/);
-    const escape = await rawRequest(
+    const badEscape = await rawRequest(
       'GET /openapi/v1/task/phoneLogInfo?callInstanceId=%E0%A4%A HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
       false,
     );
-    expect(escape).toMatch(/^HTTP\/1\.1 \d\d\d/);
+    expect(badEscape).toMatch(/^HTTP\/1\.1 \d\d\d/);
     const garbage = await rawRequest('NOT HTTP AT ALL\r\n\r\n', false);
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     const absolute = await rawRequest(
