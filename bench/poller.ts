@@ -54,6 +54,18 @@ interface Scenario {
   nullCounts?: boolean;
 }
 
+const S2: Scenario = {
+  name: 'S2 busy',
+  description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
+  companies: 1,
+  tasksPerCompany: 1000,
+  runningPerCompany: 100,
+  concurrency: 15,
+  customersPerRunning: 400,
+  finishingPerCompany: 6,
+  customersPerFinishing: 40,
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'S1 idle',
@@ -66,27 +78,11 @@ export const SCENARIOS: Scenario[] = [
     finishingPerCompany: 0,
     customersPerFinishing: 0,
   },
+  S2,
   {
-    name: 'S2 busy',
-    description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
-    companies: 1,
-    tasksPerCompany: 1000,
-    runningPerCompany: 100,
-    concurrency: 15,
-    customersPerRunning: 400,
-    finishingPerCompany: 6,
-    customersPerFinishing: 40,
-  },
-  {
+    ...S2,
     name: 'S2n busy, null counts',
     description: 'S2 with getTasks answering null counts: one getTaskDetail per open task per cycle',
-    companies: 1,
-    tasksPerCompany: 1000,
-    runningPerCompany: 100,
-    concurrency: 15,
-    customersPerRunning: 400,
-    finishingPerCompany: 6,
-    customersPerFinishing: 40,
     nullCounts: true,
   },
   {

@@ -19,6 +19,8 @@ const page = (list: unknown[], pageNum: number, pages: number, total = list.leng
   ok({ pageNum, pageSize: list.length, total, pages, list });
 /** getTaskDetail's answer with only the customer count: what importCustomers reads to settle lost answers. */
 const taskTotal = (totalCount: number): Scripted => ok({ callJobId: 2, status: 0, totalCount });
+/** A createTask input with callType given, so no getPhones is asked for it. */
+const TASK = { companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1, callType: 1 };
 
 function setup(script: Scripted[], options: Partial<ByrobotClientOptions> = {}) {
   const t = scriptedFetch(script);
@@ -95,14 +97,7 @@ describe('Class: ByrobotClient', () => {
       await client.start(1);
       await client.pause(2);
       await client.stop(3);
-      await client.createTask({
-        companyId: 1,
-        taskName: 'n',
-        taskType: 2,
-        userPhoneIds: [1],
-        robotDefId: 1,
-        callType: 1,
-      });
+      await client.createTask(TASK);
       await client.importTaskCustomer({
         companyId: 1,
         taskId: 9,
@@ -243,16 +238,7 @@ describe('Class: ByrobotClient', () => {
     ] as const)('never retries createTask after %s', async (_name, failure) => {
       // The tasks of that name before, the failure, the same list after: no new task, so it throws.
       const { client, t } = setup([page([], 1, 0), failure, page([], 1, 0), ok(1)]);
-      const error = await client
-        .createTask({
-          companyId: 1,
-          taskName: 'n',
-          taskType: 2,
-          userPhoneIds: [1],
-          robotDefId: 1,
-          callType: 1,
-        })
-        .catch((e: unknown) => e);
+      const error = await client.createTask(TASK).catch((e: unknown) => e);
       expect(error).toMatchObject({ afterLostAnswer: true });
       expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
     });
@@ -265,16 +251,7 @@ describe('Class: ByrobotClient', () => {
           1,
         );
       const { client, t } = setup([named([7]), { networkError: 'ECONNRESET' }, named([9, 7])]);
-      await expect(
-        client.createTask({
-          companyId: 1,
-          taskName: 'n',
-          taskType: 2,
-          userPhoneIds: [1],
-          robotDefId: 1,
-          callType: 1,
-        }),
-      ).resolves.toBe(9);
+      await expect(client.createTask(TASK)).resolves.toBe(9);
       expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
     });
 
