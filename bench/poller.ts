@@ -47,7 +47,24 @@ interface Scenario {
    */
   finishingPerCompany: number;
   customersPerFinishing: number;
+  /**
+   * getTasks lists every count as null (the seed's own example; the simulator's nullCounts fault):
+   * the poller cannot tell from the list what changed and reads each open task's detail.
+   */
+  nullCounts?: boolean;
 }
+
+const S2: Scenario = {
+  name: 'S2 busy',
+  description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
+  companies: 1,
+  tasksPerCompany: 1000,
+  runningPerCompany: 100,
+  concurrency: 15,
+  customersPerRunning: 400,
+  finishingPerCompany: 6,
+  customersPerFinishing: 40,
+};
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -61,16 +78,12 @@ export const SCENARIOS: Scenario[] = [
     finishingPerCompany: 0,
     customersPerFinishing: 0,
   },
+  S2,
   {
-    name: 'S2 busy',
-    description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
-    companies: 1,
-    tasksPerCompany: 1000,
-    runningPerCompany: 100,
-    concurrency: 15,
-    customersPerRunning: 400,
-    finishingPerCompany: 6,
-    customersPerFinishing: 40,
+    ...S2,
+    name: 'S2n busy, null counts',
+    description: 'S2 with getTasks answering null counts: one getTaskDetail per open task per cycle',
+    nullCounts: true,
   },
   {
     name: 'S3 large',
@@ -204,6 +217,8 @@ interface BoundParts {
   completedDetails: number;
   newCallPages: number;
   newCalls: number;
+  /** With null counts in the list: a detail per task open at the start that did not complete. */
+  nullCountDetails: number;
 }
 
 /**
@@ -212,11 +227,17 @@ interface BoundParts {
  * at the start of the cycle; one detail per task that reached a terminal status; per task with new
  * calls, ceil(new / 50) done-list pages and one detail per new call.
  */
-function lowerBound(before: StateTask[], after: StateTask[]): BoundParts {
+function lowerBound(before: StateTask[], after: StateTask[], nullCounts = false): BoundParts {
   const was = new Map(before.map((t) => [t.taskId, t]));
   const byCompany = new Map<number, StateTask[]>();
   for (const t of after) byCompany.set(t.companyId, [...(byCompany.get(t.companyId) ?? []), t]);
-  const parts: BoundParts = { listingPages: 0, completedDetails: 0, newCallPages: 0, newCalls: 0 };
+  const parts: BoundParts = {
+    listingPages: 0,
+    completedDetails: 0,
+    newCallPages: 0,
+    newCalls: 0,
+    nullCountDetails: 0,
+  };
   for (const tasks of byCompany.values()) {
     const newestFirst = [...tasks].sort((a, b) => b.taskId - a.taskId);
     let lowestPosition = 0;
@@ -233,6 +254,8 @@ function lowerBound(before: StateTask[], after: StateTask[]): BoundParts {
         parts.newCallPages += Math.ceil(delta / 50);
       }
       if (TERMINAL.has(a.status) && b?.status !== a.status) parts.completedDetails++;
+      // Without counts in the list, only a detail says whether an open task moved.
+      else if (nullCounts && b && !TERMINAL.has(b.status)) parts.nullCountDetails++;
     }
   }
   return parts;
@@ -386,10 +409,17 @@ export async function runScenario(scenario: Scenario) {
     const before = await simState(simUrl);
     await control(simUrl, 'clock/advance', { seconds: 60 });
     const after = await simState(simUrl);
-    const parts = lowerBound(before, after);
-    const bound = parts.listingPages + parts.completedDetails + parts.newCallPages + parts.newCalls;
+    const parts = lowerBound(before, after, scenario.nullCounts);
+    const bound =
+      parts.listingPages +
+      parts.completedDetails +
+      parts.newCallPages +
+      parts.newCalls +
+      parts.nullCountDetails;
 
     await control(simUrl, 'faults', { kind: 'latency', latencyMs: LATENCY_MS });
+    if (scenario.nullCounts)
+      await control(simUrl, 'faults', { kind: 'nullCounts', endpoint: 'task/getTasks' });
 
     // The bridge's poller.
     await resetSimStats(simUrl);

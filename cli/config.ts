@@ -7,7 +7,11 @@ export interface CliConfig {
   baseUrl: string;
   appKey: string;
   appSecret: string;
+  /** `BYROBOT_IMPORT_TIMEOUT_MS`: per import request; byrobot can take minutes. @default the client's 600000 */
+  importTimeoutMs?: number;
 }
+
+export const IMPORT_TIMEOUT_VARIABLE = 'BYROBOT_IMPORT_TIMEOUT_MS';
 
 export const CONFIG_VARIABLES = {
   baseUrl: 'BYROBOT_BASE_URL',
@@ -56,5 +60,14 @@ export function loadConfig(env: Record<string, string | undefined>): CliConfig {
       [CONFIG_VARIABLES.baseUrl],
     );
   }
-  return values;
+  const timeoutText = read(IMPORT_TIMEOUT_VARIABLE);
+  if (timeoutText === '') return values;
+  const importTimeoutMs = Number(timeoutText);
+  if (!Number.isInteger(importTimeoutMs) || importTimeoutMs < 1) {
+    throw new ConfigError(
+      `${IMPORT_TIMEOUT_VARIABLE} must be a whole number of milliseconds, got ${JSON.stringify(timeoutText)}`,
+      [IMPORT_TIMEOUT_VARIABLE],
+    );
+  }
+  return { ...values, importTimeoutMs };
 }

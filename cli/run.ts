@@ -26,6 +26,7 @@ import { pollCommand } from './commands/poll.ts';
 import { rulesTestCommand } from './commands/rules.ts';
 import {
   tasksCreateCommand,
+  tasksDeleteCommand,
   tasksListCommand,
   tasksPauseCommand,
   tasksShowCommand,
@@ -49,6 +50,7 @@ export const COMMANDS: readonly CommandDef[] = [
   tasksStartCommand,
   tasksPauseCommand,
   tasksStopCommand,
+  tasksDeleteCommand,
   customersImportCommand,
   customersPendingCommand,
   callsListCommand,

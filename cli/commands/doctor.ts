@@ -3,6 +3,7 @@ import {
   ByrobotClient,
   type ByrobotError,
   ByrobotTransportError,
+  type CallerLine,
   type Company,
 } from '../../shared/byrobot/index.ts';
 import { type CommandDef, EXIT } from '../command.ts';
@@ -222,12 +223,70 @@ export async function runDoctor(env: Record<string, string | undefined>, options
                 message: `${lines.length}, ${available} available`,
               },
       );
+      if (lines.length > 0) add(callTypeCheck(id, lines));
     } catch (error) {
       if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
       add({ name: `company ${id} caller lines`, status: 'fail', ...explain(error, config) });
     }
   }
+
+  // 5. Which notDialedCustomerList form byrobot answers (the seed's GET or the fuller docs' POST):
+  // it needs a task, so the newest task of the first company that has one is asked.
+  add(await notDialedCheck(client, companies, config));
   return checks;
+}
+
+/**
+ * createTask requires `callType`, the caller lines' type (task.md); the bridge derives it from the
+ * lines, so a line without a type means every task on it needs an explicit callType.
+ */
+function callTypeCheck(companyId: number, lines: readonly CallerLine[]): DoctorCheck {
+  const name = `company ${companyId} call types`;
+  const untyped = lines.filter((l) => l.phoneType === null).map((l) => l.userPhoneId);
+  const byType = new Map<string, number[]>();
+  for (const l of lines) {
+    if (!l.phoneType) continue;
+    const key = `${l.phoneType.code} ${l.phoneType.label}`;
+    byType.set(key, [...(byType.get(key) ?? []), l.userPhoneId]);
+  }
+  const said = [...byType].map(([type, ids]) => `callType ${type}: lines ${ids.join(', ')}`).join('; ');
+  if (untyped.length > 0) {
+    return {
+      name,
+      status: 'warn',
+      message: `lines ${untyped.join(', ')} have no phoneType${said ? ` (${said})` : ''}`,
+      fix: 'give callType (API body, --call-type) when creating a task on those lines',
+    };
+  }
+  return { name, status: 'ok', message: `${said}; tasks mixing types need an explicit callType` };
+}
+
+async function notDialedCheck(
+  client: ByrobotClient,
+  companies: readonly Company[],
+  config: CliConfig,
+): Promise<DoctorCheck> {
+  const name = 'notDialed form';
+  try {
+    for (const company of companies) {
+      const [task] = (await client.getTasks({ companyId: company.companyId, pageSize: 1 })).items;
+      if (!task) continue;
+      const page = await client.notDialedCustomerList({ taskId: task.taskId, pageSize: 1 });
+      const form =
+        client.notDialedForm === 'GET'
+          ? 'GET with query parameters (the seed’s form)'
+          : 'POST with a JSON body (the fuller docs’ form; GET was refused)';
+      return {
+        name,
+        status: 'ok',
+        message: `${form} answered for task ${task.taskId}${page.total < 0 ? ', pages without totals' : ''}`,
+      };
+    }
+    return { name, status: 'skip', message: 'no task to ask about; create one and run doctor again' };
+  } catch (error) {
+    if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
+    return { name, status: 'warn', ...explain(error, config) };
+  }
 }
 
 function describeSkew(skew: number): string {
@@ -309,8 +368,11 @@ export const doctorCommand: CommandDef = {
     'Checks, in order: BYROBOT_BASE_URL, BYROBOT_APP_KEY and BYROBOT_APP_SECRET are set; byrobot\n' +
     'accepts a signed request (getCompanys); this clock against byrobot’s Date header (warn over\n' +
     `${CLOCK_WARN_SECONDS} s, fail over ${CLOCK_FAIL_SECONDS} s, where byrobot refuses requests with code 408); the companies\n` +
-    'the key manages; each company’s robots and caller lines (none is a warning). One line per\n' +
-    'check: ok, warn, fail or skip, with what to fix. Exit 1 when any check fails.',
+    'the key manages; each company’s robots and caller lines (none is a warning) and the call\n' +
+    'types of its lines (createTask requires callType; a line without a type is a warning); which\n' +
+    'notDialedCustomerList form byrobot answers (GET or POST), asked about the newest task. One line\n' +
+    'per check: ok, warn, fail or skip, with what to fix. Exit 1 when any check fails.\n' +
+    'docs/real-account.md explains each check against a real account.',
   options: {},
   examples: ['doctor', 'doctor --json'],
   run: (ctx) => doctor(ctx.io, ctx.json),

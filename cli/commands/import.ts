@@ -33,8 +33,13 @@ export const customersImportCommand: CommandDef = {
     'with pass (the default) it is, and byrobot counts it as a variable failure if it refuses it.',
     'Rows are listed by their row in the file (CSV: the header is row 1) with phones masked.',
     '',
-    'Exit code: 0 everything valid was imported; 2 some rows were invalid or refused by byrobot',
-    '(the valid ones were imported); 1 nothing could be imported or the import failed.',
+    'byrobot can take minutes to answer an import (BYROBOT_IMPORT_TIMEOUT_MS, default 600000). When',
+    'an answer is lost anyway (a timeout, a dropped connection) the request is retried and what',
+    "really landed is settled from the task's customer count, not from the retry's repeats.",
+    '',
+    'Exit code: 0 every valid row is in the task (imported now, or already there); 2 some rows were',
+    'invalid or refused by byrobot (the valid ones were imported); 1 nothing could be imported or',
+    'the import failed.',
   ].join('\n'),
   positionals: [
     { name: 'taskId', description: 'the task to import into' },
@@ -150,7 +155,12 @@ export const customersImportCommand: CommandDef = {
       }
     }
 
-    const refusedByByrobot = (summary?.placeFailNum ?? 0) > 0;
+    // Every valid row must be in the task: added now, or a repeat (already there). A lost answer's
+    // rows were settled by the client from the task's count, so this is byrobot's truth.
+    const landed =
+      summary && summary.successNum !== null ? summary.successNum + (summary.repeatNum ?? 0) : null;
+    const refusedByByrobot =
+      (summary?.placeFailNum ?? 0) > 0 || (landed !== null && landed < prepared.valid.length);
     const exitCode =
       prepared.valid.length === 0
         ? EXIT.failure
@@ -214,6 +224,22 @@ export const customersImportCommand: CommandDef = {
           ['success', summary.successNum ?? 'not reported'],
           ['repeat (already in task)', summary.repeatNum ?? 'not reported'],
           ['variable failures', summary.placeFailNum ?? 'not reported'],
+          ...(summary.settledByTaskCount > 0
+            ? ([
+                [
+                  'answers lost',
+                  `${summary.settledByTaskCount} request(s): counts settled from the task's customer count`,
+                ],
+              ] as const)
+            : []),
+          ...(summary.unsettled > 0
+            ? ([
+                [
+                  'in doubt',
+                  `${summary.unsettled} repeat(s) may be rows a lost attempt added (the task's count could not be read)`,
+                ],
+              ] as const)
+            : []),
         ]),
       );
     } else if (!dryRun) {

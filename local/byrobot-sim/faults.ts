@@ -11,7 +11,17 @@ export type FaultKind =
   | 'code500'
   | 'http429'
   | 'code401'
-  | 'code408';
+  | 'code408'
+  /** Does the work, then answers `latencyMs` (default 12000) later: a client timing out first retries work already done. */
+  | 'lateAnswer'
+  /** Does the work, then drops the connection without an answer. */
+  | 'dropAfterWork'
+  /** `latencyMs` (default 2000) before answering pages after the first (`pageNum` ≥ 2) only. */
+  | 'slowPages'
+  /** getTasks lists every count as null (the seed's own example); getTaskDetail still has them. */
+  | 'nullCounts'
+  /** notDialedCustomerList answers GET with HTTP 405, as a server serving only the POST form would. */
+  | 'postOnlyNotDialed';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'latency',
@@ -23,7 +33,27 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'http429',
   'code401',
   'code408',
+  'lateAnswer',
+  'dropAfterWork',
+  'slowPages',
+  'nullCounts',
+  'postOnlyNotDialed',
 ];
+
+/** Kinds that change how a request is answered (late, lost, reshaped) without replacing the answer. */
+export const MODIFIER_KINDS = [
+  'latency',
+  'lateAnswer',
+  'dropAfterWork',
+  'slowPages',
+  'nullCounts',
+  'postOnlyNotDialed',
+] as const satisfies readonly FaultKind[];
+export type ModifierKind = (typeof MODIFIER_KINDS)[number];
+/** Kinds that answer in place of byrobot: an error, a broken body, no answer at all. */
+export type FailureKind = Exclude<FaultKind, ModifierKind>;
+export const isModifier = (kind: FaultKind): kind is ModifierKind =>
+  (MODIFIER_KINDS as readonly FaultKind[]).includes(kind);
 
 export interface Fault {
   id: number;

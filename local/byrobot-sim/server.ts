@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Fault, Faults } from './faults.ts';
+import { toBeijingDate } from '../../shared/time.ts';
+import { type Fault, Faults, isModifier } from './faults.ts';
 import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
 import { SimError, type World } from './world.ts';
 
@@ -19,7 +20,11 @@ export interface SimStats {
 }
 
 type Params = Record<string, unknown>;
-type Handler = (world: World, params: Params) => unknown;
+/** How this request's answer is shaped (faults that change an answer without replacing it). */
+interface Shape {
+  nullCounts: boolean;
+}
+type Handler = (world: World, params: Params, shape: Shape) => unknown;
 
 const int = (v: unknown) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v);
 function need(params: Params, name: string): number {
@@ -59,7 +64,14 @@ const ROUTES: Record<string, Handler> = {
   'POST v1/task/start': (w, p) => w.start(need(p, 'taskId')),
   'POST v1/task/pause': (w, p) => w.pause(need(p, 'taskId')),
   'POST v1/task/stop': (w, p) => w.stop(need(p, 'taskId')),
-  'POST v1/task/createTask': (w, p) => w.createTask(p),
+  // task.md types this taskId as a String ("13487"); `need` takes both.
+  'POST v1/task/delete': (w, p) => w.deleteTask(need(p, 'taskId')),
+  'POST v1/task/createTask': (w, p) => {
+    // task.md marks callType required; the in-process World.createTask (benchmarks, tests) defaults it.
+    if (p.callType === undefined || p.callType === null)
+      throw new SimError(412, '参数错误：外呼方式(callType)不能为空');
+    return w.createTask(p);
+  },
   'POST v1/task/importTaskCustomer': (w, p) => {
     w.importCustomers(p); // v1 answers no counts
   },
@@ -76,27 +88,44 @@ const ROUTES: Record<string, Handler> = {
     if (!call) throw new SimError(404, '通话记录不存在');
     return phoneLogInfo(w, call);
   },
-  'GET v1/task/getTasks': (w, p) => {
+  'GET v1/task/getTasks': (w, p, shape) => {
     const companyId = need(p, 'companyId');
     w.company(companyId);
     const { pageNum, pageSize } = page(p, 100);
     const status = p.status === undefined ? undefined : need(p, 'status');
     let tasks = [...(w.tasksByCompany.get(companyId) ?? [])].reverse(); // newest first
+    // needAll (obtain-task.md): deleted tasks are left out unless it is true.
+    if (p.needAll !== 'true') tasks = tasks.filter((t) => !t.deleted);
     if (status !== undefined) tasks = tasks.filter((t) => t.status === status);
     if (typeof p.taskName === 'string' && p.taskName)
       tasks = tasks.filter((t) => t.name.includes(p.taskName as string));
+    if (p.createDate !== undefined) {
+      if (typeof p.createDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(p.createDate))
+        throw new SimError(412, '参数错误：createDate格式为yyyy-MM-dd');
+      tasks = tasks.filter((t) => toBeijingDate(t.createdAt) === p.createDate);
+    }
     const out = paged(tasks, pageNum, pageSize);
-    return { ...out, list: out.list.map((t) => taskListItem(w, t)) };
+    return { ...out, list: out.list.map((t) => taskListItem(w, t, shape.nullCounts)) };
   },
   'GET v1/task/getTaskDetail': (w, p) => {
     const companyId = need(p, 'companyId');
     w.company(companyId);
     return taskDetail(w, w.task(need(p, 'taskId'), companyId));
   },
+  // The seed's form: a bare list.
   'GET v1/task/notDialedCustomerList': (w, p) => {
     const task = w.task(need(p, 'taskId'));
     const { pageNum, pageSize } = page(p, 50);
-    return task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map(notDialedItem);
+    return task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((c) => notDialedItem(w, c));
+  },
+  // The fuller docs' form (obtain-task.md): a JSON body, a page with pageNum, pageSize and list only.
+  'POST v1/task/notDialedCustomerList': (w, p) => {
+    const task = w.task(need(p, 'taskId'));
+    const { pageNum, pageSize } = page(p, 50);
+    const list = task.pending
+      .slice((pageNum - 1) * pageSize, pageNum * pageSize)
+      .map((c) => notDialedItem(w, c));
+    return { pageNum, pageSize, list };
   },
   'POST v1/task/queryDoneTaskPhones': (w, p) => {
     const task = w.task(need(p, 'callJobId'));
@@ -156,6 +185,14 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
+/** byrobot's success messages where its docs show one other than 操作成功 (task.md). */
+const SUCCESS_MESSAGES: Record<string, string> = {
+  'POST v1/task/start': '启动成功',
+  'POST v1/task/pause': '执行成功',
+  'POST v1/task/stop': '执行成功',
+  'POST v1/task/delete': '删除成功',
+};
+
 const MESSAGES: Record<number, string> = {
   200: '操作成功',
   401: '校验数据错误',
@@ -198,10 +235,39 @@ export function createSimServer(
   };
   let requestSeq = 0;
 
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sim');
+  const server = createServer((req, res) => {
+    // Nothing a client sends may take the simulator down: a bad target, a body cut short, a
+    // handler's own slip are each answered (or the connection closed) and the process lives.
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) send(res, 500, { error: (error as Error).message });
+      else res.destroy();
+    });
+  });
+  // A client that resets mid-upload or sends bytes that are not HTTP gets its socket closed.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim');
+    } catch {
+      return send(res, 400, { error: 'request target is not a valid path' });
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      // The client went away mid-body: nobody is left to answer.
+      res.destroy();
+      return;
+    }
+    if (!req.complete) {
+      res.destroy();
+      return;
+    }
     const text = Buffer.concat(chunks).toString('utf8');
     if (url.pathname.startsWith('/__sim/')) {
       let body: unknown;
@@ -231,18 +297,35 @@ export function createSimServer(
       const applied = faults.list.some((f) => f.taskId !== undefined)
         ? faults.take(endpoint, requestTaskId(getWorld(), req.method === 'POST' ? text : url.searchParams))
         : faults.take(endpoint);
-      const delay = applied
+      const has = (kind: Fault['kind']) => applied.find((f) => f.kind === kind);
+      let delay = applied
         .filter((f) => f.kind === 'latency')
         .reduce((sum, f) => sum + (f.latencyMs ?? 100), 0);
+      const slowPages = has('slowPages');
+      if (slowPages && pageNumOf(req.method === 'POST' ? text : url.searchParams) >= 2) {
+        delay += slowPages.latencyMs ?? 2000;
+      }
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const fault = applied.find((f) => f.kind !== 'latency');
+      const fault = applied.find((f) => !isModifier(f.kind));
       if (fault) return answerFault(fault, res, hanging, count);
       const code = authenticate(req, options, Date.now() + state.serverClockOffsetMs);
       if (code !== 200) {
         count(code);
         return send(res, 200, envelope(code, null, MESSAGES[code]!));
       }
-      const handler = ROUTES[`${req.method} ${endpoint}`];
+      if (has('postOnlyNotDialed') && req.method === 'GET' && endpoint === 'v1/task/notDialedCustomerList') {
+        count('fault:postOnlyNotDialed');
+        // Spring's answer to a method it does not map: HTTP 405 and its own JSON, not byrobot's envelope.
+        return send(res, 405, {
+          timestamp: new Date().toISOString(),
+          status: 405,
+          error: 'Method Not Allowed',
+          message: "Request method 'GET' not supported",
+          path: url.pathname,
+        });
+      }
+      const route = `${req.method} ${endpoint}`;
+      const handler = ROUTES[route];
       if (!handler) {
         count(404);
         return send(res, 404, envelope(404, null, '资源未找到'));
@@ -257,22 +340,42 @@ export function createSimServer(
         }
         if (!params || typeof params !== 'object' || Array.isArray(params)) params = {};
       }
+      let answer: { code: number; data: unknown; message: string };
       try {
-        const data = handler(getWorld(), params);
-        count(200);
-        send(res, 200, envelope(200, data ?? null, MESSAGES[200]!));
+        const data = handler(getWorld(), params, { nullCounts: has('nullCounts') !== undefined });
+        answer = { code: 200, data: data ?? null, message: SUCCESS_MESSAGES[route] ?? MESSAGES[200]! };
       } catch (error) {
         if (!(error instanceof SimError)) throw error;
-        count(error.code);
-        send(res, 200, envelope(error.code, null, error.message));
+        answer = { code: error.code, data: null, message: error.message };
       }
+      // Faults that strike after the work is done: the world has changed, the answer is late or lost.
+      if (has('dropAfterWork')) {
+        count('fault:dropAfterWork');
+        res.socket?.destroy();
+        return;
+      }
+      const late = has('lateAnswer');
+      if (late) {
+        count('fault:lateAnswer');
+        // A client that gave up closes the socket: stop waiting then, so close() is not held up.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, late.latencyMs ?? 12_000);
+          res.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (res.destroyed || res.writableEnded) return;
+      }
+      count(answer.code);
+      send(res, 200, envelope(answer.code, answer.data, answer.message));
     } catch (error) {
       count(500);
       send(res, 200, envelope(500, null, `未知错误: ${(error as Error).message}`));
     } finally {
       s.inFlight--;
     }
-  });
+  }
 
   function envelope(code: number, data: unknown, resultMsg: string) {
     return { code, data, resultMsg, errorStackTrace: null, requestId: `sim-${++requestSeq}` };
@@ -317,6 +420,20 @@ export function createSimServer(
 
   state.server = server;
   return state;
+}
+
+/** The page a request asks for (1 when it names none or cannot be read). */
+function pageNumOf(params: string | URLSearchParams): number {
+  let value: unknown;
+  if (typeof params === 'string') {
+    try {
+      value = (JSON.parse(params) as Params | null)?.pageNum;
+    } catch {
+      return 1;
+    }
+  } else value = params.get('pageNum');
+  const n = int(value);
+  return typeof n === 'number' && Number.isInteger(n) ? n : 1;
 }
 
 /** The task a request is about, for faults scoped to one task (lenient: a bad request names none). */

@@ -24,7 +24,9 @@ function callPhones(world: World, task: SimTask) {
   });
 }
 
-export function taskListItem(world: World, task: SimTask) {
+/** `nullCounts`: every count null, as in the seed's own getTasks example (the detail keeps them). */
+export function taskListItem(world: World, task: SimTask, nullCounts = false) {
+  const n = (value: number) => (nullCounts ? null : value);
   return {
     callJobId: task.id,
     jobName: task.name,
@@ -37,12 +39,12 @@ export function taskListItem(world: World, task: SimTask) {
     status: task.status,
     sceneDefId: task.sceneDefId,
     remark: task.remark,
-    totalCount: task.counts.total,
-    doneCount: task.counts.done,
-    calledCount: task.counts.called,
-    rejectedCount: task.counts.rejected,
-    unavailableCount: task.counts.unavailable,
-    fromUnavailableCount: task.counts.fromUnavailable,
+    totalCount: n(task.counts.total),
+    doneCount: n(task.counts.done),
+    calledCount: n(task.counts.called),
+    rejectedCount: n(task.counts.rejected),
+    unavailableCount: n(task.counts.unavailable),
+    fromUnavailableCount: n(task.counts.fromUnavailable),
     callPhones: callPhones(world, task),
   };
 }
@@ -179,7 +181,7 @@ export function phoneLogInfo(world: World, call: SimCall) {
   };
 }
 
-export function notDialedItem(call: SimCall) {
+export function notDialedItem(world: World, call: SimCall) {
   return {
     callInstanceId: call.callInstanceId,
     customerTelephone: call.phone,
@@ -187,5 +189,8 @@ export function notDialedItem(call: SimCall) {
     status: call.status,
     startTime: time(call.startTime),
     callerPhone: call.callerPhone,
+    // obtain-task.md's fuller item: the company's name and how often the customer was dialled.
+    corpName: world.companies.get(call.companyId)?.companyName ?? null,
+    calledTimes: call.attempts,
   };
 }

@@ -45,7 +45,12 @@ export const TaskActionResultSchema = v.object({
   task: v.object({ name: v.string(), status: v.object({ code: v.number(), label: v.string() }) }),
 });
 
-export const CreateTaskResultSchema = v.object({ taskId: v.number(), companyId: v.number() });
+export const CreateTaskResultSchema = v.object({
+  taskId: v.number(),
+  companyId: v.number(),
+  /** e.g. working hours outside byrobot's documented calling window 09:00–20:00: created anyway. */
+  warnings: v.array(v.string()),
+});
 
 export const ProblemSchema = v.object({
   type: v.string(),

@@ -7,14 +7,9 @@ import { clockMinutes } from '../time.ts';
  */
 
 const id = v.pipe(v.number(), v.integer(), v.minValue(1));
-const clock = v.pipe(
-  v.string(),
-  v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:mm'),
-  v.check((t) => {
-    const m = clockMinutes(t);
-    return m !== null && m >= 9 * 60 && m <= 20 * 60;
-  }, "inside byrobot's calling window 09:00–20:00"),
-);
+// Any clock time: byrobot's own examples use 08:00–22:00 and 08:50–23:59. Hours outside its
+// documented window are answered with a warning (shared/byrobot/create-task.ts), not refused.
+const clock = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:mm'));
 const date = v.pipe(
   v.string(),
   v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as yyyy-MM-dd'),
@@ -41,8 +36,37 @@ export const CreateTaskSchema = v.pipe(
     robotDefId: id,
     sceneDefId: v.optional(id),
     sceneRecordId: v.optional(id),
-    /** Caller line type: 0 mobile, 1 landline, 2 no caller id, 6 SIP. */
+    /**
+     * Caller line type: 0 mobile, 1 landline, 2 no caller id, 6 SIP. byrobot requires it; when left
+     * out it is derived from the caller lines' type (shared/byrobot/create-task.ts).
+     */
     callType: v.optional(v.picklist([0, 1, 2, 6])),
+    /** Send an SMS after the call: 0 no, 1 yes. */
+    smsType: v.optional(v.picklist([0, 1])),
+    /** Intent levels that get the SMS, byrobot's fixed labels. */
+    smsSendLevel: v.optional(
+      v.pipe(
+        v.array(
+          v.picklist([
+            'A级(有明确意向)',
+            'B级(可能有意向)',
+            'C级(明确拒绝)',
+            'D级(用户忙)',
+            'E级(拨打失败)',
+            'F级(无效客户)',
+          ]),
+        ),
+        v.maxLength(6),
+      ),
+    ),
+    /** An SMS template without variables. */
+    smsTemplateId: v.optional(id),
+    /** Concurrent calls per line (byrobot's `phoneNum`). */
+    phoneNum: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+    /** Use byrobot's default customer assignment rule. */
+    defaultIntentionRule: v.optional(v.boolean()),
+    /** byrobot's elastic concurrency. */
+    openElasticity: v.optional(v.boolean()),
     concurrencyQuota: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
     remark: v.optional(v.pipe(v.string(), v.maxLength(200))),
     repeatCall: v.optional(v.boolean()),
@@ -73,6 +97,16 @@ export const CreateTaskSchema = v.pipe(
       'must be after workingStartTime',
     ),
     ['workingEndTime'],
+  ),
+  v.forward(
+    v.check(
+      (t) =>
+        t.breakStartTime === undefined ||
+        t.breakEndTime === undefined ||
+        (clockMinutes(t.breakStartTime) ?? 0) < (clockMinutes(t.breakEndTime) ?? 0),
+      'must be after breakStartTime',
+    ),
+    ['breakEndTime'],
   ),
   v.forward(
     v.check(

@@ -1,6 +1,11 @@
 import * as v from 'valibot';
+import { callTypeForLines } from './create-task.ts';
 import {
+  ByrobotApiError,
+  ByrobotError,
   ByrobotImportError,
+  ByrobotInputError,
+  ByrobotNotFoundError,
   ByrobotTransportError,
   errorFromEnvelope,
   type TransportErrorKind,
@@ -53,6 +58,11 @@ export interface ByrobotClientOptions {
   appSecret: string;
   /** Per attempt, from sending to the last byte of the answer. @default 10000 */
   timeoutMs?: number;
+  /**
+   * Per attempt of an import request: byrobot can take minutes to answer one (its official Java demo
+   * raised its read timeout to 600 s for imports). @default 600000
+   */
+  importTimeoutMs?: number;
   /** @default { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000 } */
   retry?: Partial<RetryPolicy>;
   /** Requests this client has in flight at most. @default 4 */
@@ -79,6 +89,15 @@ export interface AttemptInfo {
 
 export interface RequestOptions {
   signal?: AbortSignal;
+}
+
+export interface ActionOptions extends RequestOptions {
+  /**
+   * The task's company. With it, a retry that byrobot refuses after an earlier attempt lost its
+   * answer is settled by reading the task's status (the first attempt may have done the work);
+   * without it, the refusal is thrown with `afterLostAnswer` set.
+   */
+  companyId?: number;
 }
 
 export interface GetTasksParams {
@@ -168,6 +187,17 @@ export interface ImportSummary {
   repeatNum: number | null;
   placeFailNum: number | null;
   messages: string[];
+  /**
+   * Requests whose first answer was lost (timeout, dropped connection) and whose counts were then
+   * settled from the task's customer count before and after, not from the retry's answer (which
+   * counts the rows the lost attempt added as repeats).
+   */
+  settledByTaskCount: number;
+  /**
+   * Rows of such requests that could not be settled (the task's count could not be read): byrobot
+   * counted them as repeats, but they may be rows the lost attempt added. 0 when every count is sure.
+   */
+  unsettled: number;
 }
 
 export const MAX_IMPORT_BATCH = 10_000;
@@ -175,17 +205,83 @@ export const MAX_TASKS_PAGE = 100;
 export const MAX_DONE_CALLS_PAGE = 50;
 export const MAX_NOT_DIALED_PAGE = 50;
 
-interface Spec<S extends v.GenericSchema> {
+/**
+ * What a request may do at byrobot, which decides retries and what a lost answer means:
+ * - `read` changes nothing: retried freely;
+ * - `repeatable` may be sent again without doubling its effect (start/pause/stop/delete end in the
+ *   same state; an import adds a phone once per task): retried, but a lost answer means the first
+ *   attempt may have done the work, and the retry's answer is read in that light;
+ * - `once` must not be sent twice (createTask would make a second task): never retried.
+ */
+type Effect = 'read' | 'repeatable' | 'once';
+
+interface Endpoint<S extends v.GenericSchema> {
   method: 'GET' | 'POST';
   /** after `/openapi/`, e.g. `v1/task/start` */
-  endpoint: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  idempotent: boolean;
+  path: string;
+  effect: Effect;
+  /** Which timeout applies to one attempt. */
+  timeout: 'default' | 'import';
   schema: S;
 }
 
+const endpoint = <S extends v.GenericSchema>(e: Endpoint<S>) => e;
 const anyData = v.unknown();
+const action = (path: string) =>
+  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'default', schema: anyData });
+const read = <S extends v.GenericSchema>(method: 'GET' | 'POST', path: string, schema: S) =>
+  endpoint({ method, path, effect: 'read', timeout: 'default', schema });
+const importEndpoint = (path: string) =>
+  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'import', schema: ImportV2Schema });
+const notDialedSchema = v.union([v.array(NotDialedItemSchema), PageSchema(NotDialedItemSchema)]);
+
+/** byrobot's endpoints as this client calls them: everything about one endpoint is written here once. */
+export const ENDPOINTS = {
+  start: action('v1/task/start'),
+  pause: action('v1/task/pause'),
+  stop: action('v1/task/stop'),
+  delete: action('v1/task/delete'),
+  createTask: endpoint({
+    method: 'POST',
+    path: 'v1/task/createTask',
+    effect: 'once',
+    timeout: 'default',
+    schema: v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/))]),
+  }),
+  importV1: importEndpoint('v1/task/importTaskCustomer'),
+  importV2: importEndpoint('v2/task/importTaskCustomer'),
+  phoneLogInfo: read('GET', 'v1/task/phoneLogInfo', CallDetailSchema),
+  getTasks: read('GET', 'v1/task/getTasks', PageSchema(TaskItemSchema)),
+  getTaskDetail: read('GET', 'v1/task/getTaskDetail', TaskItemSchema),
+  /** The seed's and the Java demo's form: query parameters, a bare list. */
+  notDialedGet: read('GET', 'v1/task/notDialedCustomerList', notDialedSchema),
+  /** The fuller docs' and community SDKs' form: a JSON body, a page without totals. */
+  notDialedPost: read('POST', 'v1/task/notDialedCustomerList', notDialedSchema),
+  queryDoneTaskPhones: read('POST', 'v1/task/queryDoneTaskPhones', PageSchema(DoneCallItemSchema)),
+  getCompanys: read('GET', 'v1/company/getCompanys', v.array(CompanySchema)),
+  getPhones: read('GET', 'v1/company/getPhones', v.array(PhoneSchema)),
+  getRobots: read('GET', 'v1/company/getRobots', v.array(RobotSchema)),
+  getSceneVariables: read('GET', 'v1/task/getSceneVariables', v.nullish(v.array(v.string()))),
+} as const;
+
+interface Request {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+}
+
+interface Answer<T> {
+  data: T;
+  resultMsg: string;
+  /** An earlier attempt lost its answer after byrobot may have carried it out. */
+  afterLostAnswer: boolean;
+}
+
+/** Task statuses an action leaves a task in (TASK_STATUS): what a lost answer is checked against. */
+const ACTION_RESULT: Record<'start' | 'pause' | 'stop', ReadonlySet<number>> = {
+  start: new Set([1, 2, 3, 5, 7]),
+  pause: new Set([4]),
+  stop: new Set([6]),
+};
 
 /**
  * A typed client for byrobot's open API: one method per endpoint, async iterators over paged lists,
@@ -196,6 +292,7 @@ export class ByrobotClient {
   readonly #appKey: string;
   readonly #appSecret: string;
   readonly #timeoutMs: number;
+  readonly #importTimeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #limiter: ConcurrencyLimiter;
   readonly #fetch: typeof fetch;
@@ -219,8 +316,10 @@ export class ByrobotClient {
     this.#appKey = options.appKey;
     this.#appSecret = options.appSecret;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#importTimeoutMs = options.importTimeoutMs ?? 600_000;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (this.#timeoutMs <= 0) throw new RangeError('timeoutMs must be positive');
+    if (this.#importTimeoutMs <= 0) throw new RangeError('importTimeoutMs must be positive');
     if (!Number.isInteger(this.#retry.maxAttempts) || this.#retry.maxAttempts < 1) {
       throw new RangeError('retry.maxAttempts must be a whole number ≥ 1');
     }
@@ -242,44 +341,89 @@ export class ByrobotClient {
   // ---------- task actions ----------
 
   /** Starts a task (`POST v1/task/start`). */
-  start(taskId: number, options?: RequestOptions): Promise<string> {
-    return this.#action('v1/task/start', taskId, options);
+  start(taskId: number, options?: ActionOptions): Promise<string> {
+    return this.#action('start', taskId, options);
   }
 
   /** Pauses a task, freeing its caller lines and AI seats (`POST v1/task/pause`). */
-  pause(taskId: number, options?: RequestOptions): Promise<string> {
-    return this.#action('v1/task/pause', taskId, options);
+  pause(taskId: number, options?: ActionOptions): Promise<string> {
+    return this.#action('pause', taskId, options);
   }
 
   /** Stops (terminates) a task (`POST v1/task/stop`). */
-  stop(taskId: number, options?: RequestOptions): Promise<string> {
-    return this.#action('v1/task/stop', taskId, options);
-  }
-
-  async #action(endpoint: string, taskId: number, options?: RequestOptions): Promise<string> {
-    const { resultMsg } = await this.#call(
-      { method: 'POST', endpoint, body: { taskId }, idempotent: true, schema: anyData },
-      options,
-    );
-    return resultMsg;
+  stop(taskId: number, options?: ActionOptions): Promise<string> {
+    return this.#action('stop', taskId, options);
   }
 
   /**
-   * Creates a task and returns its id (`POST v1/task/createTask`). Never retried: a lost answer may
-   * still have created the task.
+   * Deletes a task, freeing its caller lines and AI seats (`POST v1/task/delete`, task.md). byrobot
+   * then leaves it out of getTasks unless `needAll`. A retry whose earlier attempt lost its answer
+   * and that byrobot answers "not found" counts as deleted: the first attempt did it.
+   */
+  async delete(taskId: number, options?: RequestOptions): Promise<string> {
+    try {
+      // task.md types this taskId as a String.
+      const { resultMsg } = await this.#call(ENDPOINTS.delete, { body: { taskId: String(taskId) } }, options);
+      return resultMsg;
+    } catch (error) {
+      if (error instanceof ByrobotNotFoundError && error.afterLostAnswer) {
+        return 'deleted (an earlier attempt did it; its answer was lost)';
+      }
+      throw error;
+    }
+  }
+
+  async #action(
+    name: 'start' | 'pause' | 'stop',
+    taskId: number,
+    options: ActionOptions = {},
+  ): Promise<string> {
+    try {
+      const { resultMsg } = await this.#call(ENDPOINTS[name], { body: { taskId } }, options);
+      return resultMsg;
+    } catch (error) {
+      // A refusal after a lost answer may be byrobot saying "already done": the task's status settles it.
+      if (!(error instanceof ByrobotApiError) || !error.afterLostAnswer || options.companyId === undefined) {
+        throw error;
+      }
+      const task = await this.getTaskDetail({ companyId: options.companyId, taskId }, options);
+      if (ACTION_RESULT[name].has(task.status.code)) {
+        return `${name} done (an earlier attempt did it; its answer was lost): ${task.status.label}`;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Creates a task and returns its id (`POST v1/task/createTask`). byrobot requires `callType`
+   * (task.md); when it is not given it is derived from the caller lines (`callTypeForLines`).
+   * Never retried: a lost answer may still have created the task. Instead, after a lost answer the
+   * company's tasks of that name are listed, and a task that was not there before is the one made.
    */
   async createTask(input: CreateTaskInput, options?: RequestOptions): Promise<number> {
-    const { data } = await this.#call(
-      {
-        method: 'POST',
-        endpoint: 'v1/task/createTask',
-        body: input,
-        idempotent: false,
-        schema: v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/))]),
-      },
-      options,
-    );
-    return Number(data);
+    let body = input;
+    if (input.callType === undefined) {
+      const derived = callTypeForLines(await this.getPhones(input.companyId, options), input.userPhoneIds);
+      if ('problem' in derived)
+        throw new ByrobotInputError(ENDPOINTS.createTask.path, 'callType', derived.problem);
+      body = { ...input, callType: derived.callType };
+    }
+    const named = () =>
+      this.getTasks(
+        { companyId: input.companyId, taskName: input.taskName, pageSize: MAX_TASKS_PAGE },
+        options,
+      ).then((page) => page.items.filter((t) => t.name === input.taskName).map((t) => t.taskId));
+    const before = new Set(await named());
+    try {
+      const { data } = await this.#call(ENDPOINTS.createTask, { body }, options);
+      return Number(data);
+    } catch (error) {
+      if (!mayHaveDoneTheWork(error)) throw error;
+      const made = (await named()).filter((id) => !before.has(id));
+      if (made.length === 1) return made[0]!;
+      if (error instanceof ByrobotError) error.afterLostAnswer = true;
+      throw error;
+    }
   }
 
   // ---------- imports ----------
@@ -288,31 +432,31 @@ export class ByrobotClient {
   async importTaskCustomer(
     params: { companyId: number; taskId: number; customers: readonly Customer[]; version?: 'v1' | 'v2' },
     options?: RequestOptions,
-  ): Promise<ImportBatchResult> {
+  ): Promise<ImportBatchResult & { afterLostAnswer: boolean }> {
     if (params.customers.length > MAX_IMPORT_BATCH) {
       throw new RangeError(
         `byrobot takes at most ${MAX_IMPORT_BATCH} customers per request; use importCustomers`,
       );
     }
-    const version = params.version ?? 'v2';
-    const { data, resultMsg } = await this.#call(
-      {
-        method: 'POST',
-        endpoint: `${version}/task/importTaskCustomer`,
-        body: { companyId: params.companyId, taskId: params.taskId, customerInfoList: params.customers },
-        idempotent: true,
-        schema: ImportV2Schema,
-      },
+    const { data, resultMsg, afterLostAnswer } = await this.#call(
+      params.version === 'v1' ? ENDPOINTS.importV1 : ENDPOINTS.importV2,
+      { body: { companyId: params.companyId, taskId: params.taskId, customerInfoList: params.customers } },
       options,
     );
     const result = normalizeImportResult(data);
-    return { ...result, message: result.message ?? resultMsg };
+    return { ...result, message: result.message ?? resultMsg, afterLostAnswer };
   }
 
   /**
    * Imports any number of customers in requests of at most 10,000, one after another, adding up
    * byrobot's counts. A failure part-way throws ByrobotImportError with what was accepted so far;
    * running the import again is safe (byrobot counts the earlier customers as repeats).
+   *
+   * A request whose answer was lost (byrobot answering after the timeout, a dropped connection) may
+   * have imported its rows; its retry then counts them as repeats. So the task's customer count is
+   * read before the first request, and after any such request the rows it really added are settled
+   * from the count (exact while no other import into the same task runs at that moment; bounded by
+   * the retry's own success and repeat counts in any case). See docs/byrobot-client.md.
    */
   async importCustomers(params: ImportParams, options?: RequestOptions): Promise<ImportSummary> {
     const batchSize = params.batchSize ?? MAX_IMPORT_BATCH;
@@ -328,18 +472,48 @@ export class ByrobotClient {
       repeatNum: null,
       placeFailNum: null,
       messages: [],
+      settledByTaskCount: 0,
+      unsettled: 0,
     };
     const add = (a: number | null, b: number | null) => (b === null ? a : (a ?? 0) + b);
+    const taskTotal = () =>
+      this.getTaskDetail({ companyId: params.companyId, taskId: params.taskId }, options).then(
+        (t) => t.counts.total,
+        () => null,
+      );
+    // What the task held before and what this import has added since, to settle a lost answer.
+    let expectedTotal = total > 0 ? await taskTotal() : null;
     for (let from = 0; from < total; from += batchSize) {
       const batch = params.customers.slice(from, from + batchSize);
-      let result: ImportBatchResult;
+      let result: ImportBatchResult & { afterLostAnswer: boolean };
       try {
         result = await this.importTaskCustomer(
           { companyId: params.companyId, taskId: params.taskId, customers: batch, version: params.version },
           options,
         );
       } catch (error) {
-        throw new ByrobotImportError(summary, from, error);
+        // Every attempt failed, but one may have landed: the count says whether the whole batch did.
+        const inDoubt = mayHaveDoneTheWork(error) || (error instanceof ByrobotError && error.afterLostAnswer);
+        const landed =
+          inDoubt && expectedTotal !== null ? ((await taskTotal()) ?? expectedTotal) - expectedTotal : 0;
+        if (landed !== batch.length) throw new ByrobotImportError(summary, from, error);
+        result = {
+          successNum: batch.length,
+          repeatNum: 0,
+          placeFailNum: 0,
+          message: null,
+          afterLostAnswer: true,
+        };
+      }
+      if (result.afterLostAnswer) {
+        const after = expectedTotal === null ? null : await taskTotal();
+        const settled = settleLostAnswer(result, batch.length, expectedTotal, after);
+        if (settled.unsettled > 0) summary.unsettled += settled.unsettled;
+        else summary.settledByTaskCount++;
+        result = { ...result, ...settled.counts };
+      }
+      if (expectedTotal !== null) {
+        expectedTotal = result.successNum === null ? null : expectedTotal + result.successNum;
       }
       summary.requests++;
       summary.submitted += batch.length;
@@ -361,16 +535,7 @@ export class ByrobotClient {
 
   /** One call's detail: transcript, recording, analysis (`GET v1/task/phoneLogInfo`). */
   async phoneLogInfo(callInstanceId: number, options?: RequestOptions): Promise<CallDetail> {
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/task/phoneLogInfo',
-        query: { callInstanceId },
-        idempotent: true,
-        schema: CallDetailSchema,
-      },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.phoneLogInfo, { query: { callInstanceId } }, options);
     return normalizeCallDetail(data);
   }
 
@@ -380,13 +545,8 @@ export class ByrobotClient {
     const pageSize = params.pageSize ?? 10;
     checkPageSize(pageSize, MAX_TASKS_PAGE);
     const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/task/getTasks',
-        query: { ...params, pageNum, pageSize },
-        idempotent: true,
-        schema: PageSchema(TaskItemSchema),
-      },
+      ENDPOINTS.getTasks,
+      { query: { ...params, pageNum, pageSize } },
       options,
     );
     return normalizePage(data, normalizeTask, { pageNum, pageSize });
@@ -406,22 +566,23 @@ export class ByrobotClient {
     params: { companyId: number; taskId: number },
     options?: RequestOptions,
   ): Promise<TaskDetail> {
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/task/getTaskDetail',
-        query: params,
-        idempotent: true,
-        schema: TaskItemSchema,
-      },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.getTaskDetail, { query: params }, options);
     return normalizeTaskDetail(data);
   }
 
+  /** Which form of notDialedCustomerList answered last: the seed's GET until byrobot refuses it. */
+  #notDialedForm: 'GET' | 'POST' = 'GET';
+
+  /** The notDialedCustomerList form this client uses now (doctor reports it). */
+  get notDialedForm(): 'GET' | 'POST' {
+    return this.#notDialedForm;
+  }
+
   /**
-   * One page of customers not dialled yet (`GET v1/task/notDialedCustomerList`, the seed's form).
-   * byrobot answers a bare list; a paged object is accepted too.
+   * One page of customers not dialled yet (`v1/task/notDialedCustomerList`). The seed and the Java
+   * demo use GET with query parameters and get a bare list; the fuller docs and community SDKs use
+   * POST with a JSON body and get a page. GET is tried first; an HTTP 404/405 (the method unknown
+   * there) switches this client to POST for good.
    */
   async notDialedCustomerList(
     params: { taskId: number; pageNum?: number; pageSize?: number },
@@ -430,16 +591,17 @@ export class ByrobotClient {
     const pageNum = params.pageNum ?? 1;
     const pageSize = params.pageSize ?? 10;
     checkPageSize(pageSize, MAX_NOT_DIALED_PAGE);
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/task/notDialedCustomerList',
-        query: { taskId: params.taskId, pageNum, pageSize },
-        idempotent: true,
-        schema: v.union([v.array(NotDialedItemSchema), PageSchema(NotDialedItemSchema)]),
-      },
-      options,
-    );
+    const fields = { taskId: params.taskId, pageNum, pageSize };
+    let data: v.InferOutput<typeof notDialedSchema>;
+    if (this.#notDialedForm === 'GET') {
+      try {
+        ({ data } = await this.#call(ENDPOINTS.notDialedGet, { query: fields }, options));
+      } catch (error) {
+        if (!methodUnknown(error)) throw error;
+        this.#notDialedForm = 'POST';
+        ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
+      }
+    } else ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
     if (Array.isArray(data)) {
       const items = data.map((x) => normalizeNotDialed(x));
       // A bare list has no totals: a full page means there may be another.
@@ -463,13 +625,8 @@ export class ByrobotClient {
     checkPageSize(pageSize, MAX_DONE_CALLS_PAGE);
     const { taskId, ...filters } = params;
     const { data } = await this.#call(
-      {
-        method: 'POST',
-        endpoint: 'v1/task/queryDoneTaskPhones',
-        body: { callJobId: taskId, ...filters, pageNum, pageSize },
-        idempotent: true,
-        schema: PageSchema(DoneCallItemSchema),
-      },
+      ENDPOINTS.queryDoneTaskPhones,
+      { body: { callJobId: taskId, ...filters, pageNum, pageSize } },
       options,
     );
     return normalizePage(data, normalizeDoneCall, { pageNum, pageSize });
@@ -489,40 +646,19 @@ export class ByrobotClient {
 
   /** The companies this app key manages (`GET v1/company/getCompanys`). */
   async getCompanys(options?: RequestOptions): Promise<Company[]> {
-    const { data } = await this.#call(
-      { method: 'GET', endpoint: 'v1/company/getCompanys', idempotent: true, schema: v.array(CompanySchema) },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.getCompanys, {}, options);
     return data.map((x) => normalizeCompany(x));
   }
 
   /** A company's caller lines (`GET v1/company/getPhones`). */
   async getPhones(companyId: number, options?: RequestOptions): Promise<CallerLine[]> {
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/company/getPhones',
-        query: { companyId },
-        idempotent: true,
-        schema: v.array(PhoneSchema),
-      },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.getPhones, { query: { companyId } }, options);
     return data.map((x) => normalizeCallerLine(x));
   }
 
   /** A company's robots with their scenes and recordings (`GET v1/company/getRobots`). */
   async getRobots(companyId: number, options?: RequestOptions): Promise<Robot[]> {
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/company/getRobots',
-        query: { companyId },
-        idempotent: true,
-        schema: v.array(RobotSchema),
-      },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.getRobots, { query: { companyId } }, options);
     return data.map((x) => normalizeRobot(x));
   }
 
@@ -531,36 +667,31 @@ export class ByrobotClient {
     params: { companyId: number; sceneDefId: number },
     options?: RequestOptions,
   ): Promise<string[]> {
-    const { data } = await this.#call(
-      {
-        method: 'GET',
-        endpoint: 'v1/task/getSceneVariables',
-        query: params,
-        idempotent: true,
-        schema: v.nullish(v.array(v.string())),
-      },
-      options,
-    );
+    const { data } = await this.#call(ENDPOINTS.getSceneVariables, { query: params }, options);
     return data ?? [];
   }
 
   // ---------- transport ----------
 
   async #call<S extends v.GenericSchema>(
-    spec: Spec<S>,
+    spec: Endpoint<S>,
+    request: Request,
     options: RequestOptions = {},
-  ): Promise<{ data: v.InferOutput<S>; resultMsg: string }> {
+  ): Promise<Answer<v.InferOutput<S>>> {
+    let afterLostAnswer = false;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        const result = await this.#limiter.run(() => this.#attempt(spec, options.signal));
+        const result = await this.#limiter.run(() => this.#attempt(spec, request, options.signal));
         this.#report(spec, attempt, started, 'ok', false);
-        return result;
+        return { ...result, afterLostAnswer };
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        const retry = shouldRetry(error, attempt, spec.idempotent, this.#retry);
+        if (error instanceof ByrobotError && afterLostAnswer) error.afterLostAnswer = true;
+        const retry = shouldRetry(error, attempt, spec.effect !== 'once', this.#retry);
         this.#report(spec, attempt, started, outcomeOf(error), retry);
         if (!retry) throw error;
+        afterLostAnswer ||= spec.effect === 'repeatable' && mayHaveDoneTheWork(error);
         const retryAfter = error instanceof ByrobotTransportError ? error.retryAfterMs : null;
         await sleep(backoffDelay(attempt, this.#retry, this.#random, retryAfter), options.signal);
       }
@@ -568,7 +699,7 @@ export class ByrobotClient {
   }
 
   #report(
-    spec: Spec<v.GenericSchema>,
+    spec: Endpoint<v.GenericSchema>,
     attempt: number,
     started: number,
     outcome: AttemptInfo['outcome'],
@@ -576,7 +707,7 @@ export class ByrobotClient {
   ) {
     if (this.#observers.length === 0) return;
     const info: AttemptInfo = {
-      endpoint: spec.endpoint,
+      endpoint: spec.path,
       method: spec.method,
       attempt,
       durationMs: Math.round(performance.now() - started),
@@ -593,20 +724,22 @@ export class ByrobotClient {
   }
 
   async #attempt<S extends v.GenericSchema>(
-    spec: Spec<S>,
+    spec: Endpoint<S>,
+    request: Request,
     signal: AbortSignal | undefined,
   ): Promise<{ data: v.InferOutput<S>; resultMsg: string }> {
-    const { endpoint } = spec;
+    const endpoint = spec.path;
     const url = new URL(`${this.#baseUrl}/openapi/${endpoint}`);
-    for (const [key, value] of Object.entries(spec.query ?? {})) {
+    for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...signRequest(this.#appKey, this.#appSecret, this.#now()),
     };
-    if (spec.body !== undefined) headers['content-type'] = 'application/json;charset=UTF-8';
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    if (request.body !== undefined) headers['content-type'] = 'application/json;charset=UTF-8';
+    const timeoutMs = spec.timeout === 'import' ? this.#importTimeoutMs : this.#timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
 
     let response: Response;
@@ -615,14 +748,14 @@ export class ByrobotClient {
       response = await this.#fetch(url, {
         method: spec.method,
         headers,
-        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: combined,
       });
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (timeout.aborted) {
-        throw new ByrobotTransportError('timeout', endpoint, `no answer within ${this.#timeoutMs} ms`, {
+        throw new ByrobotTransportError('timeout', endpoint, `no answer within ${timeoutMs} ms`, {
           cause: error,
         });
       }
@@ -630,7 +763,6 @@ export class ByrobotClient {
         error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
       throw new ByrobotTransportError('network', endpoint, `request failed: ${detail}`, { cause: error });
     }
-
     const status = response.status;
     const looksHtml = /^\s*</.test(text) || (response.headers.get('content-type') ?? '').includes('html');
     if (status === 429) {
@@ -678,7 +810,9 @@ export class ByrobotClient {
     const resultMsg = typeof envelope.resultMsg === 'string' ? envelope.resultMsg : '';
     if (envelope.code !== 200) {
       const requestId = typeof envelope.requestId === 'string' ? envelope.requestId : null;
-      throw errorFromEnvelope(endpoint, envelope.code, resultMsg, requestId);
+      const error = errorFromEnvelope(endpoint, envelope.code, resultMsg, requestId);
+      error.httpStatus = status;
+      throw error;
     }
     const parsed = v.safeParse(spec.schema, envelope.data ?? null);
     if (!parsed.success) {
@@ -691,6 +825,65 @@ export class ByrobotClient {
     }
     return { data: parsed.output, resultMsg };
   }
+}
+
+/**
+ * Whether a failed attempt may have been carried out by byrobot: its answer was lost (timeout,
+ * dropped or reset connection, a body cut short), or a gateway or byrobot failed (5xx, code 500)
+ * possibly after passing the request on. A refusal with byrobot's envelope or a 429 did nothing.
+ */
+export function mayHaveDoneTheWork(error: unknown): boolean {
+  if (error instanceof ByrobotApiError) return error.code === 500;
+  if (!(error instanceof ByrobotTransportError)) return false;
+  switch (error.kind) {
+    case 'timeout':
+    case 'network':
+    case 'invalid-json':
+      return true;
+    case 'http':
+    case 'html':
+      return error.status !== null && error.status >= 500;
+    default:
+      return false;
+  }
+}
+
+/** HTTP 404/405 for a path or method the server does not serve (not byrobot's envelope 404 for a task). */
+function methodUnknown(error: unknown): boolean {
+  if (error instanceof ByrobotApiError) return error.httpStatus === 404 || error.httpStatus === 405;
+  return error instanceof ByrobotTransportError && (error.status === 404 || error.status === 405);
+}
+
+/**
+ * The counts of an import request whose first answer was lost, from the task's customer count
+ * before (`before`: what the task held before this request) and after. The retry's `successNum`
+ * are rows it added itself (a lower bound); its repeats are rows the lost attempt added or that
+ * were already in the task, so what the count grew by, within those bounds, is what landed.
+ */
+export function settleLostAnswer(
+  retry: ImportBatchResult,
+  batchSize: number,
+  before: number | null,
+  after: number | null,
+): {
+  counts: Pick<ImportBatchResult, 'successNum' | 'repeatNum' | 'placeFailNum'>;
+  unsettled: number;
+} {
+  const placeFailNum = retry.placeFailNum ?? 0;
+  const low = retry.successNum ?? 0;
+  const high = retry.successNum === null ? batchSize - placeFailNum : low + (retry.repeatNum ?? 0);
+  if (before === null || after === null) {
+    // Nothing to settle against: say how many rows are in doubt rather than call them refused.
+    return {
+      counts: { successNum: retry.successNum, repeatNum: retry.repeatNum, placeFailNum: retry.placeFailNum },
+      unsettled: high - low,
+    };
+  }
+  const successNum = Math.min(high, Math.max(low, after - before));
+  return {
+    counts: { successNum, repeatNum: batchSize - successNum - placeFailNum, placeFailNum },
+    unsettled: 0,
+  };
 }
 
 function outcomeOf(error: unknown): AttemptInfo['outcome'] {

@@ -23,6 +23,12 @@ export const TASK_STATUS: Readonly<Record<number, string>> = {
   10: 'SMS in arrears',
 };
 
+/**
+ * Not byrobot's: the bridge's status for a task byrobot no longer lists (task/delete). The poller
+ * announces it once as a Task Status Changed and retires the task's snapshot.
+ */
+export const DELETED_TASK_STATUS: Coded = { code: -1, label: 'deleted' };
+
 /** Task statuses after which nothing changes any more. */
 export const TERMINAL_TASK_STATUSES: ReadonlySet<number> = new Set([2, 6]);
 
@@ -35,6 +41,12 @@ export const CALL_STATUS: Readonly<Record<number, string>> = {
   3: 'waiting for redial',
 };
 
+/**
+ * The official table (reference/byrobot-docs/overview.md). The seed's inline comment on
+ * queryDoneTaskPhones maps 3 占线, 4 停机, 5 空号; the official table and the seed's own field table
+ * disagree with it, so the official one is kept (docs/byrobot-client.md).
+ */
+export const FINISH_STATUS_SOURCE = 'byrobot overview.md (official table)';
 export const FINISH_STATUS: Readonly<Record<number, string>> = {
   0: 'answered',
   1: 'rejected',

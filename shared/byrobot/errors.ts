@@ -7,10 +7,26 @@ import type { ImportSummary } from './client.ts';
 export class ByrobotError extends Error {
   /** The endpoint, e.g. `v1/task/start`. */
   readonly endpoint: string;
+  /**
+   * An earlier attempt of this request lost its answer (timeout, dropped connection, a 5xx from a
+   * gateway, a truncated body) after byrobot may have carried it out: this error may describe a
+   * retry's view of work that already happened. Set by the client's transport.
+   */
+  afterLostAnswer = false;
   constructor(message: string, endpoint: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ByrobotError';
     this.endpoint = endpoint;
+  }
+}
+
+/** A request the client will not send as it stands: `field` names what to change. */
+export class ByrobotInputError extends ByrobotError {
+  readonly field: string;
+  constructor(endpoint: string, field: string, message: string) {
+    super(message, endpoint);
+    this.name = 'ByrobotInputError';
+    this.field = field;
   }
 }
 
@@ -19,6 +35,8 @@ export class ByrobotApiError extends ByrobotError {
   readonly code: number;
   readonly resultMsg: string;
   readonly requestId: string | null;
+  /** The HTTP status the envelope came with: 200 normally, 404/405 when the path or method is unknown. */
+  httpStatus = 200;
   constructor(endpoint: string, code: number, resultMsg: string, requestId: string | null) {
     super(`byrobot ${endpoint} answered code ${code}: ${resultMsg || '(no message)'}`, endpoint);
     this.name = 'ByrobotApiError';

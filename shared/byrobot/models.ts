@@ -101,7 +101,9 @@ export function parseProperties(value: unknown): Record<string, unknown> {
 export interface Page<T> {
   pageNum: number;
   pageSize: number;
+  /** -1 when byrobot did not say (a bare list, or a page without `total`). */
   total: number;
+  /** Without `total` and `pages`: this page, or the next one while pages come back full. */
   pages: number;
   items: T[];
 }
@@ -240,6 +242,9 @@ export interface NotDialedCustomer {
   status: Coded | null;
   startTime: string | null;
   callerPhone: string | null;
+  /** The fuller docs' fields (the POST form); null where byrobot leaves them out. */
+  corpName: string | null;
+  calledTimes: number | null;
   raw: Raw;
 }
 
@@ -432,6 +437,8 @@ export function normalizeNotDialed(raw: Raw): NotDialedCustomer {
     status: codedOrNull(CALL_STATUS, raw.status),
     startTime: beijingToIso(str(raw.startTime)),
     callerPhone: str(raw.callerPhone),
+    corpName: str(raw.corpName),
+    calledTimes: toInt(raw.calledTimes),
     raw,
   };
 }
@@ -484,12 +491,19 @@ export function normalizePage<T>(
 ): Page<T> {
   const items = (data.list ?? []).map((x) => normalize(x as Raw));
   const pageSize = toInt(data.pageSize) ?? requested.pageSize;
-  const total = toInt(data.total) ?? items.length;
+  const pageNum = toInt(data.pageNum) ?? requested.pageNum;
+  const total = toInt(data.total);
+  const pages = toInt(data.pages);
+  if (total === null && pages === null) {
+    // The fuller docs' pages carry neither (obtain-task.md, notDialedCustomerList): a full page
+    // means there may be another, as with a bare list.
+    return { pageNum, pageSize, total: -1, pages: items.length < pageSize ? pageNum : pageNum + 1, items };
+  }
   return {
-    pageNum: toInt(data.pageNum) ?? requested.pageNum,
+    pageNum,
     pageSize,
-    total,
-    pages: toInt(data.pages) ?? (pageSize > 0 ? Math.ceil(total / pageSize) : 0),
+    total: total ?? items.length,
+    pages: pages ?? (pageSize > 0 ? Math.ceil((total ?? items.length) / pageSize) : 0),
     items,
   };
 }

@@ -40,8 +40,12 @@ export function shouldRetry(
       case 'html':
         // A gateway or server failing (5xx); a 4xx without an envelope will not change.
         return error.status !== null && error.status >= 500;
+      case 'invalid-json':
+        // A body cut short (a proxy or byrobot dropping the connection mid-answer) is transport
+        // trouble, not byrobot's verdict: the next attempt usually reads whole.
+        return true;
       default:
-        // A 200 with a broken body is not in the retry rule: report it rather than hammer byrobot.
+        // Whole JSON that is not byrobot's envelope or shape will not change: report it.
         return false;
     }
   }

@@ -4,6 +4,7 @@ import {
   ByrobotBadRequestError,
   ByrobotClockSkewError,
   ByrobotImportError,
+  ByrobotInputError,
   ByrobotNotFoundError,
   ByrobotTransportError,
 } from '../byrobot/errors.ts';
@@ -16,6 +17,11 @@ import { type HttpProblem, problems } from './problem.ts';
  */
 export function problemFromByrobot(error: unknown): HttpProblem | null {
   const cause = error instanceof ByrobotImportError ? error.cause : error;
+  if (cause instanceof ByrobotInputError) {
+    return problems.badRequest(cause.message, [
+      { field: `body.${cause.field}`, rule: 'required', message: cause.message },
+    ]);
+  }
   if (cause instanceof ByrobotNotFoundError) return problems.notFound('task or call not found');
   if (cause instanceof ByrobotBadRequestError) {
     return problems.unprocessable(`byrobot refused the request: ${cause.resultMsg}`);
@@ -43,11 +49,8 @@ export function problemFromByrobot(error: unknown): HttpProblem | null {
       : problems.badGateway(`byrobot answered an unexpected code ${cause.code}`, cause);
   }
   if (cause instanceof ByrobotTransportError) {
-    if (
-      cause.kind === 'invalid-json' ||
-      cause.kind === 'invalid-envelope' ||
-      cause.kind === 'unexpected-shape'
-    ) {
+    // A body cut short ('invalid-json') is transport trouble like a timeout: retry later (503).
+    if (cause.kind === 'invalid-envelope' || cause.kind === 'unexpected-shape') {
       return problems.badGateway('byrobot answered with a response the bridge cannot read', cause);
     }
     const retryAfter = Math.max(1, Math.ceil((cause.retryAfterMs ?? 30_000) / 1000));

@@ -1,5 +1,6 @@
 import type { ByrobotClient } from '../byrobot/client.ts';
-import { TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
+import { DELETED_TASK_STATUS, TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
+import { ByrobotNotFoundError } from '../byrobot/errors.ts';
 import type { DoneCall, Task, TaskDetail } from '../byrobot/models.ts';
 import {
   type BridgeEvent,
@@ -66,6 +67,16 @@ const isTerminal = (code: number) => TERMINAL_TASK_STATUSES.has(code);
 const reason = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
+/** The listing stopped part-way: `partial` holds the tasks of the pages read before it failed. */
+export class ListingError extends Error {
+  readonly partial: Task[];
+  constructor(partial: Task[], cause: unknown) {
+    super(`listing failed after ${partial.length} task(s): ${reason(cause)}`, { cause });
+    this.name = 'ListingError';
+    this.partial = partial;
+  }
+}
+
 class PublishFailedError extends Error {
   constructor(failed: PublishResult['failed']) {
     super(
@@ -129,14 +140,11 @@ export async function pollCompany(
     try {
       listed = await listTasks(deps.byrobot, companyId, plan, report, deadline.signal);
     } catch (error) {
+      if (!(error instanceof ListingError)) throw error;
       // Tasks we could not list keep their snapshots and are read next cycle.
-      const partial = (error as { partial?: Task[] }).partial ?? [];
       report.outcome = 'listing-failed';
-      report.failures.push({
-        taskId: null,
-        reason: `listing: ${reason((error as { cause?: unknown }).cause ?? error)}`,
-      });
-      listed = partial;
+      report.failures.push({ taskId: null, reason: `listing: ${reason(error.cause)}` });
+      listed = error.partial;
     }
     report.tasksListed = listed.length;
     const work = listed.filter((task) => hasChanged(task, snapshots.get(task.taskId)));
@@ -177,13 +185,22 @@ export async function pollCompany(
       await deps.store.markCompanyKnown(companyId, toBeijingIso(now()));
     }
     if (report.outcome === 'done') {
+      // The listing reached below every open task (planListing), so an open task it lacks was
+      // deleted: byrobot's getTasks leaves deleted tasks out unless needAll (obtain-task.md).
       const seen = new Set(listed.map((t) => t.taskId));
-      const missing = [...plan.openIds].filter((id) => !seen.has(id));
-      if (missing.length > 0)
-        logger.warn('open tasks missing from the listing (deleted?)', {
-          companyId,
-          missing: missing.slice(0, 20),
-        });
+      for (const id of [...plan.openIds].filter((id) => !seen.has(id))) {
+        if (deadline.signal.aborted) break;
+        try {
+          await retireDeleted(snapshots.get(id)!, ctx);
+        } catch (error) {
+          report.failures.push({ taskId: id, reason: reason(error) });
+          logger.warn('deleted task not retired; it will be redone next cycle', {
+            companyId,
+            taskId: id,
+            error: reason(error),
+          });
+        }
+      }
     }
   } finally {
     clearTimeout(timer);
@@ -213,7 +230,7 @@ async function listTasks(
     try {
       page = await byrobot.getTasks({ companyId, pageNum, pageSize: 100 }, { signal });
     } catch (error) {
-      throw Object.assign(new Error('listing failed'), { cause: error, partial: [...tasks.values()] });
+      throw new ListingError([...tasks.values()], error);
     }
     report.pagesListed++;
     for (const task of page.items) if (!tasks.has(task.taskId)) tasks.set(task.taskId, task);
@@ -239,6 +256,43 @@ function hasChanged(task: Task, snapshot: TaskSnapshot | undefined): boolean {
   );
 }
 
+/** What a cycle does with one changed task, decided from the listing and the snapshot alone. */
+export interface TaskDecision {
+  /** The snapshot version this cycle commits. */
+  version: number;
+  terminal: boolean;
+  /** Created after the company was first polled: its whole life is announced. */
+  createdSince: boolean;
+  /** Seen for the first time as history: record a baseline, announce nothing. */
+  baselineOnly: boolean;
+  /** The list lacks counts, or the task ended (its final statistics): read getTaskDetail. */
+  readDetail: boolean;
+  /** Publish a Task Status Changed. */
+  announceStatus: boolean;
+}
+
+/** The per-task decision, apart from its I/O (processTask carries it out). */
+export function decideTask(
+  task: Task,
+  snapshot: TaskSnapshot | undefined,
+  context: { companyKnown: boolean; newestKnownId: number; backfill: boolean },
+): TaskDecision {
+  const terminal = isTerminal(task.status.code);
+  // A task that appeared after the company was first polled is new: its whole life is announced.
+  // On the company's first cycle, tasks are history: a baseline, unless backfill is asked for.
+  const createdSince = !snapshot && context.companyKnown && task.taskId > context.newestKnownId;
+  const baselineOnly = !snapshot && !createdSince && !context.backfill;
+  return {
+    version: (snapshot?.version ?? 0) + 1,
+    terminal,
+    createdSince,
+    baselineOnly,
+    // Lists sometimes carry null counts (the seed's example); the detail always has them.
+    readDetail: task.counts.done === null || terminal,
+    announceStatus: !baselineOnly && (snapshot ? snapshot.status !== task.status.code : createdSince),
+  };
+}
+
 interface TaskContext {
   companyId: number;
   deps: PollerDeps;
@@ -254,17 +308,16 @@ interface TaskContext {
 async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: TaskContext): Promise<void> {
   const { companyId, deps, options, signal } = ctx;
   const detectedAt = toBeijingIso(ctx.now());
-  const version = (snapshot?.version ?? 0) + 1;
-  const terminal = isTerminal(task.status.code);
-  // A task that appeared after the company was first polled is new: its whole life is announced.
-  // On the company's first cycle, tasks are history: a baseline, unless backfill is asked for.
-  const createdSince = !snapshot && ctx.companyKnown && task.taskId > ctx.plan.newestKnownId;
-  const baselineOnly = !snapshot && !createdSince && !options.backfill;
+  const decision = decideTask(task, snapshot, {
+    companyKnown: ctx.companyKnown,
+    newestKnownId: ctx.plan.newestKnownId,
+    backfill: options.backfill ?? false,
+  });
+  const { version, terminal, baselineOnly } = decision;
 
   let detail: TaskDetail | null = null;
   let counts = task.counts;
-  if (counts.done === null || terminal) {
-    // Lists sometimes carry null counts; the detail always has them (and the final statistics).
+  if (decision.readDetail) {
     detail = await deps.byrobot.getTaskDetail({ companyId, taskId: task.taskId }, { signal });
     counts = detail.counts;
   }
@@ -288,7 +341,7 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
   }
 
   const events: BridgeEvent[] = [];
-  if (snapshot ? snapshot.status !== task.status.code : createdSince) {
+  if (decision.announceStatus) {
     const previous = snapshot ? { code: snapshot.status, label: snapshot.statusLabel } : null;
     events.push(taskStatusChanged({ companyId, detectedAt, version }, { ...task, counts }, previous));
   }
@@ -338,6 +391,63 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
     },
     ctx,
   );
+}
+
+/**
+ * A deleted task's snapshot is retired once: a Task Status Changed to the bridge's own status
+ * `-1 deleted` (byrobot has no code for it), with the last counts byrobot gives, then a closed
+ * snapshot, so later cycles neither list it nor look for it. A task byrobot still reads (a soft
+ * delete) gives its final counts; one it no longer knows (404) keeps the snapshot's.
+ */
+async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<void> {
+  const { companyId, deps, signal } = ctx;
+  let counts = snapshot.counts;
+  try {
+    counts = (await deps.byrobot.getTaskDetail({ companyId, taskId: snapshot.taskId }, { signal })).counts;
+  } catch (error) {
+    if (!(error instanceof ByrobotNotFoundError)) throw error;
+  }
+  const detectedAt = toBeijingIso(ctx.now());
+  const version = snapshot.version + 1;
+  const event = taskStatusChanged({ companyId, detectedAt, version }, deletedTask(snapshot, counts), {
+    code: snapshot.status,
+    label: snapshot.statusLabel,
+  });
+  const result = await deps.publish([event]);
+  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+  ctx.report.events[event.detailType] = (ctx.report.events[event.detailType] ?? 0) + 1;
+  await commit(
+    {
+      ...snapshot,
+      status: DELETED_TASK_STATUS.code,
+      statusLabel: DELETED_TASK_STATUS.label,
+      counts,
+      version,
+      closed: true,
+      updatedAt: detectedAt,
+    },
+    ctx,
+  );
+}
+
+/** The task as the event shows it once deleted: what the snapshot knew, the deleted status. */
+function deletedTask(snapshot: TaskSnapshot, counts: TaskSnapshot['counts']): Task {
+  return {
+    taskId: snapshot.taskId,
+    name: snapshot.name,
+    type: null,
+    status: DELETED_TASK_STATUS,
+    startDate: null,
+    workingStartTime: null,
+    workingEndTime: null,
+    breakStartTime: null,
+    breakEndTime: null,
+    sceneDefId: null,
+    remark: null,
+    counts,
+    callerLines: [],
+    raw: {},
+  };
 }
 
 async function commit(snapshot: TaskSnapshot, ctx: TaskContext): Promise<void> {

@@ -482,7 +482,7 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
   });
 
   it.each([
-    [{ workingStartTime: '08:00' }, 'body.workingStartTime', 'rule'],
+    [{ breakStartTime: '13:00', breakEndTime: '12:00' }, 'body.breakEndTime', 'rule'],
     [{ workingStartTime: '9:00' }, 'body.workingStartTime', 'format'],
     [{ workingEndTime: '09:30', workingStartTime: '10:00' }, 'body.workingEndTime', 'rule'],
     [{ taskType: 1 }, 'body.startDate', 'rule'],
@@ -520,7 +520,8 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
     ['html', 503],
     ['code500', 503],
     ['http429', 503],
-    ['malformedJson', 502],
+    // A body cut short is transport trouble: retry later (issue 14).
+    ['malformedJson', 503],
     ['code401', 502],
     ['code408', 502],
   ] as const)('%s → %i, no internals', async (kind, status) => {

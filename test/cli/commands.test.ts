@@ -365,7 +365,7 @@ describe('CLI against the simulator: a task’s life', () => {
     >('calls', 'list', String(taskId));
 
     // Assess
-    expect(started).toMatchObject({ code: 0, stdout: `task ${taskId}: 操作成功\n` });
+    expect(started).toMatchObject({ code: 0, stdout: `task ${taskId}: 启动成功\n` });
     expect(calls).toHaveLength(3);
     expect(list.stdout).toMatch(/^ *CALL {2}CUSTOMER {2}PHONE +RESULT/);
     expect(list.stdout).toContain('孙八');

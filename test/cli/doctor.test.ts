@@ -50,9 +50,14 @@ describe('Command: doctor', () => {
       'ok companies',
       'ok company 1 robots',
       'ok company 1 caller lines',
+      'ok company 1 call types',
       'ok company 2 robots',
       'ok company 2 caller lines',
+      'ok company 2 call types',
+      // No task yet to ask notDialedCustomerList about.
+      'skip notDialed form',
     ]);
+    expect(lines[6]).toContain('callType 1 landline: lines 11, 12, 14; callType 0 mobile: lines 13');
     expect(lines[2]).toContain('within 1 s of byrobot’s clock');
     expect(lines[3]).toContain('2: 1 百应演示科技有限公司, 2 杭州示例贸易有限公司');
     expect(lines[5]).toContain('4, 3 available');
@@ -172,6 +177,46 @@ describe('Command: doctor', () => {
       expect(io.stdout.text).toMatch(/\nwarn {2}company 2 caller lines +no caller lines/);
     } finally {
       Object.assign(company, saved);
+    }
+  });
+
+  it('says which notDialedCustomerList form answers: GET, or POST when GET is refused', async () => {
+    // Prepare: a task to ask about
+    sim.sim
+      .world()
+      .createTask({ companyId: 1, taskName: '医生', taskType: 2, userPhoneIds: [11], robotDefId: 101 });
+    try {
+      // Act + Assess: the seed's GET
+      const get = byName(await runDoctor(env()));
+      expect(get['notDialed form']).toMatchObject({ status: 'ok', message: expect.stringMatching(/^GET/) });
+
+      // A server that serves only the POST form
+      sim.sim.addFault({ kind: 'postOnlyNotDialed' });
+      const post = byName(await runDoctor(env()));
+      expect(post['notDialed form']).toMatchObject({
+        status: 'ok',
+        message: expect.stringMatching(/^POST .*GET was refused.*pages without totals/),
+      });
+    } finally {
+      sim.sim.reset();
+    }
+  });
+
+  it('warns when a caller line has no type: createTask then needs an explicit callType', async () => {
+    const company = sim.sim.world().companies.get(2)!;
+    const saved = company.phones;
+    company.phones = company.phones.map((p, i) =>
+      i === 0 ? { ...p, phoneType: null as unknown as number } : p,
+    );
+    try {
+      const checks = byName(await runDoctor(env()));
+      expect(checks['company 2 call types']).toMatchObject({
+        status: 'warn',
+        message: expect.stringContaining('lines 21 have no phoneType'),
+        fix: expect.stringContaining('callType'),
+      });
+    } finally {
+      company.phones = saved;
     }
   });
 });

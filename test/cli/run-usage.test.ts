@@ -125,7 +125,7 @@ describe('Function: run (no byrobot needed)', () => {
   });
 
   it.each([
-    [['--hours', '08:00-20:00'], "outside byrobot's calling window 09:00-20:00"],
+    [['--call-type', '4'], '--call-type must be 0, 1, 2 or 6'],
     [['--hours', '9-5'], '--hours must be HH:mm-HH:mm'],
     [['--hours', '18:00-10:00'], '--hours must end after it starts'],
     [['--type', 'scheduled'], 'a scheduled task needs --start-date'],

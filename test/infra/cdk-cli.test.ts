@@ -31,16 +31,7 @@ function cdkSynth(stage: string) {
   return spawnSync(
     join(ROOT, 'node_modules/.bin/cdk'),
     // No credentials here: a stage that names no account yet synthesizes for one nobody can deploy to.
-    [
-      'synth',
-      '--no-notices',
-      '--no-version-reporting',
-      '-q',
-      '-c',
-      `stage=${stage}`,
-      '-o',
-      join(out, stage),
-    ],
+    ['synth', '--no-notices', '--no-version-reporting', '-q', '-c', `stage=${stage}`, '-o', join(out, stage)],
     {
       cwd: ROOT,
       encoding: 'utf8',

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_KINDS, type FaultKind } from '../../local/byrobot-sim/faults.ts';
+import { FAULT_KINDS, type FailureKind, MODIFIER_KINDS } from '../../local/byrobot-sim/faults.ts';
 import type { StoredEvent } from '../../local/eventbus/index.ts';
 import { ByrobotClient } from '../../shared/byrobot/index.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
@@ -299,7 +299,8 @@ describe('Poller × every simulator fault × every endpoint it reads: two change
   afterEach(() => stack.clearFaults());
   afterAll(() => stack?.close());
 
-  const FAULTS: Record<FaultKind, Record<string, unknown>> = {
+  // The failure kinds, and latency; the other answer-shaping kinds have their own tests below.
+  const FAULTS: Record<FailureKind | 'latency', Record<string, unknown>> = {
     latency: { kind: 'latency', latencyMs: 30 },
     http5xx: { kind: 'http5xx' },
     hang: { kind: 'hang' },
@@ -313,74 +314,77 @@ describe('Poller × every simulator fault × every endpoint it reads: two change
   /** Every byrobot endpoint a cycle reads. */
   const ENDPOINTS = ['task/getTasks', 'task/getTaskDetail', 'task/queryDoneTaskPhones', 'task/phoneLogInfo'];
 
-  it('the matrix covers every fault kind the simulator has', () => {
-    expect(Object.keys(FAULTS).sort()).toEqual([...FAULT_KINDS].sort());
+  it('the matrix covers every failure kind the simulator has', () => {
+    expect([...Object.keys(FAULTS), ...MODIFIER_KINDS.filter((k) => k !== 'latency')].sort()).toEqual(
+      [...FAULT_KINDS].sort(),
+    );
   });
 
-  it.each(FAULT_KINDS.flatMap((kind) => ENDPOINTS.map((endpoint) => [kind, endpoint] as const)))(
-    '%s on %s',
-    async (kind, endpoint) => {
-      const a = await runningTask(stack, `故障A-${kind}-${endpoint}`, 3);
-      const b = await runningTask(stack, `故障B-${kind}-${endpoint}`, 3);
-      expect((await stack.poll(1)).failures).toEqual([]); // both seen running
-      // Until both completed (2-minute steps keep 36 cases inside one day's working hours): a cycle
-      // then reads every endpoint for each (detail, done calls, call details).
-      const statuses = async () => [(await stack.simTask(a)).status, (await stack.simTask(b)).status];
-      for (let i = 0; i < 30 && (await statuses()).some((x) => x !== 2); i++) await stack.advance(120);
-      expect(await statuses()).toEqual([2, 2]);
-      const before = await snapshotsOf(stack);
-      const [idsA, idsB] = [
-        await expectedIds(stack, a, before.get(a)!),
-        await expectedIds(stack, b, before.get(b)!),
-      ];
-      const listing = endpoint === 'task/getTasks';
-      // The listing is one request for the whole company; every other endpoint's fault hits task A only.
-      await stack.fault({ ...FAULTS[kind], endpoint, ...(listing ? {} : { taskId: a }) });
-      const mark = stack.bus.bus.events.length;
-      const faulty = await stack.poll(1);
-      await stack.clearFaults();
-      const during = stack.bus.bus.events.slice(mark);
-      const after = await snapshotsOf(stack);
+  it.each(
+    (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((kind) =>
+      ENDPOINTS.map((endpoint) => [kind, endpoint] as const),
+    ),
+  )('%s on %s', async (kind, endpoint) => {
+    const a = await runningTask(stack, `故障A-${kind}-${endpoint}`, 3);
+    const b = await runningTask(stack, `故障B-${kind}-${endpoint}`, 3);
+    expect((await stack.poll(1)).failures).toEqual([]); // both seen running
+    // Until both completed (2-minute steps keep 36 cases inside one day's working hours): a cycle
+    // then reads every endpoint for each (detail, done calls, call details).
+    const statuses = async () => [(await stack.simTask(a)).status, (await stack.simTask(b)).status];
+    for (let i = 0; i < 30 && (await statuses()).some((x) => x !== 2); i++) await stack.advance(120);
+    expect(await statuses()).toEqual([2, 2]);
+    const before = await snapshotsOf(stack);
+    const [idsA, idsB] = [
+      await expectedIds(stack, a, before.get(a)!),
+      await expectedIds(stack, b, before.get(b)!),
+    ];
+    const listing = endpoint === 'task/getTasks';
+    // The listing is one request for the whole company; every other endpoint's fault hits task A only.
+    await stack.fault({ ...FAULTS[kind], endpoint, ...(listing ? {} : { taskId: a }) });
+    const mark = stack.bus.bus.events.length;
+    const faulty = await stack.poll(1);
+    await stack.clearFaults();
+    const during = stack.bus.bus.events.slice(mark);
+    const after = await snapshotsOf(stack);
 
-      if (kind === 'latency') {
-        // Late answers are not failures: both tasks go through.
-        expect(faulty.failures).toEqual([]);
-        expect(idsOf(during, a)).toEqual(idsA);
-        expect(idsOf(during, b)).toEqual(idsB);
-        expect(after.get(a)).toMatchObject({ version: before.get(a)!.version + 1, closed: true });
-        return;
-      }
-      if (listing) {
-        // Nothing could be listed: both keep their snapshots and nothing is announced.
-        expect(faulty.outcome).toBe('listing-failed');
-        expect(after.get(a)).toEqual(before.get(a));
-        expect(after.get(b)).toEqual(before.get(b));
-        expect(during).toEqual([]);
-      } else {
-        // A keeps its old snapshot and announced nothing; B's events are published and committed.
-        expect(faulty.outcome).toBe('done');
-        expect(faulty.failures.map((f) => f.taskId)).toEqual([a]);
-        expect(after.get(a)).toEqual(before.get(a));
-        expect(await stack.store.announcedKeys(1, a)).toEqual(new Set());
-        expect(idsOf(during, a)).toEqual([]);
-        expect(idsOf(during, b)).toEqual(idsB);
-        expect(after.get(b)).toMatchObject({ version: before.get(b)!.version + 1, closed: true });
-      }
+    if (kind === 'latency') {
+      // Late answers are not failures: both tasks go through.
+      expect(faulty.failures).toEqual([]);
+      expect(idsOf(during, a)).toEqual(idsA);
+      expect(idsOf(during, b)).toEqual(idsB);
+      expect(after.get(a)).toMatchObject({ version: before.get(a)!.version + 1, closed: true });
+      return;
+    }
+    if (listing) {
+      // Nothing could be listed: both keep their snapshots and nothing is announced.
+      expect(faulty.outcome).toBe('listing-failed');
+      expect(after.get(a)).toEqual(before.get(a));
+      expect(after.get(b)).toEqual(before.get(b));
+      expect(during).toEqual([]);
+    } else {
+      // A keeps its old snapshot and announced nothing; B's events are published and committed.
+      expect(faulty.outcome).toBe('done');
+      expect(faulty.failures.map((f) => f.taskId)).toEqual([a]);
+      expect(after.get(a)).toEqual(before.get(a));
+      expect(await stack.store.announcedKeys(1, a)).toEqual(new Set());
+      expect(idsOf(during, a)).toEqual([]);
+      expect(idsOf(during, b)).toEqual(idsB);
+      expect(after.get(b)).toMatchObject({ version: before.get(b)!.version + 1, closed: true });
+    }
 
-      // Next cycle, byrobot healthy: A is redone with the same event ids; B is not announced twice.
-      const again = stack.bus.bus.events.length;
-      const next = await stack.poll(1);
-      expect(next.failures).toEqual([]);
-      const redone = stack.bus.bus.events.slice(again);
-      expect(idsOf(redone, a)).toEqual(idsA);
-      expect(idsOf(redone, b)).toEqual(listing ? idsB : []);
-      expect(idsOf(stack.bus.bus.events.slice(mark), b)).toEqual(idsB); // once in all
-      expect((await snapshotsOf(stack)).get(a)).toMatchObject({
-        version: before.get(a)!.version + 1,
-        closed: true,
-      });
-    },
-  );
+    // Next cycle, byrobot healthy: A is redone with the same event ids; B is not announced twice.
+    const again = stack.bus.bus.events.length;
+    const next = await stack.poll(1);
+    expect(next.failures).toEqual([]);
+    const redone = stack.bus.bus.events.slice(again);
+    expect(idsOf(redone, a)).toEqual(idsA);
+    expect(idsOf(redone, b)).toEqual(listing ? idsB : []);
+    expect(idsOf(stack.bus.bus.events.slice(mark), b)).toEqual(idsB); // once in all
+    expect((await snapshotsOf(stack)).get(a)).toMatchObject({
+      version: before.get(a)!.version + 1,
+      closed: true,
+    });
+  });
 });
 
 describe('Poller: first sight', () => {

@@ -11,6 +11,7 @@ export { httpEvent, lambdaContext };
 import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
 import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 import type { RouteName } from '../../shared/api/openapi.ts';
+import type { ByrobotClientOptions } from '../../shared/byrobot/client.ts';
 import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
@@ -30,7 +31,12 @@ export const WEBHOOK_SECRETS = {
 };
 
 export async function startApiStack(
-  options: { sources?: WebhookSourceConfig[]; now?: () => number; queueBatchSize?: number } = {},
+  options: {
+    sources?: WebhookSourceConfig[];
+    now?: () => number;
+    queueBatchSize?: number;
+    client?: Partial<ByrobotClientOptions>;
+  } = {},
 ) {
   const [sim, dynamo, bus] = await Promise.all([
     startSimulator({ seed: 9, speed: 0 }),
@@ -78,7 +84,11 @@ export async function startApiStack(
     maxReceiveCount: 3,
     batchSize: options.queueBatchSize ?? 10,
   });
-  const clientOptions = { timeoutMs: 400, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } };
+  const clientOptions = {
+    timeoutMs: 400,
+    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    ...options.client,
+  };
   const publish = busPublisher({
     eventBusName: config.eventBusName,
     source: config.eventSource,

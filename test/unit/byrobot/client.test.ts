@@ -17,6 +17,10 @@ import { type Scripted, scriptedFetch } from '../../support/scripted-fetch.ts';
 const ok = (data: unknown = null): Scripted => ({ envelope: { code: 200, data, resultMsg: '操作成功' } });
 const page = (list: unknown[], pageNum: number, pages: number, total = list.length): Scripted =>
   ok({ pageNum, pageSize: list.length, total, pages, list });
+/** getTaskDetail's answer with only the customer count: what importCustomers reads to settle lost answers. */
+const taskTotal = (totalCount: number): Scripted => ok({ callJobId: 2, status: 0, totalCount });
+/** A createTask input with callType given, so no getPhones is asked for it. */
+const TASK = { companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1, callType: 1 };
 
 function setup(script: Scripted[], options: Partial<ByrobotClientOptions> = {}) {
   const t = scriptedFetch(script);
@@ -79,6 +83,7 @@ describe('Class: ByrobotClient', () => {
         ok(),
         ok(),
         ok(),
+        page([], 1, 0),
         ok(67),
         ok({ msg: 'm', successNum: 1, repeatNum: 0, placeFailNum: 0 }),
         page([], 1, 0),
@@ -92,7 +97,7 @@ describe('Class: ByrobotClient', () => {
       await client.start(1);
       await client.pause(2);
       await client.stop(3);
-      await client.createTask({ companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1 });
+      await client.createTask(TASK);
       await client.importTaskCustomer({
         companyId: 1,
         taskId: 9,
@@ -109,6 +114,8 @@ describe('Class: ByrobotClient', () => {
         'POST /openapi/v1/task/start',
         'POST /openapi/v1/task/pause',
         'POST /openapi/v1/task/stop',
+        // createTask first lists the tasks of that name, to settle a lost answer (never a second task).
+        'GET /openapi/v1/task/getTasks',
         'POST /openapi/v1/task/createTask',
         'POST /openapi/v2/task/importTaskCustomer',
         'GET /openapi/v1/task/getTasks',
@@ -120,15 +127,16 @@ describe('Class: ByrobotClient', () => {
         'GET /openapi/v1/task/getSceneVariables',
       ]);
       expect(t.requests[0]?.body).toEqual({ taskId: 1 });
-      expect(t.requests[4]?.body).toEqual({
+      expect(t.requests[3]?.query).toEqual({ companyId: '1', taskName: 'n', pageNum: '1', pageSize: '100' });
+      expect(t.requests[5]?.body).toEqual({
         companyId: 1,
         taskId: 9,
         customerInfoList: [{ name: 'a', phone: '13800138000' }],
       });
-      expect(t.requests[5]?.query).toEqual({ companyId: '1', status: '1', pageNum: '1', pageSize: '100' });
-      expect(t.requests[6]?.body).toEqual({ callJobId: 9, finishStatus: 0, pageNum: 1, pageSize: 50 });
-      expect(t.requests[7]?.query).toEqual({ taskId: '9', pageNum: '1', pageSize: '10' });
-      expect(t.requests[11]?.query).toEqual({ companyId: '1', sceneDefId: '2' });
+      expect(t.requests[6]?.query).toEqual({ companyId: '1', status: '1', pageNum: '1', pageSize: '100' });
+      expect(t.requests[7]?.body).toEqual({ callJobId: 9, finishStatus: 0, pageNum: 1, pageSize: 50 });
+      expect(t.requests[8]?.query).toEqual({ taskId: '9', pageNum: '1', pageSize: '10' });
+      expect(t.requests[12]?.query).toEqual({ companyId: '1', sceneDefId: '2' });
     });
 
     it('refuses page sizes over byrobot’s limits before sending', async () => {
@@ -214,6 +222,8 @@ describe('Class: ByrobotClient', () => {
       ['HTTP 429', { status: 429, body: '', headers: { 'retry-after': '0' } }],
       ['byrobot code 500', { envelope: { code: 500, resultMsg: '未知错误' } }],
       ['a hang', { hang: true }],
+      // A body cut short is transport trouble, not byrobot's verdict (issue 14).
+      ['a truncated JSON body', { status: 200, body: '{"code": 200, "da' }],
     ] as const)('retries an idempotent call after %s', async (_name, failure) => {
       const { client, t, attempts } = setup([failure, ok()], { timeoutMs: 50 });
       await expect(client.start(5)).resolves.toBe('操作成功');
@@ -226,11 +236,23 @@ describe('Class: ByrobotClient', () => {
       ['HTTP 503', { status: 503, body: 'unavailable' }],
       ['byrobot code 500', { envelope: { code: 500, resultMsg: '未知错误' } }],
     ] as const)('never retries createTask after %s', async (_name, failure) => {
-      const { client, t } = setup([failure, ok(1)]);
-      await expect(
-        client.createTask({ companyId: 1, taskName: 'n', taskType: 2, userPhoneIds: [1], robotDefId: 1 }),
-      ).rejects.toThrow();
-      expect(t.requests).toHaveLength(1);
+      // The tasks of that name before, the failure, the same list after: no new task, so it throws.
+      const { client, t } = setup([page([], 1, 0), failure, page([], 1, 0), ok(1)]);
+      const error = await client.createTask(TASK).catch((e: unknown) => e);
+      expect(error).toMatchObject({ afterLostAnswer: true });
+      expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
+    });
+
+    it('after a lost createTask answer, returns the task that appeared under that name', async () => {
+      const named = (ids: number[]) =>
+        page(
+          ids.map((callJobId) => ({ callJobId, jobName: 'n', status: 0 })),
+          1,
+          1,
+        );
+      const { client, t } = setup([named([7]), { networkError: 'ECONNRESET' }, named([9, 7])]);
+      await expect(client.createTask(TASK)).resolves.toBe(9);
+      expect(t.requests.filter((r) => r.path.endsWith('createTask'))).toHaveLength(1);
     });
 
     it.each([
@@ -238,7 +260,7 @@ describe('Class: ByrobotClient', () => {
       ['code 401', { envelope: { code: 401, resultMsg: 'bad sign' } }],
       ['code 408', { envelope: { code: 408, resultMsg: 'time' } }],
       ['HTTP 404 without envelope', { status: 404, body: 'not found' }],
-      ['malformed JSON', { status: 200, body: '{' }],
+      ['JSON that is not the envelope', { status: 200, body: '{"ok": true}' }],
     ] as const)('does not retry %s, which a retry cannot change', async (_name, failure) => {
       const { client, t } = setup([failure, ok()]);
       await expect(client.stop(5)).rejects.toThrow();
@@ -302,7 +324,7 @@ describe('Class: ByrobotClient', () => {
       ok({ msg: `ok ${successNum}`, successNum, repeatNum, placeFailNum });
 
     it('splits into requests of at most 10,000 and adds up byrobot’s counts', async () => {
-      const { client, t } = setup([counts(10_000), counts(9_990, 10), counts(499, 0, 1)]);
+      const { client, t } = setup([taskTotal(0), counts(10_000), counts(9_990, 10), counts(499, 0, 1)]);
       const progress: number[] = [];
       const summary = await client.importCustomers({
         companyId: 1,
@@ -311,7 +333,7 @@ describe('Class: ByrobotClient', () => {
         onProgress: (p) => progress.push(p.customersSent),
       });
       expect(
-        t.requests.map((r) => (r.body as { customerInfoList: unknown[] }).customerInfoList.length),
+        t.requests.slice(1).map((r) => (r.body as { customerInfoList: unknown[] }).customerInfoList.length),
       ).toEqual([10_000, 10_000, 500]);
       expect(summary).toMatchObject({
         requests: 3,
@@ -324,24 +346,42 @@ describe('Class: ByrobotClient', () => {
     });
 
     it('v1 answers no counts: they stay null', async () => {
-      const { client, t } = setup([ok(null)]);
+      const { client, t } = setup([taskTotal(0), ok(null)]);
       const summary = await client.importCustomers({
         companyId: 1,
         taskId: 2,
         customers: customers(3),
         version: 'v1',
       });
-      expect(t.requests[0]?.path).toBe('/openapi/v1/task/importTaskCustomer');
+      expect(t.requests[1]?.path).toBe('/openapi/v1/task/importTaskCustomer');
       expect(summary).toMatchObject({ requests: 1, submitted: 3, successNum: null, repeatNum: null });
     });
 
     it('a failure part-way says what was accepted before it', async () => {
-      const { client } = setup([counts(2), { envelope: { code: 412, resultMsg: 'bad' } }], {});
+      const { client } = setup([taskTotal(0), counts(2), { envelope: { code: 412, resultMsg: 'bad' } }], {});
       const error = await client
         .importCustomers({ companyId: 1, taskId: 2, customers: customers(5), batchSize: 2 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ByrobotImportError);
       expect(error).toMatchObject({ failedAt: 2, summary: { requests: 1, submitted: 2, successNum: 2 } });
+    });
+
+    it('after a lost answer, counts what the task gained, not the retry’s repeats', async () => {
+      // 5 rows; the first attempt lands 4 (1 was already in the task) and its answer is lost.
+      const { client, t } = setup([taskTotal(10), { hang: true }, counts(0, 5), taskTotal(14)], {
+        importTimeoutMs: 30,
+      });
+      const summary = await client.importCustomers({ companyId: 1, taskId: 2, customers: customers(5) });
+      expect(summary).toMatchObject({ successNum: 4, repeatNum: 1, settledByTaskCount: 1, unsettled: 0 });
+      expect(t.requests.filter((r) => r.path.endsWith('importTaskCustomer'))).toHaveLength(2);
+    });
+
+    it('after a lost answer with no count to settle against, says how many rows are in doubt', async () => {
+      const { client } = setup([{ envelope: { code: 412, resultMsg: 'x' } }, { hang: true }, counts(0, 5)], {
+        importTimeoutMs: 30,
+      });
+      const summary = await client.importCustomers({ companyId: 1, taskId: 2, customers: customers(5) });
+      expect(summary).toMatchObject({ successNum: 0, repeatNum: 5, unsettled: 5 });
     });
 
     it('refuses a single request over 10,000', async () => {
