@@ -1,13 +1,17 @@
-import type { ApiDeps } from './deps.ts';
+import type { RouteName } from '../manifest.ts';
+import type { AllDeps } from './deps.ts';
 import { importCustomersRoute, webhookCustomersRoute } from './imports.ts';
-import { openApiRoute, type RouteName } from './openapi.ts';
+import { openApiRoute } from './openapi.ts';
 import { type RouteDefinition, routeFor } from './route.ts';
 import { createTaskRoute, getCallRoute, getImportRoute, healthRoute, taskActionRoute } from './routes.ts';
 
 export { importWorkerHandler } from './worker.ts';
 
-/** Every route by name: the local API server and the tests serve them all from here. */
-export const ROUTE_DEFINITIONS: Record<RouteName, RouteDefinition> = {
+/**
+ * Every route's logic by name: the local API server and the tests serve them all from here, with
+ * every client. Typed by the manifest, so a record without its logic here does not compile.
+ */
+export const ROUTE_DEFINITIONS: { [N in RouteName]: RouteDefinition<N> } = {
   'task-action': taskActionRoute,
   'create-task': createTaskRoute,
   'import-customers': importCustomersRoute,
@@ -18,6 +22,6 @@ export const ROUTE_DEFINITIONS: Record<RouteName, RouteDefinition> = {
   health: healthRoute,
 };
 
-export function routeHandler(name: RouteName, deps: ApiDeps) {
-  return routeFor(ROUTE_DEFINITIONS[name], deps);
+export function routeHandler(name: RouteName, deps: AllDeps) {
+  return routeFor(ROUTE_DEFINITIONS[name] as RouteDefinition, deps);
 }

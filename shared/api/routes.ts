@@ -7,7 +7,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import type { RouteDefinition } from './route.ts';
+import { defineRoute } from './route.ts';
 import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
@@ -15,7 +15,7 @@ const ACTIONS = ['start', 'pause', 'stop'] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** `POST /tasks/{taskId}/start|pause|stop` */
-export async function taskAction(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function taskAction(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const taskId = pathId(event.pathParameters?.taskId, 'taskId');
   const action = event.rawPath.split('/').pop() as Action;
   if (!ACTIONS.includes(action)) throw problems.notFound(`no action ${action}`);
@@ -38,7 +38,7 @@ export async function taskAction(event: ApiEvent, deps: ApiDeps): Promise<ApiRes
 }
 
 /** `POST /tasks`: validated here for what byrobot would refuse, then created (never retried blindly). */
-export async function createTask(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function createTask(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const input = validate(CreateTaskSchema, event.jsonBody, 'body');
   if (!allowsCompany(event.principal, input.companyId))
     throw problems.forbidden(`this key may not act on company ${input.companyId}`);
@@ -100,7 +100,7 @@ export async function getImport(event: ApiEvent, deps: ApiDeps): Promise<ApiResu
 }
 
 /** `GET /calls/{callInstanceId}`: one call, normalised exactly as Call Completed carries it. */
-export async function getCall(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function getCall(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const callInstanceId = pathId(event.pathParameters?.callInstanceId, 'callInstanceId');
   const byrobot = await deps.byrobot();
   const call = await byrobot.phoneLogInfo(callInstanceId);
@@ -126,28 +126,8 @@ export async function health(_event: ApiEvent, deps: ApiDeps): Promise<ApiResult
   return json(200, { status: 'ok', time: toBeijingIso(deps.now?.() ?? Date.now()) });
 }
 
-export const taskActionRoute: RouteDefinition = {
-  name: 'task-action',
-  options: { scope: 'control', idempotent: true },
-  run: (deps) => (e) => taskAction(e, deps),
-};
-export const createTaskRoute: RouteDefinition = {
-  name: 'create-task',
-  options: { scope: 'create', body: true, idempotent: true },
-  run: (deps) => (e) => createTask(e, deps),
-};
-export const getImportRoute: RouteDefinition = {
-  name: 'get-import',
-  options: { scope: 'read' },
-  run: (deps) => (e) => getImport(e, deps),
-};
-export const getCallRoute: RouteDefinition = {
-  name: 'get-call',
-  options: { scope: 'read' },
-  run: (deps) => (e) => getCall(e, deps),
-};
-export const healthRoute: RouteDefinition = {
-  name: 'health',
-  options: { scope: null },
-  run: (deps) => (e) => health(e, deps),
-};
+export const taskActionRoute = defineRoute('task-action', (deps) => (e) => taskAction(e, deps));
+export const createTaskRoute = defineRoute('create-task', (deps) => (e) => createTask(e, deps));
+export const getImportRoute = defineRoute('get-import', (deps) => (e) => getImport(e, deps));
+export const getCallRoute = defineRoute('get-call', (deps) => (e) => getCall(e, deps));
+export const healthRoute = defineRoute('health', (deps) => (e) => health(e, deps));
