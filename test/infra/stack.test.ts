@@ -155,6 +155,34 @@ describe('Stack: byrobot-bridge per stage', () => {
       }
     });
 
+    it('table grants: only the actions each function calls, each only on its key prefixes (dynamodb:LeadingKeys)', () => {
+      type Statement = { Action: string | string[]; Condition?: Record<string, Record<string, string[]>> };
+      for (const name of FUNCTION_NAMES.filter((n) => n !== 'slack-notify')) {
+        const { statements } = grants(dev.resources, pascal(name));
+        const table = (statements as Statement[]).filter((s) =>
+          [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+        );
+        const granted = table.flatMap((s) => {
+          const prefixes = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+          expect(prefixes, `${name}: a table grant without a key condition`).toBeDefined();
+          return [s.Action].flat().flatMap((a) => prefixes!.map((p) => `${a} ${p}`));
+        });
+        const expected = tableAccess(name).flatMap(([prefix, actions]) =>
+          actions.map((a) => `dynamodb:${a} ${prefix}*`),
+        );
+        expect(granted.sort(), name).toEqual(expected.sort());
+      }
+      // What the old grants allowed and no code calls.
+      const actionsOf = (id: string) => [...grants(dev.resources, id).actions];
+      expect(actionsOf('ImportWorker')).not.toContain('dynamodb:PutItem');
+      expect(actionsOf('ImportWorker')).not.toContain('dynamodb:Query');
+      for (const id of ['ImportCustomers', 'WebhookCustomers']) {
+        expect(actionsOf(id)).not.toContain('dynamodb:UpdateItem');
+        expect(actionsOf(id)).not.toContain('dynamodb:Query');
+      }
+      expect(tableAccess('create-task').map(([prefix]) => prefix)).toEqual(['IDEM#']);
+    });
+
     it('serves every route of the shared route table, each with payload v2 to its own function', () => {
       const routes = ofType(dev.resources, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey);
       expect(routes.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
