@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
+import { listen } from '../../dev/listen.ts';
 import type { AllDeps } from '../../shared/api/deps.ts';
-import { routeHandler } from '../../shared/api/handlers.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
 import { API_ROUTES, type RouteName } from '../../shared/manifest.ts';
-import { listen } from '../listen.ts';
 import { httpEvent, lambdaContext } from './events.ts';
+import { routeHandler } from './handlers.ts';
 
 interface CompiledRoute {
   method: string;

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
+import { startDynalite } from '../../dev/dynamo.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
 import { httpEvent, lambdaContext } from '../../local/api-server/events.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
-import { startDynalite } from '../../local/dynamo.ts';
-import { startLocalBus } from '../../local/eventbus/index.ts';
 import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
 
+import { importWorkerHandler, routeHandler } from '../../local/api-server/handlers.ts';
 import { type AllDeps, createApiDeps } from '../../shared/api/deps.ts';
-import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
 
 import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';

@@ -1,11 +1,17 @@
-import type { RouteName } from '../manifest.ts';
-import type { AllDeps } from './deps.ts';
-import { importCustomersRoute, webhookCustomersRoute } from './imports.ts';
-import { openApiRoute } from './openapi.ts';
-import { type RouteDefinition, routeFor } from './route.ts';
-import { createTaskRoute, getCallRoute, getImportRoute, healthRoute, taskActionRoute } from './routes.ts';
+import type { AllDeps } from '../../shared/api/deps.ts';
+import { importCustomersRoute, webhookCustomersRoute } from '../../shared/api/imports.ts';
+import { openApiRoute } from '../../shared/api/openapi.ts';
+import { type RouteDefinition, routeFor } from '../../shared/api/route.ts';
+import {
+  createTaskRoute,
+  getCallRoute,
+  getImportRoute,
+  healthRoute,
+  taskActionRoute,
+} from '../../shared/api/routes.ts';
+import type { RouteName } from '../../shared/manifest.ts';
 
-export { importWorkerHandler } from './worker.ts';
+export { importWorkerHandler } from '../../shared/api/worker.ts';
 
 /**
  * Every route's logic by name: the local API server and the tests serve them all from here, with
