@@ -192,14 +192,17 @@ export type RouteName = {
 /** The clients a function's record lists. */
 export type ClientsOf<N extends FunctionName> = Manifest[N]['clients'][number];
 
-export const FUNCTION_NAMES = Object.keys(MANIFEST) as FunctionName[];
-export const ROUTE_NAMES = FUNCTION_NAMES.filter((n): n is RouteName => 'routes' in MANIFEST[n]);
+// Pure: a route entry's bundle keeps only MANIFEST, which its middy options are read from.
+export const FUNCTION_NAMES = /* @__PURE__ */ Object.keys(MANIFEST) as FunctionName[];
+export const ROUTE_NAMES = /* @__PURE__ */ FUNCTION_NAMES.filter(
+  (n): n is RouteName => 'routes' in MANIFEST[n],
+);
 
 /** The record of a route's function, typed as a route's (every RouteName's record has routes). */
 export const routeRecord = (name: RouteName): RouteRecord => MANIFEST[name];
 
 /** Every method and path of the HTTP API with the function that serves it, in manifest order. */
-export const API_ROUTES = ROUTE_NAMES.flatMap((fn) =>
+export const API_ROUTES = /* @__PURE__ */ ROUTE_NAMES.flatMap((fn) =>
   routeRecord(fn).routes.map((r) => ({ ...r, fn, auth: routeRecord(fn).auth })),
 );
 

@@ -11,7 +11,7 @@ import { type PreparedImport, prepareImport } from '../imports/prepare.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
 import { MAX_STORED_PROBLEMS } from './import-store.ts';
-import { defineRoute } from './route.ts';
+import type { RouteDefinition } from './route.ts';
 import { ImportRequestSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
@@ -207,11 +207,11 @@ async function queueImport(
   );
 }
 
-export const importCustomersRoute = defineRoute(
-  'import-customers',
-  (deps) => (e) => importCustomers(e, deps),
-);
-export const webhookCustomersRoute = defineRoute(
-  'webhook-customers',
-  (deps) => (e) => importCustomers(e, deps),
-);
+export const importCustomersRoute: RouteDefinition<'import-customers'> = {
+  name: 'import-customers',
+  run: (deps) => (e) => importCustomers(e, deps),
+};
+export const webhookCustomersRoute: RouteDefinition<'webhook-customers'> = {
+  name: 'webhook-customers',
+  run: (deps) => (e) => importCustomers(e, deps),
+};

@@ -10,7 +10,7 @@ import {
   ProblemSchema,
   TaskActionResultSchema,
 } from './response-schemas.ts';
-import { defineRoute } from './route.ts';
+import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportRequestSchema } from './schemas.ts';
 
 /** An operation's `security`, from its function's `auth` in shared/manifest.ts. */
@@ -217,4 +217,7 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-export const openApiRoute = defineRoute('openapi', () => async () => json(200, openApiDocument()));
+export const openApiRoute: RouteDefinition<'openapi'> = {
+  name: 'openapi',
+  run: () => async () => json(200, openApiDocument()),
+};

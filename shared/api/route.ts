@@ -7,17 +7,13 @@ import { type Clients, createApiDeps, type DepsOf } from './deps.ts';
 /**
  * A route's logic, bound to its record in shared/manifest.ts: `run` is given exactly the clients the
  * record lists. An entry in functions/ imports only its own route's definition, so its bundle holds
- * only that route's code.
+ * only that route's code: a definition is a plain object literal (a call would make esbuild keep
+ * every definition of the module in every bundle).
  */
 export interface RouteDefinition<N extends RouteName = RouteName> {
   name: N;
   run: (deps: DepsOf<N>) => RouteHandler;
 }
-
-export const defineRoute = <N extends RouteName>(
-  name: N,
-  run: (deps: DepsOf<N>) => RouteHandler,
-): RouteDefinition<N> => ({ name, run });
 
 /** The middy options of a route, from its record. */
 export function routeOptions(name: RouteName): RouteOptions {

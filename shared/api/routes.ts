@@ -7,7 +7,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { defineRoute } from './route.ts';
+import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
 
@@ -126,8 +126,23 @@ export async function health(_event: ApiEvent, deps: ApiDeps): Promise<ApiResult
   return json(200, { status: 'ok', time: toBeijingIso(deps.now?.() ?? Date.now()) });
 }
 
-export const taskActionRoute = defineRoute('task-action', (deps) => (e) => taskAction(e, deps));
-export const createTaskRoute = defineRoute('create-task', (deps) => (e) => createTask(e, deps));
-export const getImportRoute = defineRoute('get-import', (deps) => (e) => getImport(e, deps));
-export const getCallRoute = defineRoute('get-call', (deps) => (e) => getCall(e, deps));
-export const healthRoute = defineRoute('health', (deps) => (e) => health(e, deps));
+export const taskActionRoute: RouteDefinition<'task-action'> = {
+  name: 'task-action',
+  run: (deps) => (e) => taskAction(e, deps),
+};
+export const createTaskRoute: RouteDefinition<'create-task'> = {
+  name: 'create-task',
+  run: (deps) => (e) => createTask(e, deps),
+};
+export const getImportRoute: RouteDefinition<'get-import'> = {
+  name: 'get-import',
+  run: (deps) => (e) => getImport(e, deps),
+};
+export const getCallRoute: RouteDefinition<'get-call'> = {
+  name: 'get-call',
+  run: (deps) => (e) => getCall(e, deps),
+};
+export const healthRoute: RouteDefinition<'health'> = {
+  name: 'health',
+  run: (deps) => (e) => health(e, deps),
+};

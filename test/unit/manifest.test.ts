@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { entryPath } from '../../infra/functions.ts';
 import { ROUTE_DEFINITIONS } from '../../local/api-server/handlers.ts';
 import { createApiDeps } from '../../shared/api/deps.ts';
-import { defineRoute, routeLambda, routeOptions } from '../../shared/api/route.ts';
+import { type RouteDefinition, routeLambda, routeOptions } from '../../shared/api/route.ts';
 import { createTaskRoute, getCall, getImportRoute } from '../../shared/api/routes.ts';
 import { importWorkerHandler } from '../../shared/api/worker.ts';
 import type { ApiConfig } from '../../shared/config/api.ts';
@@ -67,8 +67,12 @@ describe('The manifest in the types', () => {
     routeLambda(createTaskRoute, config, {});
     // @ts-expect-error get-import's record lists no client: passing one (into its bundle) does not compile.
     routeLambda(getImportRoute, config, { byrobot });
-    // @ts-expect-error logic that calls byrobot cannot be the logic of a route whose record lacks it.
-    defineRoute('get-import', (deps) => (e) => getCall(e, deps));
+    const wrong: RouteDefinition<'get-import'> = {
+      name: 'get-import',
+      // @ts-expect-error logic that calls byrobot cannot be the logic of a route whose record lacks it.
+      run: (deps) => (e) => getCall(e, deps),
+    };
+    expect(wrong.name).toBe('get-import');
     // @ts-expect-error the import worker publishes Import Completed: deps without a publisher do not compile.
     importWorkerHandler(createApiDeps(config, 'import-worker', { byrobot }));
     // What the records say compiles.
