@@ -1,9 +1,8 @@
-import { createApiDeps } from '../shared/api/deps.ts';
-import { routeFor } from '../shared/api/route.ts';
+import { routeLambda } from '../shared/api/route.ts';
 import { healthRoute } from '../shared/api/routes.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
 const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → liveness. */
-export const handler = routeFor(healthRoute, createApiDeps(config, 'health'));
+export const handler = routeLambda(healthRoute, config, {});

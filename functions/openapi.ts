@@ -1,9 +1,8 @@
-import { createApiDeps } from '../shared/api/deps.ts';
 import { openApiRoute } from '../shared/api/openapi.ts';
-import { routeFor } from '../shared/api/route.ts';
+import { routeLambda } from '../shared/api/route.ts';
 import { readApiConfig } from '../shared/config/api.ts';
 
 const config = readApiConfig();
 
 /** API Gateway HTTP API (payload v2) → the OpenAPI document. */
-export const handler = routeFor(openApiRoute, createApiDeps(config, 'openapi'));
+export const handler = routeLambda(openApiRoute, config, {});

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FunctionName } from '../shared/manifest.ts';
 
 /** The repository root: entry paths below are relative to it. */
 export const ROOT = join(import.meta.dirname, '..');
@@ -31,62 +32,10 @@ export const ESBUILD = {
   external: [] as string[],
 } as const;
 
-export interface FunctionSpec {
-  /** Entry file, relative to the repository root; it exports `handler`. */
-  entry: string;
-  timeoutSeconds: number;
-  memoryMb: number;
-  description: string;
-}
-
-const route = (entry: string, description: string, timeoutSeconds = 29, memoryMb = 512): FunctionSpec => ({
-  entry: `functions/${entry}.ts`,
-  // API Gateway HTTP APIs give up on an integration after 30 s.
-  timeoutSeconds,
-  memoryMb,
-  description,
-});
+export { FUNCTION_NAMES, type FunctionName } from '../shared/manifest.ts';
 
 /**
- * Every Lambda of the bridge, in one list: the stack, `npm run build`, the bundle tests and the
- * bench read it. One function per route so each gets only the permissions its route needs.
+ * A function's entry file: functions/<name>.ts, which exports `handler`. Its timeout, memory,
+ * grants and routes are its record in shared/manifest.ts.
  */
-export const FUNCTIONS = {
-  poller: {
-    entry: 'functions/poller.ts',
-    timeoutSeconds: 90,
-    memoryMb: 512,
-    description: 'One poll cycle: byrobot task state → EventBridge events',
-  },
-  'task-action': route('task-action', 'POST /tasks/{taskId}/start|pause|stop'),
-  'create-task': route('create-task', 'POST /tasks'),
-  'import-customers': route('import-customers', 'POST /tasks/{taskId}/customers (API key)', 29, 1024),
-  'webhook-customers': route(
-    'webhook-customers',
-    'POST /webhooks/{source}/tasks/{taskId}/customers (Standard Webhooks)',
-    29,
-    1024,
-  ),
-  'get-import': route('get-import', 'GET /imports/{importId}', 10, 256),
-  'get-call': route('get-call', 'GET /calls/{callInstanceId}', 15, 256),
-  openapi: route('openapi', 'GET /openapi.json', 5, 256),
-  health: route('health', 'GET /health', 5, 256),
-  'import-worker': {
-    entry: 'functions/import-worker.ts',
-    timeoutSeconds: 60,
-    memoryMb: 512,
-    description: 'One import chunk per SQS message (partial batch failures)',
-  },
-  'slack-notify': {
-    entry: 'functions/slack-notify.ts',
-    timeoutSeconds: 15,
-    memoryMb: 256,
-    description: "Posts a notification rule's events to a Slack incoming webhook",
-  },
-} as const satisfies Record<string, FunctionSpec>;
-
-export type FunctionName = keyof typeof FUNCTIONS;
-
-export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
-
-export const entryPath = (name: FunctionName) => join(ROOT, FUNCTIONS[name].entry);
+export const entryPath = (name: FunctionName) => join(ROOT, 'functions', `${name}.ts`);

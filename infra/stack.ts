@@ -14,7 +14,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
+import { API_ROUTES, type FunctionName, MANIFEST, ROUTE_NAMES, type RouteName } from '../shared/manifest.ts';
 import { refusePlaceholderRecipient } from '../shared/notify/rules.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
@@ -22,7 +22,8 @@ import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
 import { deadLetterQueue } from './constructs/queues.ts';
 import { registrySchemas } from './event-schemas.ts';
-import { FUNCTIONS, type FunctionName, ROOT } from './functions.ts';
+import { ROOT } from './functions.ts';
+import { type Grantable, grantFromManifest } from './grants.ts';
 import { acknowledgeStackFindings } from './nag.ts';
 import type { StageSettings } from './stages.ts';
 
@@ -30,39 +31,6 @@ export interface BridgeStackProps extends StackProps {
   stage: string;
   settings: StageSettings;
 }
-
-type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
-interface RouteAccess {
-  /** DynamoDB actions on the bridge's table. */
-  table: TableAction[];
-  /** Secrets it reads: byrobot credentials, API key hashes, webhook sources. */
-  secrets: ('byrobot' | 'apiKeys' | 'webhooks')[];
-  /** Sends import chunks to the queue. */
-  queue?: boolean;
-}
-
-/**
- * What each route's function may do, and nothing more. Idempotency records and the task→company
- * cache are Get/Put/Delete; imports also update job counters and query chunks. Readers cannot write.
- */
-export const API_ACCESS: Record<RouteName, RouteAccess> = {
-  'task-action': { table: ['GetItem', 'PutItem', 'DeleteItem'], secrets: ['byrobot', 'apiKeys'] },
-  'create-task': { table: ['GetItem', 'PutItem', 'DeleteItem'], secrets: ['byrobot', 'apiKeys'] },
-  'import-customers': {
-    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
-    secrets: ['byrobot', 'apiKeys'],
-    queue: true,
-  },
-  'webhook-customers': {
-    table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
-    secrets: ['byrobot', 'webhooks'],
-    queue: true,
-  },
-  'get-import': { table: ['GetItem', 'Query'], secrets: ['apiKeys'] },
-  'get-call': { table: [], secrets: ['byrobot', 'apiKeys'] },
-  openapi: { table: [], secrets: [] },
-  health: { table: [], secrets: ['apiKeys'] },
-};
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _d, c: string) => c.toUpperCase());
 
@@ -162,16 +130,6 @@ export class BridgeStack extends Stack {
     this.functions.poller = poller;
     // A failed cycle is redone by the next one a minute later: no Lambda retries of a stale tick.
     poller.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
-    table.grant(
-      poller.fn,
-      'dynamodb:Query',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
-    );
-    bus.grantPutEventsTo(poller.fn);
-    byrobotSecret.grantRead(poller.fn);
 
     const schedulerDlq = deadLetterQueue(this, 'PollScheduleDlq', s.removalPolicy);
     const schedule = new scheduler.Schedule(this, 'PollSchedule', {
@@ -197,11 +155,19 @@ export class BridgeStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's advice for Lambda consumers: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(6 * FUNCTIONS['import-worker'].timeoutSeconds),
+      visibilityTimeout: Duration.seconds(6 * MANIFEST['import-worker'].timeoutSeconds),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
       removalPolicy: s.removalPolicy,
     });
+    // What each function may touch: its record in shared/manifest.ts says which of these.
+    const grantable: Grantable = {
+      table,
+      secrets: { byrobot: byrobotSecret, apiKeys: apiKeysSecret, webhooks: webhookSecret },
+      importQueue,
+      bus,
+    };
+    grantFromManifest(poller.fn, 'poller', grantable);
     const worker = new BridgeFunction(this, 'ImportWorker', {
       ...fnDefaults,
       name: 'import-worker',
@@ -219,9 +185,7 @@ export class BridgeStack extends Stack {
         maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
       }),
     );
-    table.grant(worker.fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
-    bus.grantPutEventsTo(worker.fn);
-    byrobotSecret.grantRead(worker.fn);
+    grantFromManifest(worker.fn, 'import-worker', grantable);
 
     // ── HTTP API: one function per route, each with only its route's permissions ─────────────
     const apiEnv = {
@@ -230,13 +194,10 @@ export class BridgeStack extends Stack {
       WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
       IMPORT_QUEUE_URL: importQueue.queueUrl,
     };
-    const secretsByName = { byrobot: byrobotSecret, apiKeys: apiKeysSecret, webhooks: webhookSecret };
     const apiFunctions = new Map<RouteName, BridgeFunction>();
-    for (const [name, access] of Object.entries(API_ACCESS) as [RouteName, RouteAccess][]) {
+    for (const name of ROUTE_NAMES) {
       const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment: apiEnv });
-      if (access.table.length > 0) table.grant(fn.fn, ...access.table.map((a) => `dynamodb:${a}`));
-      for (const secret of access.secrets) secretsByName[secret].grantRead(fn.fn);
-      if (access.queue) importQueue.grantSendMessages(fn.fn);
+      grantFromManifest(fn.fn, name, grantable);
       apiFunctions.set(name, fn);
       this.functions[name] = fn;
     }
@@ -261,7 +222,7 @@ export class BridgeStack extends Stack {
       },
     });
     const integrations = new Map<RouteName, HttpLambdaIntegration>();
-    for (const r of ROUTES) {
+    for (const r of API_ROUTES) {
       let integration = integrations.get(r.fn);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, apiFunctions.get(r.fn)!.fn, {

@@ -2,8 +2,9 @@
 // local EventBridge, the HTTP API with the real handlers, the import queue and the poller on a timer.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { startDynalite } from '../dev/dynamo.ts';
+import { startLocalBus } from '../dev/eventbus.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
-import { importWorkerHandler } from '../shared/api/handlers.ts';
 import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
 import { busPublisher } from '../shared/events/bus-client.ts';
@@ -12,10 +13,9 @@ import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import { lambdaContext } from './api-server/events.ts';
+import { importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
-import { startDynalite } from './dynamo.ts';
-import { startLocalBus } from './eventbus/index.ts';
 import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
 

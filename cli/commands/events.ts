@@ -1,12 +1,12 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { type CommandDef, EXIT, UsageError } from '../command.ts';
 import type { CliIo } from '../io.ts';
 
 /**
  * `events tail`: the events the local stack published, from `.local/events.ndjson` (one EventBridge
- * entry per line, appended by local/eventbus), as the readable lines `npm start` prints.
+ * entry per line, appended by dev/eventbus.ts), as the readable lines `npm start` prints.
  *
  * It polls the file's size instead of using fs.watch: fs.watch misses events on some file systems
  * (network mounts, Docker volumes) and reports nothing for a file that does not exist yet, while a

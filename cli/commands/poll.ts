@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import type { PollRunReport } from '../../shared/poller/runtime.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
 import { loadConfig } from '../config.ts';
@@ -213,12 +213,12 @@ export const pollCommand: CommandDef = {
       await Promise.all([
         import('../../shared/poller/runtime.ts'),
         import('../../shared/store/dynamo.ts'),
-        import('../../local/eventbus/index.ts'),
+        import('../../dev/eventbus.ts'),
       ]);
     try {
       let endpoint: string;
       if (memory) {
-        const { startDynalite } = await import('../../local/dynamo.ts');
+        const { startDynalite } = await import('../../dev/dynamo.ts');
         if (dynamoEndpoint) io.stderr.write('note: --memory: DYNAMODB_ENDPOINT is not used\n');
         const dynamo = await startDynalite();
         closers.push(dynamo.close);

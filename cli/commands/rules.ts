@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
 import {
   type EventPattern,
   EventPatternError,
   explainMatch,
   type Mismatch,
   validatePattern,
-} from '../../shared/events/pattern.ts';
+} from '../../dev/event-pattern.ts';
+import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { CliError, type CommandDef, UsageError } from '../command.ts';
 import { writeJson } from '../format.ts';
 
@@ -20,7 +20,7 @@ export const rulesTestCommand: CommandDef = {
     'Test an EventBridge event pattern against recorded events: which match, and why near misses do not.',
   usage: 'rules test <pattern.json> [--events <file>] [--limit <n>] [--json]',
   details:
-    "Evaluates the pattern with EventBridge's semantics (shared/events/pattern.ts) against every event\n" +
+    "Evaluates the pattern with EventBridge's semantics (dev/event-pattern.ts) against every event\n" +
     `the local stack recorded (--events, else EVENTS_FILE, else ${DEFAULT_EVENTS_FILE}). A near miss is\n` +
     `an event that fails on ${NEAR_MISS_FIELDS} fields or fewer; each failing field is named with the reason.\n` +
     "The pattern is tested as written: on AWS a notification rule also gets the bridge's `source`.\n" +

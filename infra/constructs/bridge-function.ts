@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, ROOT } from '../functions.ts';
+import { type FunctionName, functionDescription, MANIFEST } from '../../shared/manifest.ts';
+import { ROOT } from '../functions.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 
 export interface BridgeFunctionProps {
-  /** Which entry of infra/functions.ts. */
+  /** Which record of shared/manifest.ts. */
   name: FunctionName;
   stage: string;
   /** The function's own variables; the Powertools ones are added here. */
@@ -39,7 +40,7 @@ export class BridgeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BridgeFunctionProps) {
     super(scope, id);
-    const spec = FUNCTIONS[props.name];
+    const spec = MANIFEST[props.name];
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -55,7 +56,7 @@ export class BridgeFunction extends Construct {
       role: this.role,
       code: functionCode(props.name),
       handler: 'index.handler',
-      description: `${spec.description} (${props.stage})`,
+      description: `${functionDescription(props.name)} (${props.stage})`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,

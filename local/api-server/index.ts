@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
-import type { ApiDeps } from '../../shared/api/deps.ts';
-import { routeHandler } from '../../shared/api/handlers.ts';
-import { ROUTES, type RouteName } from '../../shared/api/openapi.ts';
+import { listen } from '../../dev/listen.ts';
+import type { AllDeps } from '../../shared/api/deps.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
-import { listen } from '../listen.ts';
+import { API_ROUTES, type RouteName } from '../../shared/manifest.ts';
 import { httpEvent, lambdaContext } from './events.ts';
+import { routeHandler } from './handlers.ts';
 
 interface CompiledRoute {
   method: string;
@@ -15,7 +15,7 @@ interface CompiledRoute {
 }
 
 /** `/tasks/{taskId}/start` → a regex with one group per parameter, as API Gateway matches them. */
-function compile(route: (typeof ROUTES)[number]): CompiledRoute {
+function compile(route: (typeof API_ROUTES)[number]): CompiledRoute {
   const params: string[] = [];
   const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
     params.push(name);
@@ -34,8 +34,8 @@ function compile(route: (typeof ROUTES)[number]): CompiledRoute {
  * The local stand-in for API Gateway: it turns each HTTP request into a payload v2 event and hands
  * it to the same handler, with the same middy stack, that the route's Lambda runs on AWS.
  */
-export async function startApiServer(options: { deps: ApiDeps; port?: number; host?: string }) {
-  const routes = ROUTES.map(compile);
+export async function startApiServer(options: { deps: AllDeps; port?: number; host?: string }) {
+  const routes = API_ROUTES.map(compile);
   const handlers = new Map<RouteName, ReturnType<typeof routeHandler>>();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen } from '../../dev/listen.ts';
 import { toBeijingIso } from '../../shared/time.ts';
-import { listen } from '../listen.ts';
 import type { FaultKind } from './faults.ts';
 import { createSimServer, type SimStats, send } from './server.ts';
 import { World } from './world.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { StoredEvent } from '../../shared/events/format-line.ts';
-import { type EventPattern, matchPattern, validatePattern } from '../../shared/events/pattern.ts';
+import { type EventPattern, matchPattern, validatePattern } from '../../dev/event-pattern.ts';
+import type { StoredEvent } from '../../dev/format-line.ts';
 import { emailTemplateFor, renderEmail } from '../../shared/notify/email.ts';
 import {
   describeRecipient,

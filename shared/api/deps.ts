@@ -4,68 +4,71 @@ import type { ApiConfig } from '../config/api.ts';
 import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
+import type { Client, ClientsOf, FunctionName } from '../manifest.ts';
 import { withByrobotErrorMetrics } from '../observability/byrobot-metrics.ts';
 import { createObservability } from '../observability/powertools.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { ImportStore } from './import-store.ts';
 import type { ChunkQueue } from './queue.ts';
 
-export interface ApiDeps extends HttpDeps {
+/** What each name in a record's `clients` (shared/manifest.ts) is. */
+export interface Clients {
+  /** `byrobotClientOnFirstUse` (shared/byrobot/on-first-use.ts). */
   byrobot: () => Promise<ByrobotClient>;
+  /** Where large imports' chunks go: SQS (`awsChunkQueueOnFirstUse`) on AWS, the local queue locally. */
+  queue: ChunkQueue;
+  /** How `Import Completed` is published (`busPublisherOnFirstUse`). */
+  publish: Publisher;
+}
+
+/** What every API function and the import worker get, whatever their record lists. */
+export interface BaseDeps extends HttpDeps {
   doc: DynamoDBDocumentClient;
   tableName: string;
   imports: ImportStore;
-  queue: ChunkQueue;
-  publish: Publisher;
   /** Scene variables per `company:scene`, cached for the container's life. */
   sceneVariables: Map<string, Promise<string[]>>;
 }
 
+/** The dependencies of code that uses the clients C: a function may pass it only if it has them. */
+export type ApiDeps<C extends Client = never> = BaseDeps & Pick<Clients, C>;
+
+/** With every client: what the local stack and tests serve all routes with. */
+export type AllDeps = ApiDeps<Client>;
+
+/** The dependencies a function's record (shared/manifest.ts) gives its code. */
+export type DepsOf<N extends FunctionName> = ApiDeps<ClientsOf<N>>;
+
 /**
- * Builds the API's adapters once per container from configuration. Tests and the local stack pass
- * their own queue, publisher and byrobot client options; everything else is the same code that runs
- * on AWS.
+ * Builds the API's adapters once per container from configuration, with the clients given: on AWS
+ * exactly those of the function's record (the others' bundles and cold starts then carry none of
+ * them, docs/performance.md), in tests and the local stack all of them.
  */
-export function createApiDeps(
+export function createApiDeps<C extends Client = never>(
   config: ApiConfig,
   service: string,
-  overrides: {
-    /** Where large imports' chunks go: SQS (`awsChunkQueueOnFirstUse`) on AWS, the local queue locally. */
-    queue?: ChunkQueue;
-    /** How the import worker publishes `Import Completed` (`busPublisherOnFirstUse`). */
-    publish?: Publisher;
-    /** For the routes that call byrobot (`byrobotClientOnFirstUse` in shared/byrobot/on-first-use.ts). */
-    byrobot?: () => Promise<ByrobotClient>;
-    now?: () => number;
-  } = {},
-): ApiDeps {
+  clients: Pick<Clients, C>,
+  options: { now?: () => number } = {},
+): ApiDeps<C> {
   const { logger, metrics } = createObservability(service);
   const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
-  // Only the functions that need them pass a byrobot client, a queue or a publisher: the others'
-  // bundles and cold starts then carry none of them (docs/performance.md).
-  const missing = (what: string): never => {
-    throw new Error(`${service}: no ${what} was given to createApiDeps`);
-  };
   // Every failed byrobot attempt is counted (ByrobotErrors), whether or not it fails the request:
   // the import worker's, a retried one, one a route turns into a 502.
-  const byrobot = overrides.byrobot
-    ? withByrobotErrorMetrics(overrides.byrobot, metrics)
-    : () => missing('byrobot client');
+  const observed: Partial<Clients> = (clients as Partial<Clients>).byrobot
+    ? { byrobot: withByrobotErrorMetrics((clients as Partial<Clients>).byrobot!, metrics) }
+    : {};
   return {
+    ...clients,
+    ...observed,
     logger,
     metrics,
     apiKeys: config.apiKeys,
     webhookSources: config.webhookSources,
     idempotency: new IdempotencyStore(doc, config.tableName),
-    now: overrides.now,
-    byrobot,
+    now: options.now,
     doc,
     tableName: config.tableName,
     imports: new ImportStore(doc, config.tableName),
-    get queue(): ChunkQueue {
-      return overrides.queue ?? missing('import queue');
-    },
-    publish: (events) => (overrides.publish ?? missing('event publisher'))(events),
     sceneVariables: new Map(),
   };
 }

@@ -20,6 +20,9 @@ export const SYNC_IMPORT_LIMIT = 1000;
 /** A chunk travels whole in its queue message (SQS takes 256 KB), so a dead letter keeps its rows. */
 export const CHUNK = { maxRows: 1000, maxBytes: 200_000 } as const;
 
+/** What the import routes' logic uses. */
+type ImportDeps = ApiDeps<'byrobot' | 'queue'>;
+
 export interface ChunkMessage {
   importId: string;
   chunk: number;
@@ -29,7 +32,7 @@ export interface ChunkMessage {
 }
 
 /** `POST /tasks/{taskId}/customers` and the webhook variant: validate, then import now or queue. */
-export async function importCustomers(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promise<ApiResult> {
   const taskId = pathId(event.pathParameters?.taskId, 'taskId');
   const source = event.principal.source;
   let payload: unknown = event.jsonBody;
@@ -113,7 +116,7 @@ function counts(
 }
 
 async function sceneVariables(
-  deps: ApiDeps,
+  deps: ImportDeps,
   byrobot: ByrobotClient,
   companyId: number,
   sceneDefId: number,
@@ -134,7 +137,7 @@ function newImportId(nowMs: number): string {
 }
 
 async function queueImport(
-  deps: ApiDeps,
+  deps: ImportDeps,
   job: { taskId: number; companyId: number; taskName: string; prepared: PreparedImport },
 ): Promise<ApiResult> {
   const nowMs = deps.now?.() ?? Date.now();
@@ -204,13 +207,11 @@ async function queueImport(
   );
 }
 
-export const importCustomersRoute: RouteDefinition = {
+export const importCustomersRoute: RouteDefinition<'import-customers'> = {
   name: 'import-customers',
-  options: { scope: 'import', body: true, idempotent: true },
   run: (deps) => (e) => importCustomers(e, deps),
 };
-export const webhookCustomersRoute: RouteDefinition = {
+export const webhookCustomersRoute: RouteDefinition<'webhook-customers'> = {
   name: 'webhook-customers',
-  options: { scope: 'import', body: true, idempotent: true, webhook: true },
   run: (deps) => (e) => importCustomers(e, deps),
 };

@@ -2,6 +2,7 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { CallCompletedSchema } from '../events/schemas.ts';
 import { json } from '../http/types.ts';
+import { type RouteName, routeRecord } from '../manifest.ts';
 import {
   CreateTaskResultSchema,
   CustomerRowSchema,
@@ -12,25 +13,11 @@ import {
 import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportRequestSchema } from './schemas.ts';
 
-/** Every route of the HTTP API, as API Gateway sees them. The local server and infra use this list. */
-export const ROUTES = [
-  { method: 'POST', path: '/tasks', fn: 'create-task', auth: 'create' },
-  { method: 'POST', path: '/tasks/{taskId}/start', fn: 'task-action', auth: 'control' },
-  { method: 'POST', path: '/tasks/{taskId}/pause', fn: 'task-action', auth: 'control' },
-  { method: 'POST', path: '/tasks/{taskId}/stop', fn: 'task-action', auth: 'control' },
-  { method: 'POST', path: '/tasks/{taskId}/customers', fn: 'import-customers', auth: 'import' },
-  {
-    method: 'POST',
-    path: '/webhooks/{source}/tasks/{taskId}/customers',
-    fn: 'webhook-customers',
-    auth: 'webhook',
-  },
-  { method: 'GET', path: '/imports/{importId}', fn: 'get-import', auth: 'read' },
-  { method: 'GET', path: '/calls/{callInstanceId}', fn: 'get-call', auth: 'read' },
-  { method: 'GET', path: '/openapi.json', fn: 'openapi', auth: 'none' },
-  { method: 'GET', path: '/health', fn: 'health', auth: 'none' },
-] as const;
-export type RouteName = (typeof ROUTES)[number]['fn'];
+/** An operation's `security`, from its function's `auth` in shared/manifest.ts. */
+const security = (name: RouteName): Record<string, string[]>[] => {
+  const { auth } = routeRecord(name);
+  return auth === 'none' ? [] : auth === 'webhook' ? [{ standardWebhooks: [] }] : [{ apiKey: [] }];
+};
 
 const schema = (s: v.GenericSchema) => {
   const { $schema: _drop, ...rest } = toJsonSchema(s, { errorMode: 'ignore' }) as Record<string, unknown>;
@@ -77,7 +64,7 @@ const action = (verb: string, summary: string) => ({
   post: {
     operationId: `${verb}Task`,
     summary,
-    security: [{ apiKey: [] }],
+    security: security('task-action'),
     parameters: [taskId, idempotencyKey],
     responses: {
       '200': ok(`The task ${verb === 'stop' ? 'stopped' : `${verb}ed`}`, 'TaskActionResult'),
@@ -87,15 +74,15 @@ const action = (verb: string, summary: string) => ({
   },
 });
 const importOp = (
+  name: 'import-customers' | 'webhook-customers',
   operationId: string,
   summary: string,
-  security: Record<string, string[]>[],
   extra: unknown[] = [],
 ) => ({
   post: {
     operationId,
     summary,
-    security,
+    security: security(name),
     parameters: [taskId, idempotencyKey, ...extra],
     requestBody: {
       required: true,
@@ -159,7 +146,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'createTask',
           summary: 'Create a calling task',
-          security: [{ apiKey: [] }],
+          security: security('create-task'),
           parameters: [idempotencyKey],
           requestBody: {
             required: true,
@@ -175,20 +162,22 @@ export function openApiDocument(): Record<string, unknown> {
       '/tasks/{taskId}/start': action('start', 'Start a task'),
       '/tasks/{taskId}/pause': action('pause', 'Pause a task'),
       '/tasks/{taskId}/stop': action('stop', 'Stop (terminate) a task'),
-      '/tasks/{taskId}/customers': importOp('importCustomers', 'Import customers into a task', [
-        { apiKey: [] },
-      ]),
+      '/tasks/{taskId}/customers': importOp(
+        'import-customers',
+        'importCustomers',
+        'Import customers into a task',
+      ),
       '/webhooks/{source}/tasks/{taskId}/customers': importOp(
+        'webhook-customers',
         'importCustomersWebhook',
         'Import customers from a CRM webhook (Standard Webhooks; the source’s field mapping applies)',
-        [{ standardWebhooks: [] }],
         [pathParam('source', 'the webhook source name from configuration', 'string')],
       ),
       '/imports/{importId}': {
         get: {
           operationId: 'getImport',
           summary: 'An import’s progress and per-row outcomes',
-          security: [{ apiKey: [] }],
+          security: security('get-import'),
           parameters: [pathParam('importId', 'imp_…', 'string')],
           responses: {
             '200': {
@@ -203,7 +192,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'getCall',
           summary: 'One call, normalised as Call Completed events carry it',
-          security: [{ apiKey: [] }],
+          security: security('get-call'),
           parameters: [pathParam('callInstanceId', 'byrobot call instance id')],
           responses: { '200': ok('The call', 'Call'), ...common },
         },
@@ -212,7 +201,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'openapi',
           summary: 'This document',
-          security: [],
+          security: security('openapi'),
           responses: { '200': { description: 'OpenAPI 3.1' } },
         },
       },
@@ -220,7 +209,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'health',
           summary: 'Liveness',
-          security: [],
+          security: security('health'),
           responses: { '200': { description: 'ok' }, '500': problem('Configuration does not load') },
         },
       },
@@ -228,8 +217,7 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-export const openApiRoute: RouteDefinition = {
+export const openApiRoute: RouteDefinition<'openapi'> = {
   name: 'openapi',
-  options: { scope: null },
   run: () => async () => json(200, openApiDocument()),
 };

@@ -1,20 +1,48 @@
+import type { ApiConfig } from '../config/api.ts';
 import { createRoute, type RouteOptions } from '../http/stack.ts';
 import type { RouteHandler } from '../http/types.ts';
-import type { ApiDeps } from './deps.ts';
-import type { RouteName } from './openapi.ts';
+import { type Client, type ClientsOf, type RouteName, routeRecord } from '../manifest.ts';
+import { type Clients, createApiDeps, type DepsOf } from './deps.ts';
 
 /**
- * One route: its name, middleware options and logic, defined beside the logic it runs. An entry in
- * functions/ imports only its own route's definition, so its bundle holds only that route's code;
- * the local server and tests take them all from shared/api/handlers.ts.
+ * A route's logic, bound to its record in shared/manifest.ts: `run` is given exactly the clients the
+ * record lists. An entry in functions/ imports only its own route's definition, so its bundle holds
+ * only that route's code: a definition is a plain object literal (a call would make esbuild keep
+ * every definition of the module in every bundle).
  */
-export interface RouteDefinition {
-  name: RouteName;
-  options: Omit<RouteOptions, 'name'>;
-  run: (deps: ApiDeps) => RouteHandler;
+export interface RouteDefinition<N extends RouteName = RouteName> {
+  name: N;
+  run: (deps: DepsOf<N>) => RouteHandler;
+}
+
+/** The middy options of a route, from its record. */
+export function routeOptions(name: RouteName): RouteOptions {
+  const { auth, body, idempotent } = routeRecord(name);
+  return {
+    name,
+    scope: auth === 'none' ? null : auth === 'webhook' ? 'import' : auth,
+    body,
+    idempotent,
+    webhook: auth === 'webhook',
+  };
 }
 
 /** The route's full middy chain (shared/http/stack.ts) around its logic. */
-export function routeFor(definition: RouteDefinition, deps: ApiDeps) {
-  return createRoute(deps, { name: definition.name, ...definition.options }, definition.run(deps));
+export function routeFor<N extends RouteName>(definition: RouteDefinition<N>, deps: DepsOf<N>) {
+  return createRoute(deps, routeOptions(definition.name), definition.run(deps));
+}
+
+/** Exactly the clients C: one missing is an error, and so is one more (`never`). */
+export type ExactClients<C extends Client> = Pick<Clients, C> & Partial<Record<Exclude<Client, C>, never>>;
+
+/**
+ * A route's Lambda handler, as functions/ exports it: its dependencies built from configuration and
+ * exactly the clients its record lists (one missing or one too many is a compile error).
+ */
+export function routeLambda<N extends RouteName>(
+  definition: RouteDefinition<N>,
+  config: ApiConfig,
+  clients: ExactClients<ClientsOf<N>>,
+) {
+  return routeFor(definition, createApiDeps<ClientsOf<N>>(config, definition.name, clients));
 }

@@ -16,7 +16,7 @@ const ACTIONS = ['start', 'pause', 'stop'] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** `POST /tasks/{taskId}/start|pause|stop` */
-export async function taskAction(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function taskAction(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const taskId = pathId(event.pathParameters?.taskId, 'taskId');
   const action = event.rawPath.split('/').pop() as Action;
   if (!ACTIONS.includes(action)) throw problems.notFound(`no action ${action}`);
@@ -44,7 +44,7 @@ export async function taskAction(event: ApiEvent, deps: ApiDeps): Promise<ApiRes
  * the client derives a missing callType from the lines). Hours outside byrobot's documented window
  * are created as asked and answered with `warnings`.
  */
-export async function createTask(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function createTask(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const input = validate(CreateTaskSchema, event.jsonBody, 'body');
   if (!allowsCompany(event.principal, input.companyId))
     throw problems.forbidden(`this key may not act on company ${input.companyId}`);
@@ -110,7 +110,7 @@ export async function getImport(event: ApiEvent, deps: ApiDeps): Promise<ApiResu
 }
 
 /** `GET /calls/{callInstanceId}`: one call, normalised exactly as Call Completed carries it. */
-export async function getCall(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+export async function getCall(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const callInstanceId = pathId(event.pathParameters?.callInstanceId, 'callInstanceId');
   const byrobot = await deps.byrobot();
   const call = await byrobot.phoneLogInfo(callInstanceId);
@@ -136,28 +136,23 @@ export async function health(_event: ApiEvent, deps: ApiDeps): Promise<ApiResult
   return json(200, { status: 'ok', time: toBeijingIso(deps.now?.() ?? Date.now()) });
 }
 
-export const taskActionRoute: RouteDefinition = {
+export const taskActionRoute: RouteDefinition<'task-action'> = {
   name: 'task-action',
-  options: { scope: 'control', idempotent: true },
   run: (deps) => (e) => taskAction(e, deps),
 };
-export const createTaskRoute: RouteDefinition = {
+export const createTaskRoute: RouteDefinition<'create-task'> = {
   name: 'create-task',
-  options: { scope: 'create', body: true, idempotent: true },
   run: (deps) => (e) => createTask(e, deps),
 };
-export const getImportRoute: RouteDefinition = {
+export const getImportRoute: RouteDefinition<'get-import'> = {
   name: 'get-import',
-  options: { scope: 'read' },
   run: (deps) => (e) => getImport(e, deps),
 };
-export const getCallRoute: RouteDefinition = {
+export const getCallRoute: RouteDefinition<'get-call'> = {
   name: 'get-call',
-  options: { scope: 'read' },
   run: (deps) => (e) => getCall(e, deps),
 };
-export const healthRoute: RouteDefinition = {
+export const healthRoute: RouteDefinition<'health'> = {
   name: 'health',
-  options: { scope: null },
   run: (deps) => (e) => health(e, deps),
 };

@@ -6,7 +6,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { importCompleted } from '../events/builders.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
 import { toBeijingIso } from '../time.ts';
-import type { ApiDeps } from './deps.ts';
+import type { DepsOf } from './deps.ts';
 import type { ImportJob } from './import-store.ts';
 import type { ChunkMessage } from './imports.ts';
 
@@ -23,7 +23,7 @@ export interface WorkerOptions {
  */
 export async function processImportBatch(
   event: SQSEvent,
-  deps: ApiDeps,
+  deps: DepsOf<'import-worker'>,
   options: WorkerOptions = {},
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -44,7 +44,11 @@ export async function processImportBatch(
   return { batchItemFailures: failures };
 }
 
-async function processChunk(record: SQSRecord, deps: ApiDeps, options: WorkerOptions): Promise<void> {
+async function processChunk(
+  record: SQSRecord,
+  deps: DepsOf<'import-worker'>,
+  options: WorkerOptions,
+): Promise<void> {
   const message = JSON.parse(record.body) as ChunkMessage;
   const chunk = await deps.imports.chunk(message.importId, message.chunk);
   if (!chunk) throw new Error(`chunk ${message.chunk} of ${message.importId} is unknown`);
@@ -97,7 +101,7 @@ async function processChunk(record: SQSRecord, deps: ApiDeps, options: WorkerOpt
   await maybeFinish(job, deps);
 }
 
-async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
+async function maybeFinish(job: ImportJob, deps: DepsOf<'import-worker'>): Promise<void> {
   if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || job.status !== 'accepted') return;
   const outcome =
     job.chunksFailed === 0 ? 'completed' : job.chunksSucceeded === 0 ? 'failed' : 'completed_with_errors';
@@ -134,7 +138,7 @@ async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
 }
 
 /** The import worker's Lambda handler: one chunk per SQS message, partial batch failures. */
-export function importWorkerHandler(deps: ApiDeps, options: WorkerOptions = {}) {
+export function importWorkerHandler(deps: DepsOf<'import-worker'>, options: WorkerOptions = {}) {
   return middy<SQSEvent>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics))

@@ -1,7 +1,7 @@
 /**
  * Notification rules: which events go to email and to Slack. Plain data, read by the CDK app
  * (one EventBridge rule each, infra/constructs/notifications.ts) and by the local stack, which
- * evaluates the same patterns with EventBridge's semantics (shared/events/pattern.ts).
+ * evaluates the same patterns with EventBridge's semantics (dev/event-pattern.ts).
  */
 
 /** An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument, ROUTES } from '../../shared/api/openapi.ts';
+import { openApiDocument } from '../../shared/api/openapi.ts';
+import { API_ROUTES } from '../../shared/manifest.ts';
 
 const doc = openApiDocument() as {
   paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
@@ -13,21 +14,24 @@ describe('OpenAPI document', () => {
     );
   });
 
-  it.each(ROUTES.map((r) => [r.method, r.path, r.auth] as const))('describes %s %s', (method, path, auth) => {
-    const operation = doc.paths[path]?.[method.toLowerCase()];
-    expect(operation).toBeDefined();
-    const codes = Object.keys(operation!.responses);
-    if (auth === 'none') return;
-    // Every authenticated route documents every error it can answer.
-    for (const code of ['400', '401', '403', '404', '413', '415', '422', '500', '502', '503'])
-      expect(codes, `${method} ${path}`).toContain(code);
-    expect(operation!.security?.length).toBeGreaterThan(0);
-  });
+  it.each(API_ROUTES.map((r) => [r.method, r.path, r.auth] as const))(
+    'describes %s %s',
+    (method, path, auth) => {
+      const operation = doc.paths[path]?.[method.toLowerCase()];
+      expect(operation).toBeDefined();
+      const codes = Object.keys(operation!.responses);
+      if (auth === 'none') return;
+      // Every authenticated route documents every error it can answer.
+      for (const code of ['400', '401', '403', '404', '413', '415', '422', '500', '502', '503'])
+        expect(codes, `${method} ${path}`).toContain(code);
+      expect(operation!.security?.length).toBeGreaterThan(0);
+    },
+  );
 
   it('has no operation for a route that does not exist', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(documented.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tailEvents } from '../../cli/commands/events.ts';
 import { run } from '../../cli/run.ts';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { captureIo } from './support.ts';
 
 /*

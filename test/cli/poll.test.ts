@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
+import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
 import { captureIo } from './support.ts';

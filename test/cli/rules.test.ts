@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
-import { startLocalBus } from '../../local/eventbus/index.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
 import { captureIo } from './support.ts';
 
 /*

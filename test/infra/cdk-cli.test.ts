@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../infra/functions.ts';
 import { STAGES } from '../../infra/stages.ts';
+import { FUNCTION_NAMES, functionDescription } from '../../shared/manifest.ts';
 
 /** One function per entry, the Slack forwarder once per Slack rule of the stage. */
 const functionCount = (stage: string) =>
-  Object.keys(FUNCTIONS).length - 1 + STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length;
+  FUNCTION_NAMES.length - 1 + STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length;
 
 /*
  * The command CI runs, offline, with real bundling: `cdk synth -c stage=<name>` through the
@@ -63,9 +63,9 @@ describe('cdk synth (the CLI, offline, with bundling)', () => {
       for (const fn of fns) {
         const asset = fn.Metadata?.['aws:asset:path'];
         expect(asset).toBeTruthy();
-        const name = Object.entries(FUNCTIONS).find(([, spec]) =>
-          fn.Properties.Description?.startsWith(`${spec.description} (`),
-        )?.[0];
+        const name = FUNCTION_NAMES.find((n) =>
+          fn.Properties.Description?.startsWith(`${functionDescription(n)} (`),
+        );
         expect(name, fn.Properties.Description).toBeTruthy();
         expect(assetOf.get(name!) ?? asset).toBe(asset);
         assetOf.set(name!, asset!);

@@ -4,10 +4,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CI_ACCOUNT, createApp } from '../../infra/bridge-app.ts';
-import { FUNCTIONS } from '../../infra/functions.ts';
-import { API_ACCESS, BridgeStack } from '../../infra/stack.ts';
+import { tableAccess } from '../../infra/grants.ts';
+import { BridgeStack } from '../../infra/stack.ts';
 import { STAGES } from '../../infra/stages.ts';
-import { ROUTES } from '../../shared/api/openapi.ts';
+import { API_ROUTES, FUNCTION_NAMES, MANIFEST, ROUTE_NAMES } from '../../shared/manifest.ts';
 import { EMAIL_TEMPLATES, templatePaths } from '../../shared/notify/email.ts';
 import { CHAT_DESTINATIONS } from '../../shared/notify/pace.ts';
 
@@ -114,9 +114,7 @@ describe('Stack: byrobot-bridge per stage', () => {
       const fns = ofType(dev.resources, 'AWS::Lambda::Function');
       // one per entry, the Slack forwarder once per Slack rule (dev has one)
       expect(fns).toHaveLength(
-        Object.keys(FUNCTIONS).length -
-          1 +
-          STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length,
+        FUNCTION_NAMES.length - 1 + STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length,
       );
       for (const [, fn] of fns) {
         expect(fn.Properties).toMatchObject({
@@ -145,12 +143,16 @@ describe('Stack: byrobot-bridge per stage', () => {
     });
 
     it('each route function gets exactly its own table actions and secrets; readers cannot write', () => {
-      for (const [route, access] of Object.entries(API_ACCESS)) {
+      for (const route of ROUTE_NAMES) {
+        const access = MANIFEST[route];
         const { actions } = grants(dev.resources, pascal(route));
         const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:')).sort();
-        expect(dynamo, route).toEqual(access.table.map((a) => `dynamodb:${a}`).sort());
+        const expected = new Set(tableAccess(route).flatMap(([, a]) => a.map((x) => `dynamodb:${x}`)));
+        expect(dynamo, route).toEqual([...expected].sort());
         expect(actions.has('events:PutEvents'), route).toBe(false);
-        expect(actions.has('sqs:SendMessage'), route).toBe(Boolean(access.queue));
+        expect(actions.has('sqs:SendMessage'), route).toBe(
+          (access.clients as readonly string[]).includes('queue'),
+        );
         expect(actions.has('secretsmanager:GetSecretValue'), route).toBe(access.secrets.length > 0);
       }
       for (const reader of ['GetImport', 'GetCall', 'Openapi', 'Health']) {
@@ -162,9 +164,37 @@ describe('Stack: byrobot-bridge per stage', () => {
       }
     });
 
+    it('table grants: only the actions each function calls, each only on its key prefixes (dynamodb:LeadingKeys)', () => {
+      type Statement = { Action: string | string[]; Condition?: Record<string, Record<string, string[]>> };
+      for (const name of FUNCTION_NAMES.filter((n) => n !== 'slack-notify')) {
+        const { statements } = grants(dev.resources, pascal(name));
+        const table = (statements as Statement[]).filter((s) =>
+          [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+        );
+        const granted = table.flatMap((s) => {
+          const prefixes = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+          expect(prefixes, `${name}: a table grant without a key condition`).toBeDefined();
+          return [s.Action].flat().flatMap((a) => prefixes!.map((p) => `${a} ${p}`));
+        });
+        const expected = tableAccess(name).flatMap(([prefix, actions]) =>
+          actions.map((a) => `dynamodb:${a} ${prefix}*`),
+        );
+        expect(granted.sort(), name).toEqual(expected.sort());
+      }
+      // What the old grants allowed and no code calls.
+      const actionsOf = (id: string) => [...grants(dev.resources, id).actions];
+      expect(actionsOf('ImportWorker')).not.toContain('dynamodb:PutItem');
+      expect(actionsOf('ImportWorker')).not.toContain('dynamodb:Query');
+      for (const id of ['ImportCustomers', 'WebhookCustomers']) {
+        expect(actionsOf(id)).not.toContain('dynamodb:UpdateItem');
+        expect(actionsOf(id)).not.toContain('dynamodb:Query');
+      }
+      expect(tableAccess('create-task').map(([prefix]) => prefix)).toEqual(['IDEM#']);
+    });
+
     it('serves every route of the shared route table, each with payload v2 to its own function', () => {
       const routes = ofType(dev.resources, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey);
-      expect(routes.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+      expect(routes.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
       for (const [, i] of ofType(dev.resources, 'AWS::ApiGatewayV2::Integration'))
         expect(i.Properties!.PayloadFormatVersion).toBe('2.0');
       dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -289,7 +319,7 @@ describe('Stack: byrobot-bridge per stage', () => {
         RedrivePolicy: { maxReceiveCount: 5 },
       });
       expect(queue.Properties!.VisibilityTimeout).toBeGreaterThanOrEqual(
-        6 * FUNCTIONS['import-worker'].timeoutSeconds,
+        6 * MANIFEST['import-worker'].timeoutSeconds,
       );
       dev.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionResponseTypes: ['ReportBatchItemFailures'],

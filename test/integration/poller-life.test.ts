@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_CATALOGUE } from '../../scripts/event-catalogue.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
-import { EVENT_CATALOGUE } from '../../shared/events/catalogue.ts';
 import type { CallCompletedDetail, TaskStatusChangedDetail } from '../../shared/events/schemas.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { compileEventSchema } from '../support/json-schema.ts';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../dev/eventbus.ts';
 import { FAULT_KINDS, type FailureKind, MODIFIER_KINDS } from '../../local/byrobot-sim/faults.ts';
-import type { StoredEvent } from '../../local/eventbus/index.ts';
 import { ByrobotClient } from '../../shared/byrobot/index.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { deterministicId } from '../../shared/events/ids.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startDynalite } from '../../local/dynamo.ts';
+import { type LocalDynamo, startDynalite } from '../../dev/dynamo.ts';
 import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
 
 /*

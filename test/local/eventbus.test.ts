@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatEventLine, startLocalBus } from '../../local/eventbus/index.ts';
+import { formatEventLine, startLocalBus } from '../../dev/eventbus.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalBus } from '../../local/eventbus/index.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
 import { createLocalNotifier, type LocalNotifierOptions } from '../../local/notify/index.ts';
 import { NOTIFICATION_RULES } from '../../shared/notify/rules.ts';
 

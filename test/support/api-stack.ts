@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
+import { startDynalite } from '../../dev/dynamo.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
 import { httpEvent, lambdaContext } from '../../local/api-server/events.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
-import { startDynalite } from '../../local/dynamo.ts';
-import { startLocalBus } from '../../local/eventbus/index.ts';
 import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
 
-import { type ApiDeps, createApiDeps } from '../../shared/api/deps.ts';
-import { importWorkerHandler, routeHandler } from '../../shared/api/handlers.ts';
-import type { RouteName } from '../../shared/api/openapi.ts';
+import { importWorkerHandler, routeHandler } from '../../local/api-server/handlers.ts';
+import { type AllDeps, createApiDeps } from '../../shared/api/deps.ts';
 import type { ByrobotClientOptions } from '../../shared/byrobot/client.ts';
 import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
 import { hashApiKey } from '../../shared/http/auth.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
+import type { RouteName } from '../../shared/manifest.ts';
 import { createDocumentClient, ensureTable } from '../../shared/store/dynamo.ts';
 
 export const KEYS = {
@@ -94,12 +94,12 @@ export async function startApiStack(
     source: config.eventSource,
     endpoint: bus.endpoint,
   });
-  const deps: ApiDeps = createApiDeps(config, 'test', {
-    queue,
-    publish,
-    byrobot: byrobotClientOnFirstUse(config, clientOptions),
-    now: options.now,
-  });
+  const deps: AllDeps = createApiDeps(
+    config,
+    'test',
+    { queue, publish, byrobot: byrobotClientOnFirstUse(config, clientOptions) },
+    { now: options.now },
+  );
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
   queue.attach((event: SQSEvent) => worker(event, lambdaContext('import-worker')));
   const handlers = new Map<RouteName, ReturnType<typeof routeHandler>>();

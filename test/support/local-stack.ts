@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { startDynalite } from '../../dev/dynamo.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
-import { startDynalite } from '../../local/dynamo.ts';
-import { startLocalBus } from '../../local/eventbus/index.ts';
 import { ByrobotClient, type ByrobotClientOptions } from '../../shared/byrobot/index.ts';
 import type { BridgeEvent } from '../../shared/events/builders.ts';
 import { publishEvents } from '../../shared/events/publisher.ts';

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { listen } from '../../local/listen.ts';
+import { listen } from '../../dev/listen.ts';
 
 /**
  * A Secrets Manager endpoint for tests that load built bundles: it speaks the service's JSON

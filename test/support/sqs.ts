@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { listen } from '../../local/listen.ts';
+import { listen } from '../../dev/listen.ts';
 
 export interface ReceivedMessage {
   queueUrl: string;

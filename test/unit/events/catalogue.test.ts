@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { detailJsonSchema, EVENT_CATALOGUE } from '../../../scripts/event-catalogue.ts';
 import { DETAIL_TYPES } from '../../../shared/events/builders.ts';
-import { detailJsonSchema, EVENT_CATALOGUE } from '../../../shared/events/catalogue.ts';
 
 import { compileEventSchema } from '../../support/json-schema.ts';
 

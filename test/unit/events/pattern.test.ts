@@ -5,7 +5,7 @@ import {
   explainMatch,
   matchPattern,
   validatePattern,
-} from '../../../shared/events/pattern.ts';
+} from '../../../dev/event-pattern.ts';
 
 /*
  * The examples below are AWS's own: events and patterns copied from the EventBridge user guide

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../../shared/events/entry-size.ts';
-import { formatEventLine, type StoredEvent } from '../../shared/events/format-line.ts';
-import { listen } from '../listen.ts';
+import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../shared/events/entry-size.ts';
+import { formatEventLine, type StoredEvent } from './format-line.ts';
+import { listen } from './listen.ts';
 
-export type { StoredEvent } from '../../shared/events/format-line.ts';
-export { formatEventLine } from '../../shared/events/format-line.ts';
+export type { StoredEvent } from './format-line.ts';
+export { formatEventLine } from './format-line.ts';
 
 export interface LocalBusOptions {
   /** 0 = a random free port. @default 0 */

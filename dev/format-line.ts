@@ -1,4 +1,4 @@
-import { maskPhone } from '../imports/mask.ts';
+import { maskPhone } from '../shared/imports/mask.ts';
 
 export interface StoredEvent {
   version: '0';

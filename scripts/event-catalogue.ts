@@ -1,13 +1,13 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { DETAIL_TYPES, type DetailType } from './builders.ts';
+import { DETAIL_TYPES, type DetailType } from '../shared/events/builders.ts';
 import {
   CallCompletedSchema,
   ImportCompletedSchema,
   SCHEMA_VERSION,
   TaskCompletedSchema,
   TaskStatusChangedSchema,
-} from './schemas.ts';
+} from '../shared/events/schemas.ts';
 
 export interface CatalogueEntry {
   detailType: DetailType;

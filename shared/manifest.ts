@@ -1,0 +1,215 @@
+import type { Scope } from './config/api.ts';
+
+/*
+ * Every Lambda of the bridge, one record each: the only place a function's name, routes, auth,
+ * clients, table access, secrets, timeout and memory are stated. Derived from it: the dependency
+ * types a route's logic gets (shared/api/deps.ts: a client the record does not list is a compile
+ * error), the middy options of each route (shared/api/route.ts), the OpenAPI `security` blocks
+ * (shared/api/openapi.ts), the local server's routing (local/api-server/), the functions, IAM
+ * grants and API routes in infra/, and `npm run build`'s list. Plain data: the route entries bundle
+ * it (a few hundred bytes), so it imports nothing but types.
+ *
+ * Adding a route: one record here plus its logic (docs/architecture.md, "Adding a route").
+ */
+
+/** What a function is given beyond the table and its configuration (shared/api/deps.ts `Clients`). */
+export type Client = 'byrobot' | 'queue' | 'publish';
+
+/** Who may call a route: an API key with this scope, a Standard Webhooks source, or anyone. */
+export type Auth = Scope | 'webhook' | 'none';
+
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
+
+/** The partition-key prefixes of shared/store/table.ts: IAM conditions each grant on them. */
+export type KeyPrefix = 'CO#' | 'LEDGER#' | 'LEASE#' | 'IMPORT#' | 'IDEM#' | 'TASKCO#';
+
+/** The stage's Secrets Manager secrets a function reads (infra/stages.ts names them). */
+export type Secret = 'byrobot' | 'apiKeys' | 'webhooks';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** API Gateway's path syntax: `{name}` is a path parameter. */
+  path: string;
+}
+
+interface FunctionRecord {
+  /** Which clients its code is given: exactly these, checked by the compiler. */
+  clients: readonly Client[];
+  /**
+   * The DynamoDB actions it calls, per partition-key prefix; infra grants each only on items whose
+   * `pk` starts with the prefix (`dynamodb:LeadingKeys`). An idempotent route's `IDEM#` records
+   * are added by infra from `idempotent` (IDEMPOTENCY_ACCESS), not listed here.
+   */
+  table: Partial<Record<KeyPrefix, readonly TableAction[]>>;
+  secrets: readonly Secret[];
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface RouteRecord extends FunctionRecord {
+  routes: readonly Route[];
+  auth: Auth;
+  /** The route takes a JSON body. */
+  body?: boolean;
+  /** Honours `Idempotency-Key` (and a webhook's `webhook-id`): a retry gets the first response. */
+  idempotent?: boolean;
+}
+
+export interface WorkerRecord extends FunctionRecord {
+  description: string;
+}
+
+/** What the idempotency records (shared/http/idempotency.ts) need of an idempotent route. */
+export const IDEMPOTENCY_ACCESS = {
+  'IDEM#': ['GetItem', 'PutItem', 'DeleteItem'],
+} as const satisfies FunctionRecord['table'];
+
+/** API Gateway HTTP APIs give up on an integration after 30 s. */
+const API_TIMEOUT = 29;
+
+export const MANIFEST = {
+  'task-action': {
+    routes: [
+      { method: 'POST', path: '/tasks/{taskId}/start' },
+      { method: 'POST', path: '/tasks/{taskId}/pause' },
+      { method: 'POST', path: '/tasks/{taskId}/stop' },
+    ],
+    auth: 'control',
+    idempotent: true,
+    clients: ['byrobot'],
+    table: { 'TASKCO#': ['GetItem', 'PutItem'] },
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: API_TIMEOUT,
+    memoryMb: 512,
+  },
+  'create-task': {
+    routes: [{ method: 'POST', path: '/tasks' }],
+    auth: 'create',
+    body: true,
+    idempotent: true,
+    clients: ['byrobot'],
+    table: {},
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: API_TIMEOUT,
+    memoryMb: 512,
+  },
+  'import-customers': {
+    routes: [{ method: 'POST', path: '/tasks/{taskId}/customers' }],
+    auth: 'import',
+    body: true,
+    idempotent: true,
+    clients: ['byrobot', 'queue'],
+    table: { 'TASKCO#': ['GetItem', 'PutItem'], 'IMPORT#': ['PutItem'] },
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: API_TIMEOUT,
+    memoryMb: 1024,
+  },
+  'webhook-customers': {
+    routes: [{ method: 'POST', path: '/webhooks/{source}/tasks/{taskId}/customers' }],
+    auth: 'webhook',
+    body: true,
+    idempotent: true,
+    clients: ['byrobot', 'queue'],
+    table: { 'TASKCO#': ['GetItem', 'PutItem'], 'IMPORT#': ['PutItem'] },
+    secrets: ['byrobot', 'webhooks'],
+    timeoutSeconds: API_TIMEOUT,
+    memoryMb: 1024,
+  },
+  'get-import': {
+    routes: [{ method: 'GET', path: '/imports/{importId}' }],
+    auth: 'read',
+    clients: [],
+    table: { 'IMPORT#': ['GetItem', 'Query'] },
+    secrets: ['apiKeys'],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  'get-call': {
+    routes: [{ method: 'GET', path: '/calls/{callInstanceId}' }],
+    auth: 'read',
+    clients: ['byrobot'],
+    table: {},
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: 15,
+    memoryMb: 256,
+  },
+  openapi: {
+    routes: [{ method: 'GET', path: '/openapi.json' }],
+    auth: 'none',
+    clients: [],
+    table: {},
+    secrets: [],
+    timeoutSeconds: 5,
+    memoryMb: 256,
+  },
+  health: {
+    routes: [{ method: 'GET', path: '/health' }],
+    auth: 'none',
+    clients: [],
+    table: {},
+    // It answers 500 when the configuration does not load: it reads the API keys to find out.
+    secrets: ['apiKeys'],
+    timeoutSeconds: 5,
+    memoryMb: 256,
+  },
+  poller: {
+    description: 'One poll cycle: byrobot task state → EventBridge events',
+    clients: ['byrobot', 'publish'],
+    table: {
+      'CO#': ['GetItem', 'PutItem', 'Query'],
+      'LEDGER#': ['Query', 'BatchWriteItem'],
+      'LEASE#': ['PutItem', 'DeleteItem'],
+    },
+    secrets: ['byrobot'],
+    timeoutSeconds: 90,
+    memoryMb: 512,
+  },
+  'import-worker': {
+    description: 'One import chunk per SQS message (partial batch failures)',
+    clients: ['byrobot', 'publish'],
+    table: { 'IMPORT#': ['GetItem', 'UpdateItem'] },
+    secrets: ['byrobot'],
+    timeoutSeconds: 60,
+    memoryMb: 512,
+  },
+  'slack-notify': {
+    description: "Posts a notification rule's events to a Slack incoming webhook",
+    clients: [],
+    table: {},
+    // Each Slack rule's own webhook secret, granted per rule by infra/constructs/notifications.ts.
+    secrets: [],
+    timeoutSeconds: 15,
+    memoryMb: 256,
+  },
+} as const satisfies Record<string, RouteRecord | WorkerRecord>;
+
+export type Manifest = typeof MANIFEST;
+export type FunctionName = keyof Manifest;
+/** The functions behind the HTTP API. */
+export type RouteName = {
+  [N in FunctionName]: Manifest[N] extends { routes: unknown } ? N : never;
+}[FunctionName];
+/** The clients a function's record lists. */
+export type ClientsOf<N extends FunctionName> = Manifest[N]['clients'][number];
+
+// Pure: a route entry's bundle keeps only MANIFEST, which its middy options are read from.
+export const FUNCTION_NAMES = /* @__PURE__ */ Object.keys(MANIFEST) as FunctionName[];
+export const ROUTE_NAMES = /* @__PURE__ */ FUNCTION_NAMES.filter(
+  (n): n is RouteName => 'routes' in MANIFEST[n],
+);
+
+/** The record of a route's function, typed as a route's (every RouteName's record has routes). */
+export const routeRecord = (name: RouteName): RouteRecord => MANIFEST[name];
+
+/** Every method and path of the HTTP API with the function that serves it, in manifest order. */
+export const API_ROUTES = /* @__PURE__ */ ROUTE_NAMES.flatMap((fn) =>
+  routeRecord(fn).routes.map((r) => ({ ...r, fn, auth: routeRecord(fn).auth })),
+);
+
+/** A function's Lambda description: its routes, or what it does. */
+export function functionDescription(name: FunctionName): string {
+  const record: RouteRecord | WorkerRecord = MANIFEST[name];
+  return 'routes' in record
+    ? record.routes.map((r) => `${r.method} ${r.path}`).join(', ')
+    : record.description;
+}
