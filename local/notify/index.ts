@@ -177,7 +177,7 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
   };
 }
 
-function readLocalSecrets(file: string | undefined): Record<string, unknown> | null {
+export function readLocalSecrets(file: string | undefined): Record<string, unknown> | null {
   if (!file) return null;
   let text: string;
   try {
