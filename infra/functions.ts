@@ -69,6 +69,20 @@ export const FUNCTIONS = {
   ),
   'get-import': route('get-import', 'GET /imports/{importId}', 10, 256),
   'get-call': route('get-call', 'GET /calls/{callInstanceId}', 15, 256),
+  'get-deliveries': route('get-deliveries', 'GET /deliveries', 10, 256),
+  'delivery-action': route(
+    'delivery-action',
+    'POST /deliveries/replay, /destinations/{destination}/resume',
+    10,
+    256,
+  ),
+  deliver: {
+    entry: 'functions/deliver.ts',
+    // One attempt waits at most 10 s for the vendor, a batch of 5 at most 50 s plus the log writes.
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    description: "One destination's queue → DingTalk, WeCom, Feishu or a signed webhook (retries, DLQ, log)",
+  },
   openapi: route('openapi', 'GET /openapi.json', 5, 256),
   health: route('health', 'GET /health', 5, 256),
   'import-worker': {

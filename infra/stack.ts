@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
@@ -18,6 +19,7 @@ import type { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../shared/api/openapi.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
+import { Delivery } from './constructs/delivery.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
 import { deadLetterQueue } from './constructs/queues.ts';
@@ -60,6 +62,9 @@ export const API_ACCESS: Record<RouteName, RouteAccess> = {
   },
   'get-import': { table: ['GetItem', 'Query'], secrets: ['apiKeys'] },
   'get-call': { table: [], secrets: ['byrobot', 'apiKeys'] },
+  'get-deliveries': { table: ['Query'], secrets: ['apiKeys'] },
+  // Replay reads the log; resume updates the destination's state (SQS access: infra/constructs/delivery.ts).
+  'delivery-action': { table: ['Query', 'UpdateItem'], secrets: ['apiKeys'] },
   openapi: { table: [], secrets: [] },
   health: { table: [], secrets: ['apiKeys'] },
 };
@@ -286,12 +291,25 @@ export class BridgeStack extends Stack {
       stage,
       bus,
       eventSource: s.eventSource,
-      rules: s.notifications,
+      // Rules with only deliverer destinations have no email or Slack target here (Delivery below).
+      rules: s.notifications.filter((r) => r.email || r.slackWebhookSecret),
       topicKey,
       removalPolicy: s.removalPolicy,
       logRetention: s.logRetention,
     });
     deadLetterQueues.push(...notifications.deadLetterQueues);
+    const delivery = new Delivery(this, 'Delivery', {
+      stage,
+      bus,
+      eventSource: s.eventSource,
+      rules: s.notifications,
+      table,
+      removalPolicy: s.removalPolicy,
+      logRetention: s.logRetention,
+      sourceMapsAtRuntime: s.sourceMapsAtRuntime,
+    });
+    delivery.grantControl(apiFunctions.get('delivery-action')!.fn);
+    deadLetterQueues.push(...delivery.deadLetterQueues);
 
     const ops = new Operations(this, 'Operations', {
       stage,
@@ -299,13 +317,21 @@ export class BridgeStack extends Stack {
       removalPolicy: s.removalPolicy,
       topicKey,
       poller: poller.fn,
-      byrobotServices: ['poller', 'import-worker', ...Object.keys(API_ACCESS)],
+      // Only the functions that call byrobot (an alarm's math takes at most 10 metrics).
+      byrobotServices: [
+        'poller',
+        'import-worker',
+        ...Object.entries(API_ACCESS)
+          .filter(([, a]) => a.secrets.includes('byrobot'))
+          .map(([name]) => name),
+      ],
       deadLetterQueues,
       importQueue,
       importWorker: worker.fn,
       httpApi,
     });
 
+    for (const alarm of delivery.alarms) alarm.addAlarmAction(new SnsAction(ops.topic));
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });

@@ -1,3 +1,4 @@
+import type { DeliveryControl } from '../../shared/delivery/control.ts';
 import { Deliverer, type DeliveryOutcome } from '../../shared/delivery/deliverer.ts';
 import {
   checkCredentials,
@@ -83,7 +84,7 @@ function localCredentials(
   };
 }
 
-export function createLocalDeliveries(options: LocalDeliveriesOptions) {
+export function createLocalDeliveries(options: LocalDeliveriesOptions): DeliveryControl & LocalRunner {
   const env = options.env ?? process.env;
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -207,7 +208,7 @@ export function createLocalDeliveries(options: LocalDeliveriesOptions) {
         }
     },
     /** One event to one destination again, with the same webhook-id (`deliveries replay`). */
-    replay(name: string, event: BusEvent) {
+    async replay(name: string, event: BusEvent) {
       enqueue(name, event, true);
     },
     /** Resumes a paused destination and redrives its dead letters, oldest first. */
@@ -238,4 +239,13 @@ export function createLocalDeliveries(options: LocalDeliveriesOptions) {
   };
 }
 
-export type LocalDeliveries = ReturnType<typeof createLocalDeliveries>;
+export interface LocalRunner {
+  stats: { delivered: number; retried: number; deadLettered: number; held: number; unconfigured: number };
+  deadLetters(name: string): BusEvent[];
+  handle(events: StoredEvent[]): void;
+  idle(): Promise<void>;
+  stop(): void;
+  describe(): string[];
+}
+
+export type LocalDeliveries = DeliveryControl & LocalRunner;

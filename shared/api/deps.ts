@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ByrobotClient } from '../byrobot/client.ts';
 import type { ApiConfig } from '../config/api.ts';
+import type { DeliveryControl } from '../delivery/control.ts';
 import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
@@ -18,6 +19,8 @@ export interface ApiDeps extends HttpDeps {
   publish: Publisher;
   /** Scene variables per `company:scene`, cached for the container's life. */
   sceneVariables: Map<string, Promise<string[]>>;
+  /** Replay and resume (delivery-action only): SQS on AWS, the local runner locally. */
+  deliveries?: DeliveryControl;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createApiDeps(
     /** For the routes that call byrobot (`byrobotClientOnFirstUse` in shared/byrobot/on-first-use.ts). */
     byrobot?: () => Promise<ByrobotClient>;
     now?: () => number;
+    deliveries?: DeliveryControl;
   } = {},
 ): ApiDeps {
   const { logger, metrics } = createObservability(service);
@@ -61,5 +65,6 @@ export function createApiDeps(
     },
     publish: (events) => (overrides.publish ?? missing('event publisher'))(events),
     sceneVariables: new Map(),
+    deliveries: overrides.deliveries,
   };
 }

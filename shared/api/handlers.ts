@@ -1,3 +1,4 @@
+import { deliveryActionRoute, getDeliveriesRoute } from '../delivery/routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { importCustomersRoute, webhookCustomersRoute } from './imports.ts';
 import { openApiRoute, type RouteName } from './openapi.ts';
@@ -14,6 +15,8 @@ export const ROUTE_DEFINITIONS: Record<RouteName, RouteDefinition> = {
   'webhook-customers': webhookCustomersRoute,
   'get-import': getImportRoute,
   'get-call': getCallRoute,
+  'get-deliveries': getDeliveriesRoute,
+  'delivery-action': deliveryActionRoute,
   openapi: openApiRoute,
   health: healthRoute,
 };

@@ -108,11 +108,13 @@ describe('Stack: byrobot-bridge per stage', () => {
   describe('Functions', () => {
     it('every function runs nodejs24.x on arm64 with X-Ray, its own log group and Powertools settings', () => {
       const fns = ofType(dev.resources, 'AWS::Lambda::Function');
-      // one per entry, the Slack forwarder once per Slack rule (dev has one)
+      // one per entry, the Slack forwarder once per Slack rule (dev has one), the deliverer once
+      // per destination
       expect(fns).toHaveLength(
         Object.keys(FUNCTIONS).length -
-          1 +
-          STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length,
+          2 +
+          STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length +
+          STAGES.dev!.notifications.flatMap((r) => r.destinations ?? []).length,
       );
       for (const [, fn] of fns) {
         expect(fn.Properties).toMatchObject({
@@ -142,10 +144,13 @@ describe('Stack: byrobot-bridge per stage', () => {
         const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:')).sort();
         expect(dynamo, route).toEqual(access.table.map((a) => `dynamodb:${a}`).sort());
         expect(actions.has('events:PutEvents'), route).toBe(false);
-        expect(actions.has('sqs:SendMessage'), route).toBe(Boolean(access.queue));
+        // delivery-action sends replays to the destinations' queues (infra/constructs/delivery.ts)
+        expect(actions.has('sqs:SendMessage'), route).toBe(
+          Boolean(access.queue) || route === 'delivery-action',
+        );
         expect(actions.has('secretsmanager:GetSecretValue'), route).toBe(access.secrets.length > 0);
       }
-      for (const reader of ['GetImport', 'GetCall', 'Openapi', 'Health']) {
+      for (const reader of ['GetImport', 'GetCall', 'GetDeliveries', 'Openapi', 'Health']) {
         const { actions } = grants(dev.resources, reader);
         const writes = [...actions].filter((a) =>
           /^(dynamodb:(Put|Update|Delete|BatchWrite)|sqs:SendMessage|events:PutEvents)/.test(a),
@@ -311,7 +316,9 @@ describe('Stack: byrobot-bridge per stage', () => {
           'Api5xx',
         ]),
       );
-      const dlqs = ofType(dev.resources, 'AWS::SQS::Queue').filter(([id]) => !id.startsWith('ImportQueue'));
+      const dlqs = ofType(dev.resources, 'AWS::SQS::Queue').filter(
+        ([id]) => !id.startsWith('ImportQueue') && !/^Delivery.*Queue[0-9A-F]{8}$/.test(id),
+      );
       expect(names.filter((n) => n.startsWith('Dlq-'))).toHaveLength(dlqs.length);
       const silent = alarms.find((a) => (a.AlarmName as string).endsWith('PollerSilent'))!;
       expect(silent).toMatchObject({ EvaluationPeriods: 5, TreatMissingData: 'breaching', Threshold: 1 });
