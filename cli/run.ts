@@ -19,6 +19,12 @@ import {
 import { callsListCommand, callsShowCommand } from './commands/calls.ts';
 import { companiesCommand, phonesCommand, robotsCommand } from './commands/companies.ts';
 import { customersPendingCommand } from './commands/customers.ts';
+import {
+  deliveriesListCommand,
+  deliveriesReplayCommand,
+  deliveriesResumeCommand,
+  deliveriesShowCommand,
+} from './commands/deliveries.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eventsTailCommand } from './commands/events.ts';
 import { customersImportCommand } from './commands/import.ts';
@@ -56,6 +62,10 @@ export const COMMANDS: readonly CommandDef[] = [
   rulesTestCommand,
   pollCommand,
   eventsTailCommand,
+  deliveriesListCommand,
+  deliveriesShowCommand,
+  deliveriesReplayCommand,
+  deliveriesResumeCommand,
   webhookSendCommand,
   doctorCommand,
 ];
