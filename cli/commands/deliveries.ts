@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../../shared/delivery/log-store.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
 import { writeJson } from '../format.ts';
 import type { CliIo } from '../io.ts';
@@ -31,20 +32,10 @@ async function api(io: CliIo, method: 'GET' | 'POST', path: string, body?: unkno
   return parsed;
 }
 
-interface Attempt {
-  attempt: number;
-  at: string;
-  ok: boolean;
-  statusCode: number | null;
-  vendorCode: number | null;
-  latencyMs: number;
-  response: string;
-  replay: boolean;
-}
 interface Delivery {
   destination: string;
   status: string;
-  attempts: Attempt[];
+  attempts: AttemptRecord[];
   detailType: string;
 }
 

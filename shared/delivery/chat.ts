@@ -1,4 +1,5 @@
 import { maskPhone } from '../imports/mask.ts';
+import type { NotifyDetail } from '../notify/slack.ts';
 
 /**
  * The chat message for an event, written once and rendered per vendor: short and human — who,
@@ -6,22 +7,9 @@ import { maskPhone } from '../imports/mask.ts';
  * wide audiences; shared/imports/mask.ts is the one masking function, as in Slack and the logs).
  */
 
-interface Detail {
+interface Detail extends NotifyDetail {
   eventId?: string;
-  taskId?: number;
-  taskName?: string;
-  callInstanceId?: number;
-  intentLevel?: string | null;
-  finishStatus?: { label: string } | null;
-  status?: { label: string };
-  previousStatus?: { label: string } | null;
-  customer?: { name?: string | null; phone?: string | null };
-  properties?: Record<string, unknown>;
-  durationSeconds?: number | null;
   recording?: { url?: string | null };
-  counts?: { done?: number | null; total?: number | null; called?: number | null };
-  importId?: string;
-  outcome?: string;
   detectedAt?: string;
 }
 
