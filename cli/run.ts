@@ -27,6 +27,11 @@ import {
 } from './commands/deliveries.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eventsTailCommand } from './commands/events.ts';
+import {
+  eventsForwardCommand,
+  eventsReplayCommand,
+  eventsTriggerCommand,
+} from './commands/events-delivery.ts';
 import { customersImportCommand } from './commands/import.ts';
 import { pollCommand } from './commands/poll.ts';
 import { rulesTestCommand } from './commands/rules.ts';
@@ -62,6 +67,9 @@ export const COMMANDS: readonly CommandDef[] = [
   rulesTestCommand,
   pollCommand,
   eventsTailCommand,
+  eventsTriggerCommand,
+  eventsForwardCommand,
+  eventsReplayCommand,
   deliveriesListCommand,
   deliveriesShowCommand,
   deliveriesReplayCommand,

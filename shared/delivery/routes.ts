@@ -85,6 +85,7 @@ export const getDeliveriesRoute: RouteDefinition = {
 };
 export const deliveryActionRoute: RouteDefinition = {
   name: 'delivery-action',
-  options: { scope: 'control' },
+  // resume takes `{}`: one middleware chain for both paths
+  options: { scope: 'control', body: true },
   run: (deps) => (e) => deliveryAction(e, deps),
 };
