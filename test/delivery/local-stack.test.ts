@@ -172,7 +172,11 @@ describe('Local stack: fixed-point destinations, GET /deliveries, CLI', () => {
   it('deliveries resume unpauses a destination through the API, and names an unknown one', async () => {
     const ok = await cli('deliveries', 'resume', 'hot-leads-chat-dingtalk', '--json');
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.out)).toEqual({ destination: 'hot-leads-chat-dingtalk', resumed: true, redriven: 0 });
+    expect(JSON.parse(ok.out)).toEqual({
+      destination: 'hot-leads-chat-dingtalk',
+      resumed: true,
+      redriven: 0,
+    });
     const unknown = await cli('deliveries', 'resume', 'nowhere');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('no destination nowhere');
