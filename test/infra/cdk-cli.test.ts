@@ -7,8 +7,12 @@ import { FUNCTIONS } from '../../infra/functions.ts';
 import { STAGES } from '../../infra/stages.ts';
 
 /** One function per entry, the Slack forwarder once per Slack rule of the stage. */
+/** One per entry; the Slack forwarder once per Slack rule; the deliverer once per destination. */
 const functionCount = (stage: string) =>
-  Object.keys(FUNCTIONS).length - 1 + STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length;
+  Object.keys(FUNCTIONS).length -
+  2 +
+  STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length +
+  STAGES[stage]!.notifications.flatMap((r) => r.destinations ?? []).length;
 
 /*
  * The command a user runs, offline, with real bundling: `cdk synth -c stage=<name>` through the
