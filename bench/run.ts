@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { benchApi } from './api.ts';
 import { benchBundles } from './bundles.ts';
+import { benchDelivery } from './delivery.ts';
 import { benchPoller } from './poller.ts';
 
 // The SDK's Node-version notice (Lambda runs nodejs24.x) would only clutter the figures' output.
@@ -76,6 +77,24 @@ if (!only || only === 'api') {
       `| middy stack (body, API-key auth, errors, logger, metrics) per request | ${r.stackMicrosecondsPerRequest.toFixed(1)} µs |`,
       `| bare middy handler per request | ${r.bareMicrosecondsPerRequest.toFixed(1)} µs |`,
       `| the stack's own overhead | ${r.overheadMicroseconds.toFixed(1)} µs per request (${r.requests.toLocaleString('en')} requests) |`,
+    ].join('\n'),
+  );
+}
+
+if (!only || only === 'delivery') {
+  const r = await benchDelivery();
+  console.log(r);
+  writeFileSync('bench/results/delivery.json', `${JSON.stringify(r, null, 2)}\n`);
+  replaceSection(
+    'delivery-bench',
+    [
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (Node ${process.versions.node}).`,
+      '',
+      '| figure | value |',
+      '|---|---|',
+      `| sign one event (Standard Webhooks, the full Call Completed event as body) | ${r.signMicroseconds.toFixed(1)} µs |`,
+      `| sign + post to a local receiver, one at a time (500 posts) | ${r.postMs.toFixed(2)} ms per event |`,
+      `| ${r.burstEvents} events at once through the Deliverer (post + delivery log in dynalite) | ${r.burstMs.toFixed(0)} ms, ${r.burstPerSecond.toLocaleString('en')} events/s, ${r.delivered} delivered |`,
     ].join('\n'),
   );
 }

@@ -19,8 +19,19 @@ import {
 import { callsListCommand, callsShowCommand } from './commands/calls.ts';
 import { companiesCommand, phonesCommand, robotsCommand } from './commands/companies.ts';
 import { customersPendingCommand } from './commands/customers.ts';
+import {
+  deliveriesListCommand,
+  deliveriesReplayCommand,
+  deliveriesResumeCommand,
+  deliveriesShowCommand,
+} from './commands/deliveries.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eventsTailCommand } from './commands/events.ts';
+import {
+  eventsForwardCommand,
+  eventsReplayCommand,
+  eventsTriggerCommand,
+} from './commands/events-delivery.ts';
 import { customersImportCommand } from './commands/import.ts';
 import { pollCommand } from './commands/poll.ts';
 import { rulesTestCommand } from './commands/rules.ts';
@@ -58,6 +69,13 @@ export const COMMANDS: readonly CommandDef[] = [
   rulesTestCommand,
   pollCommand,
   eventsTailCommand,
+  eventsTriggerCommand,
+  eventsForwardCommand,
+  eventsReplayCommand,
+  deliveriesListCommand,
+  deliveriesShowCommand,
+  deliveriesReplayCommand,
+  deliveriesResumeCommand,
   webhookSendCommand,
   doctorCommand,
 ];

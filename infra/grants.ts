@@ -43,17 +43,29 @@ export function tableAccess(name: FunctionName): [KeyPrefix, readonly TableActio
  */
 export function grantFromManifest(fn: lambda.IFunction, name: FunctionName, to: Grantable): void {
   const record = MANIFEST[name];
-  for (const [prefix, actions] of tableAccess(name)) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: actions.map((a) => `dynamodb:${a}`),
-        resources: [to.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
-      }),
-    );
-  }
+  grantTableFromManifest(fn, name, to.table);
   for (const secret of record.secrets) to.secrets[secret].grantRead(fn);
   const clients: readonly string[] = record.clients;
   if (clients.includes('queue')) to.importQueue.grantSendMessages(fn);
   if (clients.includes('publish')) to.bus.grantPutEventsTo(fn);
+}
+
+/**
+ * The table part of grantFromManifest alone, for functions a construct of their own creates (the
+ * deliverers, infra/constructs/delivery.ts) and grants the rest to.
+ */
+export function grantTableFromManifest(
+  fn: lambda.IFunction,
+  name: FunctionName,
+  table: dynamodb.ITable,
+): void {
+  for (const [prefix, actions] of tableAccess(name)) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+      }),
+    );
+  }
 }

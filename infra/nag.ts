@@ -10,6 +10,8 @@ export interface NagTargets {
   routes: BridgeFunction[];
   /** Slack forwarders, invoked asynchronously by EventBridge with an on-failure destination. */
   forwarders: BridgeFunction[];
+  /** The deliverers, one per destination (infra/constructs/delivery.ts acknowledges their own findings). */
+  deliverers: BridgeFunction[];
   httpApi: apigwv2.HttpApi;
 }
 
@@ -21,7 +23,7 @@ const ack = (scope: IConstruct, id: string, reason: string) =>
  * here fails `cdk synth` (cdk-nag runs as a policy-validation plugin, infra/bridge-app.ts).
  */
 export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
-  const all = [t.poller, t.importWorker, ...t.routes, ...t.forwarders];
+  const all = [t.poller, t.importWorker, ...t.routes, ...t.forwarders, ...t.deliverers];
   for (const f of all) {
     ack(
       f.fn,

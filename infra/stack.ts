@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
@@ -18,6 +19,7 @@ import { API_ROUTES, type FunctionName, MANIFEST, ROUTE_NAMES, type RouteName } 
 import { refusePlaceholderRecipient } from '../shared/notify/rules.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
+import { Delivery } from './constructs/delivery.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
 import { deadLetterQueue } from './constructs/queues.ts';
@@ -247,12 +249,25 @@ export class BridgeStack extends Stack {
       stage,
       bus,
       eventSource: s.eventSource,
-      rules: s.notifications,
+      // Rules with only deliverer destinations have no email or Slack target here (Delivery below).
+      rules: s.notifications.filter((r) => r.email || r.slackWebhookSecret),
       topicKey,
       removalPolicy: s.removalPolicy,
       logRetention: s.logRetention,
     });
     deadLetterQueues.push(...notifications.deadLetterQueues);
+    const delivery = new Delivery(this, 'Delivery', {
+      stage,
+      bus,
+      eventSource: s.eventSource,
+      rules: s.notifications,
+      table,
+      removalPolicy: s.removalPolicy,
+      logRetention: s.logRetention,
+      sourceMapsAtRuntime: s.sourceMapsAtRuntime,
+    });
+    delivery.grantControl(apiFunctions.get('delivery-action')!.fn);
+    deadLetterQueues.push(...delivery.deadLetterQueues);
 
     const ops = new Operations(this, 'Operations', {
       stage,
@@ -267,6 +282,7 @@ export class BridgeStack extends Stack {
       httpApi,
     });
 
+    for (const alarm of delivery.alarms) alarm.addAlarmAction(new SnsAction(ops.topic));
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
@@ -282,6 +298,7 @@ export class BridgeStack extends Stack {
       importWorker: worker,
       routes: [...apiFunctions.values()],
       forwarders: notifications.forwarders,
+      deliverers: delivery.deliverers,
       httpApi,
     });
   }

@@ -7,6 +7,7 @@ import { startLocalBus } from '../dev/eventbus.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
+import { DeliveryLog } from '../shared/delivery/log-store.ts';
 import { busPublisher } from '../shared/events/bus-client.ts';
 import { hashApiKey } from '../shared/http/auth.ts';
 import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
@@ -16,6 +17,7 @@ import { lambdaContext } from './api-server/events.ts';
 import { importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
+import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries.ts';
 import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
 
@@ -104,12 +106,36 @@ try {
   console.error(`error: ${(error as Error).message}`);
   process.exit(1);
 }
-const bus = await startLocalBus({ print: true, onEvents: notifier.handle });
+const tableName = 'byrobot-bridge-local';
+const localDoc = createDocumentClient({ endpoint: dynamo.endpoint });
+await ensureTable(localDoc, tableName);
+// The deliverer's destinations (DingTalk, WeCom, Feishu, signed webhooks), logged in the same table.
+let deliveries: LocalDeliveries;
+try {
+  deliveries = createLocalDeliveries({
+    rules,
+    eventSource: 'byrobot.bridge',
+    log: new DeliveryLog(localDoc, tableName),
+  });
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+}
+const bus = await startLocalBus({
+  print: true,
+  onEvents: (events) => {
+    notifier.handle(events);
+    deliveries.handle(events);
+  },
+});
 closers.push(bus.close);
 closers.push(() => notifier.idle()); // runs first at stop: let Slack posts in flight finish
+closers.push(async () => {
+  deliveries.stop();
+  await deliveries.idle();
+});
 console.log(`notification rules (stage ${stage}): ${notifier.describe().join('; ') || 'none'}`);
-const tableName = 'byrobot-bridge-local';
-await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
+console.log(`delivery destinations: ${deliveries.describe().join('; ') || 'none'}`);
 
 const config: ApiConfig = {
   tableName,
@@ -137,7 +163,12 @@ const publish = busPublisher({
   source: config.eventSource,
   endpoint: bus.endpoint,
 });
-const deps = createApiDeps(config, 'local-api', { byrobot: byrobotClientOnFirstUse(config), queue, publish });
+const deps = createApiDeps(config, 'local-api', {
+  byrobot: byrobotClientOnFirstUse(config),
+  queue,
+  publish,
+  deliveries,
+});
 const worker = importWorkerHandler(deps);
 queue.attach((event) => worker(event, lambdaContext('import-worker')));
 closers.push(async () => queue.stop());

@@ -13,7 +13,7 @@ import type { Scope } from './config/api.ts';
  */
 
 /** What a function is given beyond the table and its configuration (shared/api/deps.ts `Clients`). */
-export type Client = 'byrobot' | 'queue' | 'publish';
+export type Client = 'byrobot' | 'queue' | 'publish' | 'deliveries';
 
 /** Who may call a route: an API key with this scope, a Standard Webhooks source, or anyone. */
 export type Auth = Scope | 'webhook' | 'none';
@@ -21,7 +21,16 @@ export type Auth = Scope | 'webhook' | 'none';
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
 
 /** The partition-key prefixes of shared/store/table.ts: IAM conditions each grant on them. */
-export type KeyPrefix = 'CO#' | 'LEDGER#' | 'LEASE#' | 'IMPORT#' | 'IDEM#' | 'TASKCO#';
+export type KeyPrefix =
+  | 'CO#'
+  | 'LEDGER#'
+  | 'LEASE#'
+  | 'IMPORT#'
+  | 'IDEM#'
+  | 'TASKCO#'
+  | 'DLV#'
+  | 'DLVDAY#'
+  | 'DEST#';
 
 /** The stage's Secrets Manager secrets a function reads (infra/stages.ts names them). */
 export type Secret = 'byrobot' | 'apiKeys' | 'webhooks';
@@ -133,6 +142,31 @@ export const MANIFEST = {
     timeoutSeconds: 15,
     memoryMb: 256,
   },
+  'get-deliveries': {
+    routes: [{ method: 'GET', path: '/deliveries' }],
+    auth: 'read',
+    clients: [],
+    // One event's deliveries (DLV#<eventId>) or a day's (DLVDAY#<date>): shared/delivery/log-store.ts.
+    table: { 'DLV#': ['Query'], 'DLVDAY#': ['Query'] },
+    secrets: ['apiKeys'],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  'delivery-action': {
+    routes: [
+      { method: 'POST', path: '/deliveries/replay' },
+      { method: 'POST', path: '/destinations/{destination}/resume' },
+    ],
+    auth: 'control',
+    // resume takes `{}`: one middleware chain for both paths.
+    body: true,
+    // The destinations' queues and DLQs (SQS): granted by infra/constructs/delivery.ts.
+    clients: ['deliveries'],
+    table: { 'DLV#': ['Query'], 'DEST#': ['UpdateItem'] },
+    secrets: ['apiKeys'],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
   openapi: {
     routes: [{ method: 'GET', path: '/openapi.json' }],
     auth: 'none',
@@ -171,6 +205,20 @@ export const MANIFEST = {
     secrets: ['byrobot'],
     timeoutSeconds: 60,
     memoryMb: 512,
+  },
+  deliver: {
+    description: "One destination's queue → DingTalk, WeCom, Feishu or a signed webhook (retries, DLQ, log)",
+    clients: [],
+    table: {
+      'DLV#': ['PutItem', 'UpdateItem'],
+      'DLVDAY#': ['PutItem'],
+      'DEST#': ['GetItem', 'UpdateItem'],
+    },
+    // Each destination's own secret and queues, granted per destination by infra/constructs/delivery.ts.
+    secrets: [],
+    // One attempt waits at most 10 s for the vendor, a batch of 5 at most 50 s plus the log writes.
+    timeoutSeconds: 60,
+    memoryMb: 256,
   },
   'slack-notify': {
     description: "Posts a notification rule's events to a Slack incoming webhook",

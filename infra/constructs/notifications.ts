@@ -118,7 +118,7 @@ export class Notifications extends Construct {
 }
 
 /** A rule pattern in EventBridge's own JSON spelling, as CDK's camel-cased `EventPattern`. */
-function eventPattern(pattern: Record<string, unknown>): events.EventPattern {
+export function eventPattern(pattern: Record<string, unknown>): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
   return { ...rest, ...(detailType === undefined ? {} : { detailType }) } as events.EventPattern;
 }

@@ -9,6 +9,7 @@ import {
   healthRoute,
   taskActionRoute,
 } from '../../shared/api/routes.ts';
+import { deliveryActionRoute, getDeliveriesRoute } from '../../shared/delivery/routes.ts';
 import type { RouteName } from '../../shared/manifest.ts';
 
 export { importWorkerHandler } from '../../shared/api/worker.ts';
@@ -24,6 +25,8 @@ export const ROUTE_DEFINITIONS: { [N in RouteName]: RouteDefinition<N> } = {
   'webhook-customers': webhookCustomersRoute,
   'get-import': getImportRoute,
   'get-call': getCallRoute,
+  'get-deliveries': getDeliveriesRoute,
+  'delivery-action': deliveryActionRoute,
   openapi: openApiRoute,
   health: healthRoute,
 };

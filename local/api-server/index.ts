@@ -76,6 +76,12 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
       body: body.length > 0 ? body.toString('utf8') : undefined,
     });
     event.rawQueryString = url.search.slice(1);
+    // As API Gateway does: repeated names joined with commas.
+    if (url.search) {
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      event.queryStringParameters = query;
+    }
     try {
       const result = (await handlers.get(route.fn)!(event, lambdaContext(route.fn))) as ApiResult;
       res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);

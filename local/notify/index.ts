@@ -72,24 +72,27 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
   const secrets = readLocalSecrets(env.LOCAL_SECRETS_FILE);
   const fallbackUrl = env.SLACK_WEBHOOK_URL?.trim() || undefined;
 
-  const prepared: PreparedRule[] = options.rules.map((rule) => {
-    // A rule's own `source` wins, as in `{ source: [eventSource], ...rule.pattern }` in the CDK app.
-    const pattern = { source: [options.eventSource], ...rule.pattern };
-    try {
-      validatePattern(pattern);
-    } catch (error) {
-      throw new Error(`notification rule "${rule.name}": ${(error as Error).message}`);
-    }
-    let webhookUrl: string | undefined;
-    let urlSource: string | undefined;
-    if (rule.slackWebhookSecret) {
-      const fromFile = secrets && webhookUrlOf(secrets, rule.slackWebhookSecret, env.LOCAL_SECRETS_FILE!);
-      if (fromFile)
-        [webhookUrl, urlSource] = [fromFile, `secret ${rule.slackWebhookSecret} in LOCAL_SECRETS_FILE`];
-      else if (fallbackUrl) [webhookUrl, urlSource] = [fallbackUrl, 'SLACK_WEBHOOK_URL'];
-    }
-    return { rule, pattern, webhookUrl, urlSource };
-  });
+  // Rules with only deliverer destinations are local/notify/deliveries.ts's to run.
+  const prepared: PreparedRule[] = options.rules
+    .filter((r) => r.email || r.slackWebhookSecret)
+    .map((rule) => {
+      // A rule's own `source` wins, as in `{ source: [eventSource], ...rule.pattern }` in the CDK app.
+      const pattern = { source: [options.eventSource], ...rule.pattern };
+      try {
+        validatePattern(pattern);
+      } catch (error) {
+        throw new Error(`notification rule "${rule.name}": ${(error as Error).message}`);
+      }
+      let webhookUrl: string | undefined;
+      let urlSource: string | undefined;
+      if (rule.slackWebhookSecret) {
+        const fromFile = secrets && webhookUrlOf(secrets, rule.slackWebhookSecret, env.LOCAL_SECRETS_FILE!);
+        if (fromFile)
+          [webhookUrl, urlSource] = [fromFile, `secret ${rule.slackWebhookSecret} in LOCAL_SECRETS_FILE`];
+        else if (fallbackUrl) [webhookUrl, urlSource] = [fallbackUrl, 'SLACK_WEBHOOK_URL'];
+      }
+      return { rule, pattern, webhookUrl, urlSource };
+    });
 
   const inFlight = new Set<Promise<void>>();
   const unconfiguredSaid = new Set<string>();
@@ -181,7 +184,7 @@ export function createLocalNotifier(options: LocalNotifierOptions): LocalNotifie
   };
 }
 
-function readLocalSecrets(file: string | undefined): Record<string, unknown> | null {
+export function readLocalSecrets(file: string | undefined): Record<string, unknown> | null {
   if (!file) return null;
   let text: string;
   try {

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ByrobotClient } from '../byrobot/client.ts';
 import type { ApiConfig } from '../config/api.ts';
+import type { DeliveryControl } from '../delivery/control.ts';
 import type { Publisher } from '../events/bus-client.ts';
 import { IdempotencyStore } from '../http/idempotency.ts';
 import type { HttpDeps } from '../http/stack.ts';
@@ -19,6 +20,8 @@ export interface Clients {
   queue: ChunkQueue;
   /** How `Import Completed` is published (`busPublisherOnFirstUse`). */
   publish: Publisher;
+  /** Replay and resume of the deliverers (shared/delivery/): SQS on AWS, the local runner locally. */
+  deliveries: DeliveryControl;
 }
 
 /** What every API function and the import worker get, whatever their record lists. */

@@ -197,6 +197,76 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': ok('The call', 'Call'), ...common },
         },
       },
+      '/deliveries': {
+        get: {
+          operationId: 'getDeliveries',
+          summary:
+            'The delivery log: one event’s deliveries and attempts (eventId), or a day’s deliveries (date)',
+          security: security('get-deliveries'),
+          parameters: [
+            {
+              name: 'eventId',
+              in: 'query',
+              required: false,
+              description: 'the event’s detail.eventId',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'date',
+              in: 'query',
+              required: false,
+              description: 'YYYY-MM-DD (UTC), default today',
+              schema: { type: 'string', format: 'date' },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              description: '1 to 500, default 100',
+              schema: { type: 'integer', minimum: 1, maximum: 500 },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Deliveries, each with its attempts',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...common,
+          },
+        },
+      },
+      '/deliveries/replay': {
+        post: {
+          operationId: 'replayDelivery',
+          summary:
+            'Deliver a logged event again, with the same webhook-id, to one destination or all it went to',
+          security: security('delivery-action'),
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['eventId'],
+                  properties: { eventId: { type: 'string' }, destination: { type: 'string' } },
+                  additionalProperties: false,
+                },
+              },
+            },
+          },
+          responses: { '202': { description: 'Queued again' }, ...common },
+        },
+      },
+      '/destinations/{destination}/resume': {
+        post: {
+          operationId: 'resumeDestination',
+          summary: 'Unpause a destination and redrive its dead-letter queue (body: {})',
+          security: security('delivery-action'),
+          parameters: [pathParam('destination', '<rule>-<kind>, e.g. hot-leads-chat-dingtalk', 'string')],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: { '200': { description: 'Resumed' }, ...common },
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'openapi',

@@ -1,6 +1,9 @@
+import { DESTINATION_KINDS, type DestinationRef } from '../delivery/destinations.ts';
+
 /**
- * Notification rules: which events go to email and to Slack. Plain data, read by the CDK app
- * (one EventBridge rule each, infra/constructs/notifications.ts) and by the local stack, which
+ * Notification rules: which events go to email, Slack and the deliverer's destinations (DingTalk,
+ * WeCom, Feishu, signed webhooks). Plain data, read by the CDK app (one EventBridge rule each,
+ * infra/constructs/notifications.ts and infra/constructs/delivery.ts) and by the local stack, which
  * evaluates the same patterns with EventBridge's semantics (dev/event-pattern.ts).
  */
 
@@ -46,6 +49,13 @@ export interface NotificationRule {
    * the URL comes from the local secrets file or `SLACK_WEBHOOK_URL` (docs/cli.md).
    */
   slackWebhookSecret?: string;
+  /**
+   * Destinations the deliverer posts to (shared/delivery/): each gets its own queue, retries, DLQ,
+   * pause and delivery log. Locally the URLs and secrets come from LOCAL_SECRETS_FILE or from
+   * DINGTALK_WEBHOOK_URL + DINGTALK_SECRET, WECOM_WEBHOOK_URL, FEISHU_WEBHOOK_URL + FEISHU_SECRET,
+   * LOCAL_WEBHOOK_URL + LOCAL_WEBHOOK_SECRET (docs/destinations.md).
+   */
+  destinations?: DestinationRef[];
 }
 
 const taskCompletedEmail = (email: Recipient): NotificationRule => ({
@@ -64,12 +74,42 @@ const hotLeadsSlack = (stage: string): NotificationRule => ({
   slackWebhookSecret: `byrobot-bridge/${stage}/slack-hot-leads`,
 });
 
+/** Hot leads to the team's group chats: DingTalk, WeCom and Feishu robots. */
+const hotLeadsChats = (stage: string): NotificationRule => ({
+  name: 'hot-leads-chat',
+  description: 'Calls with intent level A or B, to the DingTalk, WeCom and Feishu group robots',
+  pattern: { 'detail-type': ['Call Completed'], detail: { intentLevel: ['A', 'B'] } },
+  destinations: [
+    { kind: 'dingtalk', secret: `byrobot-bridge/${stage}/dingtalk-hot-leads` },
+    { kind: 'wecom', secret: `byrobot-bridge/${stage}/wecom-hot-leads` },
+    { kind: 'feishu', secret: `byrobot-bridge/${stage}/feishu-hot-leads` },
+  ],
+});
+
+/** Every event, signed with Standard Webhooks, to the user's own endpoint (a CRM, a data pipeline). */
+const allEventsWebhook = (stage: string): NotificationRule => ({
+  name: 'all-events-webhook',
+  description: 'Every bridge event, signed (Standard Webhooks), to the CRM endpoint',
+  pattern: { 'detail-type': [{ exists: true }] },
+  destinations: [{ kind: 'webhook', secret: `byrobot-bridge/${stage}/crm-webhook` }],
+});
+
 /** Each stage's rules; `local` is what `npm start` evaluates unless told another stage. */
 export const NOTIFICATION_RULES: Record<string, NotificationRule[]> = {
-  dev: [taskCompletedEmail(callingTeam('dev')), hotLeadsSlack('dev')],
+  dev: [
+    taskCompletedEmail(callingTeam('dev')),
+    hotLeadsSlack('dev'),
+    hotLeadsChats('dev'),
+    allEventsWebhook('dev'),
+  ],
   prod: [taskCompletedEmail(callingTeam('prod'))],
   // Printed, never sent: the local stack has no mail.
-  local: [taskCompletedEmail('calling-team@example.com'), hotLeadsSlack('local')],
+  local: [
+    taskCompletedEmail('calling-team@example.com'),
+    hotLeadsSlack('local'),
+    hotLeadsChats('local'),
+    allEventsWebhook('local'),
+  ],
 };
 
 /** Throws on a rule set that could not deploy: a bad or repeated name, or a rule with no target. */
@@ -81,7 +121,21 @@ export function validateNotificationRules(rules: readonly NotificationRule[]): v
         `notification rule name "${rule.name}" must be unique, lowercase letters, digits, dashes`,
       );
     names.add(rule.name);
-    if (!rule.email && !rule.slackWebhookSecret)
-      throw new Error(`notification rule "${rule.name}" has neither email nor slackWebhookSecret`);
+    if (!rule.email && !rule.slackWebhookSecret && !rule.destinations?.length)
+      throw new Error(
+        `notification rule "${rule.name}" has no target: give it email, slackWebhookSecret or destinations`,
+      );
+    const kinds = new Set<string>();
+    for (const d of rule.destinations ?? []) {
+      if (!DESTINATION_KINDS.includes(d.kind))
+        throw new Error(
+          `notification rule "${rule.name}": destination kind "${d.kind}" is not one of ${DESTINATION_KINDS.join(', ')}`,
+        );
+      if (kinds.has(d.kind))
+        throw new Error(`notification rule "${rule.name}" names destination kind "${d.kind}" twice`);
+      kinds.add(d.kind);
+      if (!d.secret)
+        throw new Error(`notification rule "${rule.name}": destination ${d.kind} needs a secret name`);
+    }
   }
 }

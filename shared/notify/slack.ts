@@ -1,7 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { maskPhone } from '../imports/mask.ts';
 
-interface Detail {
+/** The detail fields the chat messages read (Slack here, DingTalk/WeCom/Feishu in shared/delivery/chat.ts). */
+export interface NotifyDetail {
   taskId?: number;
   taskName?: string;
   callInstanceId?: number;
@@ -22,7 +23,7 @@ interface Detail {
  * person acts on, and the CRM id. Customer phones are masked: Slack channels are wide audiences; the
  * project's one masking function, so a number reads the same in Slack, the CLI and the logs.
  */
-export function slackMessage(event: EventBridgeEvent<string, Detail>): { text: string } {
+export function slackMessage(event: EventBridgeEvent<string, NotifyDetail>): { text: string } {
   const d = event.detail;
   const mask = (p: string | null | undefined) => (p ? maskPhone(p) : '');
   const crm = d.properties && 'crmId' in d.properties ? ` · CRM ${String(d.properties.crmId)}` : '';

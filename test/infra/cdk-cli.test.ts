@@ -6,9 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../infra/stages.ts';
 import { FUNCTION_NAMES, functionDescription } from '../../shared/manifest.ts';
 
-/** One function per entry, the Slack forwarder once per Slack rule of the stage. */
+/** One per entry; the Slack forwarder once per Slack rule; the deliverer once per destination. */
 const functionCount = (stage: string) =>
-  FUNCTION_NAMES.length - 1 + STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length;
+  FUNCTION_NAMES.length -
+  2 +
+  STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length +
+  STAGES[stage]!.notifications.flatMap((r) => r.destinations ?? []).length;
 
 /*
  * The command CI runs, offline, with real bundling: `cdk synth -c stage=<name>` through the

@@ -46,7 +46,12 @@ const functionId = (resources: Resources, constructId: string) => {
 
 /** Every IAM action a function's role is allowed, with the resources of each statement. */
 function grants(resources: Resources, constructId: string) {
-  const fn = resources[functionId(resources, constructId)]!;
+  return grantsOf(resources, functionId(resources, constructId));
+}
+
+/** The same, for a function by its logical id. */
+function grantsOf(resources: Resources, logicalId: string) {
+  const fn = resources[logicalId]!;
   const roleId = ((fn.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ?? [])[0];
   const statements = ofType(resources, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
@@ -112,9 +117,13 @@ describe('Stack: byrobot-bridge per stage', () => {
   describe('Functions', () => {
     it('every function runs nodejs24.x on arm64 without X-Ray, its own log group and Powertools settings with the stage', () => {
       const fns = ofType(dev.resources, 'AWS::Lambda::Function');
-      // one per entry, the Slack forwarder once per Slack rule (dev has one)
+      // one per entry, the Slack forwarder once per Slack rule (dev has one), the deliverer once
+      // per destination
       expect(fns).toHaveLength(
-        FUNCTION_NAMES.length - 1 + STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length,
+        FUNCTION_NAMES.length -
+          2 +
+          STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length +
+          STAGES.dev!.notifications.flatMap((r) => r.destinations ?? []).length,
       );
       for (const [, fn] of fns) {
         expect(fn.Properties).toMatchObject({
@@ -150,12 +159,13 @@ describe('Stack: byrobot-bridge per stage', () => {
         const expected = new Set(tableAccess(route).flatMap(([, a]) => a.map((x) => `dynamodb:${x}`)));
         expect(dynamo, route).toEqual([...expected].sort());
         expect(actions.has('events:PutEvents'), route).toBe(false);
+        // the deliveries client sends replays to the destinations' queues (infra/constructs/delivery.ts)
         expect(actions.has('sqs:SendMessage'), route).toBe(
-          (access.clients as readonly string[]).includes('queue'),
+          (access.clients as readonly string[]).some((c) => c === 'queue' || c === 'deliveries'),
         );
         expect(actions.has('secretsmanager:GetSecretValue'), route).toBe(access.secrets.length > 0);
       }
-      for (const reader of ['GetImport', 'GetCall', 'Openapi', 'Health']) {
+      for (const reader of ['GetImport', 'GetCall', 'GetDeliveries', 'Openapi', 'Health']) {
         const { actions } = grants(dev.resources, reader);
         const writes = [...actions].filter((a) =>
           /^(dynamodb:(Put|Update|Delete|BatchWrite)|sqs:SendMessage|events:PutEvents)/.test(a),
@@ -166,8 +176,19 @@ describe('Stack: byrobot-bridge per stage', () => {
 
     it('table grants: only the actions each function calls, each only on its key prefixes (dynamodb:LeadingKeys)', () => {
       type Statement = { Action: string | string[]; Condition?: Record<string, Record<string, string[]>> };
-      for (const name of FUNCTION_NAMES.filter((n) => n !== 'slack-notify')) {
-        const { statements } = grants(dev.resources, pascal(name));
+      // The deliverer runs once per destination (infra/constructs/delivery.ts), each from its record.
+      const deliverers = ofType(dev.resources, 'AWS::Lambda::Function')
+        .map(([id]) => id)
+        .filter((id) => /^Delivery.*DeliverFunction/.test(id));
+      expect(deliverers.length).toBeGreaterThan(0);
+      const checked = [
+        ...FUNCTION_NAMES.filter((n) => n !== 'slack-notify' && n !== 'deliver').map(
+          (n) => [n, functionId(dev.resources, pascal(n))] as const,
+        ),
+        ...deliverers.map((id) => ['deliver', id] as const),
+      ];
+      for (const [name, logicalId] of checked) {
+        const { statements } = grantsOf(dev.resources, logicalId);
         const table = (statements as Statement[]).filter((s) =>
           [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
         );
@@ -349,7 +370,9 @@ describe('Stack: byrobot-bridge per stage', () => {
           'Api5xx',
         ]),
       );
-      const dlqs = ofType(prod.resources, 'AWS::SQS::Queue').filter(([id]) => !id.startsWith('ImportQueue'));
+      const dlqs = ofType(prod.resources, 'AWS::SQS::Queue').filter(
+        ([id]) => !id.startsWith('ImportQueue') && !/^Delivery.*Queue[0-9A-F]{8}$/.test(id),
+      );
       expect(names.filter((n) => n.startsWith('Dlq-'))).toHaveLength(dlqs.length);
       const silent = alarms.find((a) => (a.AlarmName as string).endsWith('PollerSilent'))!;
       expect(silent).toMatchObject({ EvaluationPeriods: 5, TreatMissingData: 'breaching', Threshold: 1 });

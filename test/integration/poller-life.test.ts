@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_CATALOGUE } from '../../scripts/event-catalogue.ts';
+import { EVENT_CATALOGUE } from '../../dev/event-catalogue.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import type { CallCompletedDetail, TaskStatusChangedDetail } from '../../shared/events/schemas.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';

@@ -4,6 +4,7 @@ import { startDynalite } from '../../dev/dynamo.ts';
 import { startLocalBus } from '../../dev/eventbus.ts';
 import { httpEvent, lambdaContext } from '../../local/api-server/events.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
+import { createLocalDeliveries } from '../../local/notify/deliveries.ts';
 import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
@@ -13,6 +14,7 @@ import { type AllDeps, createApiDeps } from '../../shared/api/deps.ts';
 import type { ByrobotClientOptions } from '../../shared/byrobot/client.ts';
 import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
+import { DeliveryLog } from '../../shared/delivery/log-store.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
 import { hashApiKey } from '../../shared/http/auth.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
@@ -97,7 +99,19 @@ export async function startApiStack(
   const deps: AllDeps = createApiDeps(
     config,
     'test',
-    { queue, publish, byrobot: byrobotClientOnFirstUse(config, clientOptions) },
+    {
+      queue,
+      publish,
+      byrobot: byrobotClientOnFirstUse(config, clientOptions),
+      // No destinations here: test/delivery/ tries them against local receivers.
+      deliveries: createLocalDeliveries({
+        rules: [],
+        eventSource: config.eventSource,
+        log: new DeliveryLog(createDocumentClient({ endpoint: dynamo.endpoint }), tableName),
+        out: () => undefined,
+        err: () => undefined,
+      }),
+    },
     { now: options.now },
   );
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });

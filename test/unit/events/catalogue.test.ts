@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { detailJsonSchema, EVENT_CATALOGUE } from '../../../scripts/event-catalogue.ts';
+import { detailJsonSchema, EVENT_CATALOGUE } from '../../../dev/event-catalogue.ts';
 import { DETAIL_TYPES } from '../../../shared/events/builders.ts';
 
 import { compileEventSchema } from '../../support/json-schema.ts';

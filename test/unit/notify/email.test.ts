@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailJsonSchema, EVENT_CATALOGUE } from '../../../scripts/event-catalogue.ts';
+import { detailJsonSchema, EVENT_CATALOGUE } from '../../../dev/event-catalogue.ts';
 import {
   EMAIL_TEMPLATE,
   EMAIL_TEMPLATES,
