@@ -44,13 +44,12 @@ export async function importCustomers(event: ApiEvent, deps: ApiDeps): Promise<A
     body.companyId ??
     (typeof (payload as { companyId?: unknown }).companyId === 'number' ? undefined : undefined);
   const byrobot = await deps.byrobot();
-  const { companyId, detail } = await resolveTaskCompany(
+  const { companyId, detail: task } = await resolveTaskCompany(
     taskId,
     event.principal,
     { byrobot, doc: deps.doc, tableName: deps.tableName },
     claimed,
   );
-  const task = detail ?? (await byrobot.getTaskDetail({ companyId, taskId }));
   const requiredVariables =
     task.sceneDefId !== null ? await sceneVariables(deps, byrobot, companyId, task.sceneDefId) : [];
   const prepared = prepareImport(body.customers, {

@@ -6,7 +6,8 @@ import { clockMinutes } from '../time.ts';
  * (GET /openapi.json, docs/openapi.json) is generated from them and from response-schemas.ts.
  */
 
-const id = v.pipe(v.number(), v.integer(), v.minValue(1));
+// JSON.parse rounds an id past 2^53 − 1 to another id; such ids are refused (shared/http/validate.ts).
+const id = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 const clock = v.pipe(
   v.string(),
   v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:mm'),
