@@ -1,6 +1,7 @@
 // npm start: the whole bridge on one machine — byrobot simulator (or a real byrobot), dynalite, the
 // local EventBridge, the HTTP API with the real handlers, the import queue and the poller on a timer.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { importWorkerHandler } from '../shared/api/handlers.ts';
@@ -36,7 +37,7 @@ if (flags.help) {
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
   --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
   EVENTS_FILE (.local/events.ndjson): every event, one JSON line each;
-  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) there across runs.`);
+  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import queue there across runs.`);
   process.exit(0);
 }
 
@@ -131,7 +132,8 @@ const config: ApiConfig = {
   dynamoEndpoint: dynamo.endpoint,
   eventBridgeEndpoint: bus.endpoint,
 };
-const queue = new LocalQueue();
+// With --data-dir the import queue is kept beside the tables: a kill -9 mid-import loses no chunk.
+const queue = new LocalQueue(dataDir ? { dir: join(dataDir, 'import-queue') } : {});
 const publish = busPublisher({
   eventBusName: config.eventBusName,
   source: config.eventSource,
