@@ -95,7 +95,7 @@ export function requestTarget(raw: string | undefined): { pathname: string; sear
 /**
  * Wraps an async request handler: whatever it throws, the process lives. A body over the limit is
  * answered 413 and the connection closed (the rest is not read); a client gone mid-request is
- * dropped; any other error is a 500 with `fallback`'s body, since reaching it is a bug of ours.
+ * dropped; any other error is a 500 (`answer` writes the bodies), since reaching it is a bug of ours.
  */
 export function guarded(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
@@ -105,16 +105,23 @@ export function guarded(
     // Without listeners an 'error' on either stream (a reset socket) is thrown by the emitter.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
+    const socket = req.socket; // res detaches it once finished
     handler(req, res).catch((error: unknown) => {
-      if (res.headersSent || res.destroyed || req.destroyed && !(error instanceof BodyTooLarge)) {
+      if (res.headersSent || res.destroyed || (req.destroyed && !(error instanceof BodyTooLarge))) {
         res.destroy();
         return;
       }
       if (error instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');
         answer(res, 413, error.message);
-        // Stop reading the rest of an oversized upload: the answer is sent, then the socket closed.
-        res.on('finish', () => req.socket.destroy());
+        // Stop reading the rest of an oversized upload (paused, TCP holds the sender back) and close
+        // our side once the answer is out. Not destroy: a reset with unread data would make the
+        // client's kernel drop the 413 it has not read yet. A sender that never stops is cut off.
+        req.pause();
+        res.on('finish', () => {
+          socket.end();
+          socket.setTimeout(10_000, () => socket.destroy());
+        });
         return;
       }
       answer(res, 500, 'the local server failed on this request');
