@@ -77,7 +77,10 @@ export class LocalQueue implements ChunkQueue {
     if (!this.#dir) return;
     m.file ??= `${Date.now().toString(36).padStart(10, '0')}-${String(this.#seq++).padStart(6, '0')}-${m.messageId}.json`;
     const path = join(dir, m.file);
-    writeFileSync(`${path}.tmp`, JSON.stringify({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount }));
+    writeFileSync(
+      `${path}.tmp`,
+      JSON.stringify({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount }),
+    );
     renameSync(`${path}.tmp`, path);
   }
 

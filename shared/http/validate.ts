@@ -57,7 +57,11 @@ export function validate<T extends v.GenericSchema>(
 export function pathId(value: string | undefined, name: string): number {
   if (!value || !/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw problems.badRequest(`path parameter ${name} must be a positive integer up to 2^53 − 1`, [
-      { field: `path.${name}`, rule: 'format', message: `a positive integer up to ${Number.MAX_SAFE_INTEGER}` },
+      {
+        field: `path.${name}`,
+        rule: 'format',
+        message: `a positive integer up to ${Number.MAX_SAFE_INTEGER}`,
+      },
     ]);
   }
   return Number(value);

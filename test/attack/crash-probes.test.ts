@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 const alive = async () => expect((await fetch(`${server.url}/health`)).status).toBe(200);
-const get = (target: string) => rawRequest(server.url, `GET ${target} HTTP/1.1\nhost: x\nconnection: close\n\n`);
+const get = (target: string) =>
+  rawRequest(server.url, `GET ${target} HTTP/1.1\nhost: x\nconnection: close\n\n`);
 const upload = (length: number) =>
   `POST /tasks/${taskId}/customers HTTP/1.1\nhost: x\nauthorization: Bearer ${KEYS.admin}\ncontent-type: application/json\ncontent-length: ${length}\n\n`;
 
@@ -52,7 +53,10 @@ describe('Local API server: no request ends the process', () => {
   });
 
   it('drops a client that disconnects mid-upload and lives', async () => {
-    const res = await rawRequest(server.url, upload(100_000), { body: '{"customers":[', abortAfterBody: true });
+    const res = await rawRequest(server.url, upload(100_000), {
+      body: '{"customers":[',
+      abortAfterBody: true,
+    });
     expect(res.status).toBeNull();
     await alive();
   });

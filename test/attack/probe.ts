@@ -8,7 +8,11 @@ import { connect } from 'node:net';
 export function rawRequest(
   url: string,
   head: string,
-  options: { body?: Buffer | string; abortAfterBody?: boolean; stream?: { total: number; chunk: number; chunked?: boolean } } = {},
+  options: {
+    body?: Buffer | string;
+    abortAfterBody?: boolean;
+    stream?: { total: number; chunk: number; chunked?: boolean };
+  } = {},
 ): Promise<{ status: number | null; text: string; sent: number }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
