@@ -48,12 +48,12 @@ export const LIMITS = {
 const BUILT_IN_VARIABLES = new Set(['客户名称', '联系方式']);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 /** Control characters (C0, DEL, C1): a NUL or an escape has no place in a name read to a customer. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+const CONTROL = /\p{Cc}/u;
 /**
  * What shows nothing: whitespace, zero-width and joiner characters, bidi controls, the BOM, soft
  * hyphen, variation selectors and the other format characters (Unicode category Cf).
  */
-const INVISIBLE = /[\p{White_Space}\p{Cf}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f]/gu;
+const INVISIBLE = /[\p{White_Space}\p{Cf}\u115f\u1160\u3164\uffa0]|\u034f|\p{Variation_Selector}/gu;
 
 /**
  * Validates and normalises import rows. Every input row ends in exactly one of valid, duplicates
