@@ -14,6 +14,7 @@ import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import { lambdaContext } from './api-server/events.ts';
 import { startApiServer } from './api-server/index.ts';
+import { inInvocation } from './api-server/invocation.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
 import { startDynalite } from './dynamo.ts';
 import { startLocalBus } from './eventbus/index.ts';
@@ -141,7 +142,11 @@ const publish = busPublisher({
 });
 const deps = createApiDeps(config, 'local-api', { byrobot: byrobotClientOnFirstUse(config), queue, publish });
 const worker = importWorkerHandler(deps);
-queue.attach((event) => worker(event, lambdaContext('import-worker')));
+queue.attach((event) => {
+  // Its own invocation context, like each API request's (local/api-server/invocation.ts).
+  const context = lambdaContext('import-worker');
+  return inInvocation(context.awsRequestId, () => worker(event, context));
+});
 closers.push(async () => queue.stop());
 
 const port = Number(env.PORT ?? 3000);

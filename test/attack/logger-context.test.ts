@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../local/api-server/index.ts';
+import type { Listening } from '../../local/listen.ts';
+import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+
+/*
+ * Issue 14 §9: locally every route shares one Logger, and `injectLambdaContext` plus appendKeys
+ * wrote each request's function name and request id onto it, so concurrent requests logged each
+ * other's. The local server now runs each request in an invocation context of its own (the runtime's
+ * InvokeStore, as Lambda does for concurrent invocations); each line names its own function and id.
+ */
+let api: ApiStack;
+let server: Listening;
+const lines: string[] = [];
+const restore: Array<() => void> = [];
+
+beforeAll(async () => {
+  const level = process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  try {
+    api = await startApiStack();
+  } finally {
+    process.env.POWERTOOLS_LOG_LEVEL = level;
+  }
+  server = await startApiServer({ deps: api.deps });
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = String(chunk);
+      if (text.startsWith('{')) lines.push(...text.split('\n').filter(Boolean));
+      else return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+      return true;
+    }) as typeof stream.write;
+    restore.push(() => {
+      stream.write = write;
+    });
+  }
+});
+afterAll(async () => {
+  for (const r of restore) r();
+  await server?.close();
+  await api?.close();
+});
+
+describe('Local API server: per-request logger context', () => {
+  it('12 concurrent refused requests of two functions each log their own function name and request id', async () => {
+    const auth = { authorization: `Bearer ${KEYS.admin}` };
+    const requests = Array.from({ length: 12 }, (_, i) =>
+      i % 2 === 0
+        ? {
+            fn: 'task-action',
+            go: () => fetch(`${server.url}/tasks/${990_000 + i}/stop`, { method: 'POST', headers: auth }),
+          }
+        : {
+            fn: 'get-import',
+            go: () =>
+              fetch(`${server.url}/imports/imp_${'0'.repeat(8)}${String(i).padStart(20, '0')}`, {
+                headers: auth,
+              }),
+          },
+    );
+    const answers = await Promise.all(
+      requests.map(async (r) => {
+        const res = await r.go();
+        return {
+          fn: r.fn,
+          status: res.status,
+          instance: ((await res.json()) as { instance?: string }).instance,
+        };
+      }),
+    );
+    expect(answers.every((a) => a.status === 404 || a.status === 400)).toBe(true);
+    const refused = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === 'request refused');
+    expect(refused).toHaveLength(12);
+    for (const answer of answers) {
+      const line = refused.find((l) => l.requestId === answer.instance);
+      expect(line, `a line for ${answer.fn} ${answer.instance}`).toBeDefined();
+      expect(line).toMatchObject({ function_name: answer.fn, route: answer.fn });
+    }
+  });
+});
