@@ -49,9 +49,15 @@ async function processChunk(record: SQSRecord, deps: ApiDeps, options: WorkerOpt
   const chunk = await deps.imports.chunk(message.importId, message.chunk);
   if (!chunk) throw new Error(`chunk ${message.chunk} of ${message.importId} is unknown`);
   if (chunk.status === 'done') {
-    // A redelivery of a chunk already counted: finishing the job may be what failed last time.
-    const job = await deps.imports.job(message.importId);
-    if (job) await maybeFinish(job, deps);
+    // A redelivery of a chunk already imported: counting it, or finishing the job, may be what a
+    // crash cut short last time (both are idempotent).
+    const job = await deps.imports.countChunk(message.importId, chunk, {
+      as: 'done',
+      imported: chunk.imported ?? 0,
+      repeats: chunk.repeats ?? 0,
+      variableFailures: chunk.variableFailures ?? 0,
+    });
+    await maybeFinish(job, deps);
     return;
   }
   const byrobot = await deps.byrobot();
@@ -70,30 +76,21 @@ async function processChunk(record: SQSRecord, deps: ApiDeps, options: WorkerOpt
       receives >= (options.maxReceiveCount ?? 5) &&
       (await deps.imports.markChunkFailed(message.importId, message.chunk, String((error as Error).message)))
     ) {
-      const job = await deps.imports.addOutcome(message.importId, {
-        failed: 1,
-        rowsFailed: message.rows.length,
-      });
+      const job = await deps.imports.countChunk(message.importId, chunk, { as: 'failed' });
       await maybeFinish(job, deps);
     }
     throw error;
   }
-  const before = await deps.imports.markChunkDone(
-    message.importId,
-    message.chunk,
-    summary.successNum ?? message.rows.length,
-  );
-  if (before === null) return;
-  const job = await deps.imports.addOutcome(message.importId, {
-    succeeded: 1,
-    // A redriven chunk that had been given up on now succeeded.
-    failed: before === 'failed' ? -1 : 0,
-    rowsFailed: before === 'failed' ? -message.rows.length : 0,
-    imported: summary.successNum ?? 0,
+  const outcome = {
+    imported: summary.successNum ?? message.rows.length,
     repeats: summary.repeatNum ?? 0,
     variableFailures: summary.placeFailNum ?? 0,
-  });
-  deps.metrics.addMetric('ImportRowsImported', MetricUnit.Count, summary.successNum ?? 0);
+  };
+  const before = await deps.imports.markChunkDone(message.importId, message.chunk, outcome);
+  // Another delivery of this chunk won the race and counts it with its own numbers.
+  if (before === null) return;
+  const job = await deps.imports.countChunk(message.importId, chunk, { as: 'done', ...outcome });
+  deps.metrics.addMetric('ImportRowsImported', MetricUnit.Count, outcome.imported);
   await maybeFinish(job, deps);
 }
 
