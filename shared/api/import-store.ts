@@ -9,8 +9,38 @@ import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /** Import jobs are kept 30 days for `GET /imports/{id}`, then expire. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
-/** Per-row problems stored with a job; more are counted, not listed. */
+/** Per-row problems listed per kind in a response or a job; more are counted, not listed. */
 export const MAX_STORED_PROBLEMS = 1000;
+/**
+ * And at most this many bytes of them together: the idempotency record stores the whole response
+ * and a job is one item, both under DynamoDB's 400 KB item limit (3,000 invalid rows made 432 KB).
+ */
+export const PROBLEMS_BUDGET_BYTES = 150_000;
+
+type Problems = Pick<ImportJob, 'invalid' | 'duplicates' | 'warnings'>;
+
+/** The first problems of each kind (by row) that fit the budget, and whether any was left out. */
+export function capProblems(all: Problems): Problems & { problemsTruncated: boolean } {
+  let budget = PROBLEMS_BUDGET_BYTES;
+  let truncated = false;
+  const take = <T>(list: readonly T[]): T[] => {
+    const kept: T[] = [];
+    for (const item of list) {
+      const size = JSON.stringify(item).length * 3; // UTF-8 worst case
+      if (kept.length >= MAX_STORED_PROBLEMS || size > budget) {
+        truncated = true;
+        break;
+      }
+      budget -= size;
+      kept.push(item);
+    }
+    return kept;
+  };
+  const invalid = take(all.invalid);
+  const duplicates = take(all.duplicates);
+  const warnings = take(all.warnings);
+  return { invalid, duplicates, warnings, problemsTruncated: truncated };
+}
 
 export interface ImportJob {
   importId: string;

@@ -10,7 +10,7 @@ import { applyMapping } from '../imports/mapping.ts';
 import { type PreparedImport, prepareImport } from '../imports/prepare.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { MAX_STORED_PROBLEMS } from './import-store.ts';
+import { capProblems } from './import-store.ts';
 import type { RouteDefinition } from './route.ts';
 import { ImportRequestSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
@@ -86,9 +86,8 @@ export async function importCustomers(event: ApiEvent, deps: ApiDeps): Promise<A
       taskId,
       companyId,
       counts: counts(prepared, summary.successNum, summary.repeatNum, summary.placeFailNum),
-      invalid: prepared.invalid,
-      duplicates: prepared.duplicates,
-      warnings: prepared.warnings,
+      // Capped as the queued path's are: the whole answer must fit the idempotency record.
+      ...capProblems(prepared),
     });
   }
   return queueImport(deps, { taskId, companyId, taskName: task.name, prepared });
@@ -140,7 +139,7 @@ async function queueImport(
   const importId = newImportId(nowMs);
   const chunks = chunkRows(job.prepared.valid, CHUNK);
   const { prepared } = job;
-  const problemsCount = prepared.invalid.length + prepared.duplicates.length + prepared.warnings.length;
+  const listed = capProblems(prepared);
   await deps.imports.create(
     {
       importId,
@@ -160,10 +159,7 @@ async function queueImport(
       imported: 0,
       repeats: 0,
       variableFailures: 0,
-      invalid: prepared.invalid.slice(0, MAX_STORED_PROBLEMS),
-      duplicates: prepared.duplicates.slice(0, MAX_STORED_PROBLEMS),
-      warnings: prepared.warnings.slice(0, MAX_STORED_PROBLEMS),
-      problemsTruncated: problemsCount > 3 * MAX_STORED_PROBLEMS,
+      ...listed,
     },
     chunks.map((rows, chunk) => ({
       chunk,
@@ -195,9 +191,7 @@ async function queueImport(
       taskId: job.taskId,
       companyId: job.companyId,
       counts: counts(prepared, null, null, null),
-      invalid: prepared.invalid.slice(0, MAX_STORED_PROBLEMS),
-      duplicates: prepared.duplicates.slice(0, MAX_STORED_PROBLEMS),
-      warnings: prepared.warnings.slice(0, MAX_STORED_PROBLEMS),
+      ...listed,
     },
     { location: `/imports/${importId}` },
   );

@@ -243,9 +243,20 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
       const s = state.get(request.context);
       if (!s || !request.response) return;
       const status = request.response.statusCode ?? 200;
-      if (status < 500)
-        await deps.idempotency.complete(s.scope, s.key, s.hash, request.response, deps.now?.() ?? Date.now());
-      else await deps.idempotency.abandon(s.scope, s.key);
+      try {
+        if (status < 500)
+          await deps.idempotency.complete(s.scope, s.key, s.hash, request.response, deps.now?.() ?? Date.now());
+        else await deps.idempotency.abandon(s.scope, s.key);
+      } catch (error) {
+        // The work is done (byrobot imported the rows): failing to remember the answer must not turn
+        // it into an error. The key is freed; a retry runs again and byrobot counts repeats.
+        deps.logger.error('idempotency record not written; the answer stands', {
+          route: options.name,
+          error: maskPhonesInText(String((error as Error)?.message ?? error)),
+        });
+        deps.metrics.addMetric('IdempotencyRecordFailed', MetricUnit.Count, 1);
+        await deps.idempotency.abandon(s.scope, s.key).catch(() => undefined);
+      }
     },
     // As Stripe does: once the route's logic ran, its 4xx answer is the key's answer (a retry of a
     // start byrobot refused gets the refusal again, without asking byrobot again); a 5xx frees the key

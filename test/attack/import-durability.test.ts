@@ -54,3 +54,59 @@ describe('Import worker: a crash between marking a chunk done and counting it', 
     }
   });
 });
+
+describe('Synchronous import with many bad rows (issue 17 §5)', () => {
+  const newTask = () =>
+    api.sim.sim.world().createTask({
+      companyId: 1,
+      taskName: '坏行',
+      taskType: 2,
+      userPhoneIds: [11],
+      robotDefId: 101,
+    }) as number;
+  const bad = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `无效的客户名称${i}`.repeat(2), phone: `12${i}` }));
+  const importRows = (taskId: number, customers: unknown[], key: string) =>
+    api.call('import-customers', {
+      method: 'POST',
+      path: `/tasks/${taskId}/customers`,
+      pathParameters: { taskId: String(taskId) },
+      headers: { ...api.auth(KEYS.admin), 'idempotency-key': key },
+      body: { customers },
+    });
+
+  it('3,000 invalid rows beside 500 valid: 200, lists capped with counts exact, and the key replays it', async () => {
+    const taskId = newTask();
+    const customers = [...rows(500, 50_000), ...bad(3000)];
+    const first = await importRows(taskId, customers, `many-bad-${taskId}`);
+    expect(first.status).toBe(200);
+    expect(first.json.counts).toMatchObject({ accepted: 500, invalid: 3000, imported: 500 });
+    expect(first.json.problemsTruncated).toBe(true);
+    expect((first.json.invalid as unknown[]).length).toBeLessThan(3000);
+    expect(JSON.stringify(first.json).length).toBeLessThan(400_000);
+    const again = await importRows(taskId, customers, `many-bad-${taskId}`);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json).toEqual(first.json);
+  });
+
+  it('a failure to write the idempotency record leaves the done import a 200', async () => {
+    const taskId = newTask();
+    const complete = api.deps.idempotency.complete.bind(api.deps.idempotency);
+    api.deps.idempotency.complete = async () => {
+      throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+      });
+    };
+    try {
+      const r = await importRows(taskId, rows(10, 60_000), `record-fails-${taskId}`);
+      expect(r.status).toBe(200);
+      expect(r.json.counts).toMatchObject({ imported: 10 });
+    } finally {
+      api.deps.idempotency.complete = complete;
+    }
+    // The key was freed: the retry runs again and byrobot counts the rows as repeats.
+    const retry = await importRows(taskId, rows(10, 60_000), `record-fails-${taskId}`);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.json.counts).toMatchObject({ imported: 0, repeats: 10 });
+  });
+});
