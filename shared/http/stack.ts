@@ -245,7 +245,13 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
       const status = request.response.statusCode ?? 200;
       try {
         if (status < 500)
-          await deps.idempotency.complete(s.scope, s.key, s.hash, request.response, deps.now?.() ?? Date.now());
+          await deps.idempotency.complete(
+            s.scope,
+            s.key,
+            s.hash,
+            request.response,
+            deps.now?.() ?? Date.now(),
+          );
         else await deps.idempotency.abandon(s.scope, s.key);
       } catch (error) {
         // The work is done (byrobot imported the rows): failing to remember the answer must not turn

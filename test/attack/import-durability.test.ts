@@ -110,3 +110,64 @@ describe('Synchronous import with many bad rows (issue 17 §5)', () => {
     expect(retry.json.counts).toMatchObject({ imported: 0, repeats: 10 });
   });
 });
+
+describe('Import worker near the end of its time (issue 17 §6)', () => {
+  it('stops taking chunks before the deadline and marks the ones on their last receive failed, rows kept', async () => {
+    const stack = await startApiStack();
+    try {
+      const taskId = stack.sim.sim.world().createTask({
+        companyId: 1,
+        taskName: '超时',
+        taskType: 2,
+        userPhoneIds: [11],
+        robotDefId: 101,
+      }) as number;
+      stack.queue.stop(); // the test hands the worker its batch itself
+      const sent = rows(2500, 70_000);
+      const r = await stack.call('import-customers', {
+        method: 'POST',
+        path: `/tasks/${taskId}/customers`,
+        pathParameters: { taskId: String(taskId) },
+        headers: stack.auth(KEYS.admin),
+        body: { customers: sent },
+      });
+      expect(r.status).toBe(202);
+      const importId = r.json.importId as string;
+      // byrobot never answers an import: each attempt ends at the client's timeout
+      stack.sim.sim.addFault({ kind: 'hang', endpoint: 'importTaskCustomer' });
+      const records = [0, 1, 2].map((chunk) => ({
+        messageId: `m${chunk}`,
+        receiptHandle: `r${chunk}`,
+        body: JSON.stringify({
+          importId,
+          chunk,
+          companyId: 1,
+          taskId,
+          rows: sent
+            .slice(chunk * 1000, chunk * 1000 + 1000)
+            .map((row, i) => ({ index: chunk * 1000 + i, ...row })),
+        }),
+        attributes: { ApproximateReceiveCount: '3' }, // the last receive (maxReceiveCount 3)
+      }));
+      // The function's clock as the worker reads it: time for the first chunk, then nearly none.
+      const clock = [5000, 5000];
+      const { processImportBatch } = await import('../../shared/api/worker.ts');
+      const out = await processImportBatch(
+        { Records: records as never },
+        stack.deps,
+        { maxReceiveCount: 3, reserveMs: 200, minChunkMs: 500 },
+        () => clock.shift() ?? 100,
+      );
+      expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m0', 'm1', 'm2']);
+      const chunks = await stack.deps.imports.chunks(importId);
+      expect(chunks.map((c) => c.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(chunks[1]?.lastError).toMatch(/not attempted/);
+      expect(chunks[2]?.lastError).toMatch(/not attempted/);
+      // Only the first chunk was sent to byrobot; the job is closed, so its import does not hang.
+      const job = await stack.deps.imports.job(importId);
+      expect(job).toMatchObject({ status: 'failed', chunksFailed: 3, rowsFailed: 2500 });
+    } finally {
+      await stack.close();
+    }
+  });
+});
