@@ -227,7 +227,16 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
         .digest('hex');
       const begun = await deps.idempotency.begin(scope, key, hash, deps.now?.() ?? Date.now());
       if (begun.kind === 'mismatch')
-        throw problems.unprocessable('this Idempotency-Key was used with a different request; use a new key');
+        throw problems.unprocessable(
+          'this Idempotency-Key was used with a different request; use a new key',
+          [
+            {
+              field: 'header.idempotency-key',
+              rule: 'reused',
+              message: 'used before with a different request',
+            },
+          ],
+        );
       if (begun.kind === 'in-progress')
         throw problems.conflict('a request with this Idempotency-Key is still in progress; retry shortly');
       if (begun.kind === 'replay') {

@@ -54,3 +54,21 @@ export function rawRequest(
     });
   });
 }
+
+/** The body of a raw response, de-chunked when it came with `transfer-encoding: chunked`. */
+export function bodyOf(text: string): string {
+  const end = text.indexOf('\r\n\r\n');
+  const head = text.slice(0, end);
+  let rest = text.slice(end + 4);
+  if (!/transfer-encoding: chunked/i.test(head)) return rest;
+  let out = '';
+  for (;;) {
+    const line = rest.indexOf('\r\n');
+    const size = Number.parseInt(rest.slice(0, line), 16);
+    if (!size) return out;
+    // Sizes count bytes; the text is decoded, so cut by bytes.
+    const bytes = Buffer.from(rest.slice(line + 2));
+    out += bytes.subarray(0, size).toString('utf8');
+    rest = bytes.subarray(size + 2).toString('utf8');
+  }
+}
