@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 
+/** A job `queueing` this long was abandoned mid-send: the API function's timeout is 29 s. */
+export const QUEUEING_STUCK_MS = 5 * 60_000;
 /** Import jobs are kept 30 days for `GET /imports/{id}`, then expire. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
 /** Per-row problems listed per kind in a response or a job; more are counted, not listed. */
@@ -47,7 +49,11 @@ export interface ImportJob {
   taskId: number;
   companyId: number;
   taskName: string;
-  status: 'accepted' | 'completed' | 'completed_with_errors' | 'failed';
+  /**
+   * `queueing` until the last chunk message is sent (then `accepted`): a job still `queueing`
+   * minutes later lost its sender mid-way (QUEUEING_STUCK_MS) and GET /imports/{id} says so.
+   */
+  status: 'queueing' | 'accepted' | 'completed' | 'completed_with_errors' | 'failed';
   createdAt: string;
   finishedAt?: string;
   received: number;
@@ -277,7 +283,28 @@ export class ImportStore {
     return job;
   }
 
-  /** Closes the job once; only the worker whose update wins publishes Import Completed. */
+  /** Every chunk message is sent: `queueing` → `accepted` (a job already finished stays so). */
+  async markQueued(importId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.importJob(importId),
+          UpdateExpression: 'SET #s = :accepted',
+          ConditionExpression: '#s = :queueing',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':accepted': 'accepted', ':queueing': 'queueing' },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /**
+   * Closes the job once; only the worker whose update wins publishes Import Completed. A job still
+   * `queueing` may close too: when every chunk was counted, every message had been sent.
+   */
   async finish(importId: string, status: ImportJob['status'], finishedAt: string): Promise<boolean> {
     try {
       await this.doc.send(
@@ -285,9 +312,9 @@ export class ImportStore {
           TableName: this.tableName,
           Key: keys.importJob(importId),
           UpdateExpression: 'SET #s = :s, finishedAt = :t',
-          ConditionExpression: '#s = :accepted',
+          ConditionExpression: '#s IN (:accepted, :queueing)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status, ':t': finishedAt, ':accepted': 'accepted' },
+          ExpressionAttributeValues: { ':s': status, ':t': finishedAt, ':accepted': 'accepted', ':queueing': 'queueing' },
         }),
       );
       return true;

@@ -146,7 +146,9 @@ async function queueImport(
       taskId: job.taskId,
       companyId: job.companyId,
       taskName: job.taskName,
-      status: 'accepted',
+      // `accepted` only once the last chunk message is sent (markQueued below): a sender that dies
+      // in between leaves a job GET /imports/{id} shows as stuck, not one that looks merely slow.
+      status: 'queueing',
       createdAt: toBeijingIso(nowMs),
       received: prepared.counts.received,
       accepted: prepared.counts.valid,
@@ -182,6 +184,7 @@ async function queueImport(
       } satisfies ChunkMessage),
     })),
   );
+  await deps.imports.markQueued(importId);
   deps.metrics.addMetric('ImportsQueued', MetricUnit.Count, 1);
   return json(
     202,

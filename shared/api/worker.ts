@@ -137,7 +137,8 @@ async function processChunk(
 }
 
 async function maybeFinish(job: ImportJob, deps: ApiDeps): Promise<void> {
-  if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || job.status !== 'accepted') return;
+  const open = job.status === 'accepted' || job.status === 'queueing';
+  if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || !open) return;
   const outcome =
     job.chunksFailed === 0 ? 'completed' : job.chunksSucceeded === 0 ? 'failed' : 'completed_with_errors';
   const detectedAt = toBeijingIso(deps.now?.() ?? Date.now());

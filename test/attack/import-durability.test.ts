@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
 
@@ -166,6 +167,67 @@ describe('Import worker near the end of its time (issue 17 §6)', () => {
       // Only the first chunk was sent to byrobot; the job is closed, so its import does not hang.
       const job = await stack.deps.imports.job(importId);
       expect(job).toMatchObject({ status: 'failed', chunksFailed: 3, rowsFailed: 2500 });
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('An import whose sender died between writing the job and its last SendMessageBatch', () => {
+  it('stays `queueing`, and GET /imports/{id} says it is stuck once the sender cannot still be running', async () => {
+    let clock = Date.now();
+    const stack = await startApiStack({ now: () => clock });
+    try {
+      const taskId = stack.sim.sim.world().createTask({
+        companyId: 1,
+        taskName: '卡住',
+        taskType: 2,
+        userPhoneIds: [11],
+        robotDefId: 101,
+      }) as number;
+      // SQS takes the first batch and then the function dies (no local component can kill a
+      // Lambda between two SendMessageBatch calls; the queue is made to fail instead).
+      const real = stack.deps.queue;
+      let batches = 0;
+      Object.defineProperty(stack.deps, 'queue', {
+        value: {
+          send: async (messages: ReadonlyArray<{ id: string; body: string }>) => {
+            await real.send(messages.slice(0, 1));
+            batches++;
+            throw new Error('Task timed out after 29.00 seconds');
+          },
+        },
+      });
+      const r = await stack.call('import-customers', {
+        method: 'POST',
+        path: `/tasks/${taskId}/customers`,
+        pathParameters: { taskId: String(taskId) },
+        headers: stack.auth(KEYS.admin),
+        body: { customers: rows(3000, 80_000) },
+      });
+      expect(r.status).toBe(500);
+      expect(batches).toBe(1);
+      await stack.queue.drained();
+      const items =
+        (await stack.deps.doc.send(new ScanCommand({ TableName: stack.deps.tableName }))).Items ?? [];
+      const job = items.find((i) => i.sk === 'JOB');
+      const importId = job?.importId as string;
+      expect(job?.status).toBe('queueing');
+      const get = () =>
+        stack.call('get-import', {
+          method: 'GET',
+          path: `/imports/${importId}`,
+          pathParameters: { importId },
+          headers: stack.auth(KEYS.admin),
+        });
+      // One chunk was imported, the others were never queued: not finished, not yet called stuck
+      expect((await get()).json).toMatchObject({
+        status: 'queueing',
+        stuck: false,
+        chunks: { succeeded: 1, pending: 2 },
+      });
+      clock += 6 * 60_000;
+      expect((await get()).json).toMatchObject({ status: 'queueing', stuck: true });
     } finally {
       await stack.close();
     }
