@@ -314,7 +314,12 @@ export class ImportStore {
           UpdateExpression: 'SET #s = :s, finishedAt = :t',
           ConditionExpression: '#s IN (:accepted, :queueing)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status, ':t': finishedAt, ':accepted': 'accepted', ':queueing': 'queueing' },
+          ExpressionAttributeValues: {
+            ':s': status,
+            ':t': finishedAt,
+            ':accepted': 'accepted',
+            ':queueing': 'queueing',
+          },
         }),
       );
       return true;
