@@ -44,6 +44,9 @@ export async function listen(
   };
 }
 
+/** What a refused upload may still send, dropped unread, before its connection is cut. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+
 /** A body over the limit: the reader stops at the limit instead of buffering the rest. */
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -57,17 +60,25 @@ export class BodyTooLarge extends Error {
  * over the limit is refused before a byte is read), so a 200 MB upload costs no more memory than
  * the limit. A client that disconnects mid-upload rejects the promise; the caller drops the request.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge(limit));
+  // Listeners, not `for await`: leaving an async iterator early destroys the request and with it the
+  // socket, and a reset socket with unread input makes the client's kernel drop the 413 unread.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        req.off('data', onData).off('end', onEnd);
+        reject(new BodyTooLarge(limit));
+      }
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 /**
@@ -112,16 +123,17 @@ export function guarded(
         return;
       }
       if (error instanceof BodyTooLarge) {
-        res.setHeader('connection', 'close');
         answer(res, 413, error.message);
-        // Stop reading the rest of an oversized upload (paused, TCP holds the sender back) and close
-        // our side once the answer is out. Not destroy: a reset with unread data would make the
-        // client's kernel drop the 413 it has not read yet. A sender that never stops is cut off.
-        req.pause();
-        res.on('finish', () => {
-          socket.end();
-          socket.setTimeout(10_000, () => socket.destroy());
+        // Lingering close, as nginx does: read and drop what the client still sends until it has
+        // seen the 413 and stops, so no reset loses the answer; a sender that goes on past
+        // LINGER_BYTES (or stalls) is cut off. Nothing is kept, so memory stays flat.
+        let dropped = 0;
+        req.on('data', (chunk: Buffer) => {
+          dropped += chunk.length;
+          if (dropped > LINGER_BYTES) socket.destroy();
         });
+        req.resume();
+        socket.setTimeout(10_000, () => socket.destroy());
         return;
       }
       answer(res, 500, 'the local server failed on this request');

@@ -36,8 +36,13 @@ function compile(route: (typeof ROUTES)[number]): CompiledRoute {
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 function problem(res: ServerResponse, status: number, title: string, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' });
-  res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  // A length, not chunks: a client still uploading knows the answer is whole and can stop.
+  res.writeHead(status, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 const TITLES: Record<number, string> = {

@@ -31,7 +31,10 @@ export function rawRequest(
       // A full answer with a length: done without waiting for the server to close.
       const end = text.indexOf('\r\n\r\n');
       const length = /content-length: (\d+)/i.exec(text.slice(0, end));
-      if (end >= 0 && length && text.length - end - 4 >= Number(length[1])) {
+      const whole = length
+        ? Buffer.byteLength(text.slice(end + 4)) >= Number(length[1])
+        : /transfer-encoding: chunked/i.test(text.slice(0, end)) && text.endsWith('\r\n0\r\n\r\n');
+      if (end >= 0 && whole) {
         finish();
         socket.destroy();
       }
