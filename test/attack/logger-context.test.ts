@@ -69,10 +69,11 @@ describe('Local API server: per-request logger context', () => {
         };
       }),
     );
-    expect(answers.every((a) => a.status === 404 || a.status === 400)).toBe(true);
+    // 404s, or on a machine so busy that byrobot's lookups time out, 503s: either way one line each.
+    expect(answers.every((a) => a.status === 404 || a.status === 503)).toBe(true);
     const refused = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.message === 'request refused');
+      .filter((l) => l.message === 'request refused' || l.message === 'request failed');
     expect(refused).toHaveLength(12);
     for (const answer of answers) {
       const line = refused.find((l) => l.requestId === answer.instance);
