@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../local/api-server/index.ts';
 import type { Listening } from '../../local/listen.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, KEYS } from '../support/api-stack.ts';
+import { captureJsonLines, speakingApiStack } from '../support/log-capture.ts';
 
 /*
  * Issue 14 §9: locally every route shares one Logger, and `injectLambdaContext` plus appendKeys
@@ -12,32 +13,15 @@ import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
 let api: ApiStack;
 let server: Listening;
 const lines: string[] = [];
-const restore: Array<() => void> = [];
+let restore: () => void = () => undefined;
 
 beforeAll(async () => {
-  const level = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  try {
-    api = await startApiStack();
-  } finally {
-    process.env.POWERTOOLS_LOG_LEVEL = level;
-  }
+  api = await speakingApiStack('INFO');
   server = await startApiServer({ deps: api.deps });
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = String(chunk);
-      if (text.startsWith('{')) lines.push(...text.split('\n').filter(Boolean));
-      else return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-      return true;
-    }) as typeof stream.write;
-    restore.push(() => {
-      stream.write = write;
-    });
-  }
+  restore = captureJsonLines(lines);
 });
 afterAll(async () => {
-  for (const r of restore) r();
+  restore();
   await server?.close();
   await api?.close();
 });
