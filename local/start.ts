@@ -1,6 +1,7 @@
 // npm start: the whole bridge on one machine — byrobot simulator (or a real byrobot), dynalite, the
 // local EventBridge, the HTTP API with the real handlers, the import queue and the poller on a timer.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDynalite } from '../dev/dynamo.ts';
 import { startLocalBus } from '../dev/eventbus.ts';
@@ -16,6 +17,7 @@ import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import { lambdaContext } from './api-server/events.ts';
 import { importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
+import { inInvocation } from './api-server/invocation.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
 import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries.ts';
 import { createLocalNotifier } from './notify/index.ts';
@@ -38,7 +40,7 @@ if (flags.help) {
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
   --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
   EVENTS_FILE (.local/events.ndjson): every event, one JSON line each;
-  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) there across runs.`);
+  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import queue there across runs.`);
   process.exit(0);
 }
 
@@ -157,7 +159,8 @@ const config: ApiConfig = {
   dynamoEndpoint: dynamo.endpoint,
   eventBridgeEndpoint: bus.endpoint,
 };
-const queue = new LocalQueue();
+// With --data-dir the import queue is kept beside the tables: a kill -9 mid-import loses no chunk.
+const queue = new LocalQueue(dataDir ? { dir: join(dataDir, 'import-queue') } : {});
 const publish = busPublisher({
   eventBusName: config.eventBusName,
   source: config.eventSource,
@@ -170,7 +173,11 @@ const deps = createApiDeps(config, 'local-api', {
   deliveries,
 });
 const worker = importWorkerHandler(deps);
-queue.attach((event) => worker(event, lambdaContext('import-worker')));
+queue.attach((event) => {
+  // Its own invocation context, like each API request's (local/api-server/invocation.ts).
+  const context = lambdaContext('import-worker');
+  return inInvocation(context.awsRequestId, () => worker(event, context));
+});
 closers.push(async () => queue.stop());
 
 const port = Number(env.PORT ?? 3000);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ChunkQueue } from '../../shared/api/queue.ts';
 
@@ -9,6 +11,12 @@ export interface LocalQueueOptions {
   visibilityMs?: number;
   /** Receives before a message moves to the dead-letter list. @default 5 */
   maxReceiveCount?: number;
+  /**
+   * Keep the queue in this directory (`npm start -- --data-dir`): a sent message is a file before
+   * `send` resolves and until the worker has processed it, so a `kill -9` loses none, as SQS keeps
+   * a message until it is deleted. A restart delivers what was left, receive counts kept.
+   */
+  dir?: string;
 }
 
 interface Message {
@@ -16,6 +24,8 @@ interface Message {
   body: string;
   receiveCount: number;
   visibleAt: number;
+  /** Its file name in the queue directory (time-sortable, so a restart keeps the order). */
+  file?: string;
 }
 
 /**
@@ -28,7 +38,9 @@ export class LocalQueue implements ChunkQueue {
   readonly deadLetters: Message[] = [];
   readonly stats = { sent: 0, received: 0, deleted: 0, deadLettered: 0 };
   readonly #messages: Message[] = [];
-  readonly #options: Required<LocalQueueOptions>;
+  readonly #options: Required<Omit<LocalQueueOptions, 'dir'>>;
+  readonly #dir: { queued: string; dead: string } | undefined;
+  #seq = 0;
   #handler: ((event: SQSEvent) => Promise<SQSBatchResponse | undefined>) | undefined;
   #running: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -40,6 +52,40 @@ export class LocalQueue implements ChunkQueue {
       visibilityMs: options.visibilityMs ?? 200,
       maxReceiveCount: options.maxReceiveCount ?? 5,
     };
+    if (options.dir) {
+      this.#dir = { queued: join(options.dir, 'queued'), dead: join(options.dir, 'dead-letters') };
+      mkdirSync(this.#dir.queued, { recursive: true });
+      mkdirSync(this.#dir.dead, { recursive: true });
+      this.#messages.push(...this.#load(this.#dir.queued));
+      this.deadLetters.push(...this.#load(this.#dir.dead));
+    }
+  }
+
+  /** Messages a previous run left, oldest first; a half-written temporary file was never sent. */
+  #load(dir: string): Message[] {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+      .map((file) => {
+        const saved = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Message;
+        return { ...saved, visibleAt: Date.now(), file };
+      });
+  }
+
+  /** Writes a message's file whole (temporary file, then rename) so no reader sees half of one. */
+  #save(m: Message, dir: string): void {
+    if (!this.#dir) return;
+    m.file ??= `${Date.now().toString(36).padStart(10, '0')}-${String(this.#seq++).padStart(6, '0')}-${m.messageId}.json`;
+    const path = join(dir, m.file);
+    writeFileSync(
+      `${path}.tmp`,
+      JSON.stringify({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount }),
+    );
+    renameSync(`${path}.tmp`, path);
+  }
+
+  #remove(m: Message, dir: string): void {
+    if (this.#dir && m.file) rmSync(join(dir, m.file), { force: true });
   }
 
   /** The consumer (the import worker's handler). Messages flow once one is attached. */
@@ -49,10 +95,15 @@ export class LocalQueue implements ChunkQueue {
   }
 
   async send(messages: ReadonlyArray<{ id: string; body: string }>): Promise<void> {
-    for (const m of messages) {
-      this.#messages.push({ messageId: randomUUID(), body: m.body, receiveCount: 0, visibleAt: Date.now() });
-      this.stats.sent++;
-    }
+    const sent = messages.map((m) => ({
+      messageId: randomUUID(),
+      body: m.body,
+      receiveCount: 0,
+      visibleAt: Date.now(),
+    }));
+    for (const m of sent) if (this.#dir) this.#save(m, this.#dir.queued);
+    this.#messages.push(...sent);
+    this.stats.sent += sent.length;
     this.#schedule(0);
   }
 
@@ -69,7 +120,14 @@ export class LocalQueue implements ChunkQueue {
   /** Moves every dead letter back to the queue, receive counts reset. */
   redrive(): number {
     const moved = this.deadLetters.splice(0);
-    for (const m of moved) this.#messages.push({ ...m, receiveCount: 0, visibleAt: Date.now() });
+    for (const m of moved) {
+      const back = { ...m, receiveCount: 0, visibleAt: Date.now() };
+      if (this.#dir) {
+        this.#save(back, this.#dir.queued);
+        this.#remove(m, this.#dir.dead);
+      }
+      this.#messages.push(back);
+    }
     this.#schedule(0);
     return moved.length;
   }
@@ -100,6 +158,8 @@ export class LocalQueue implements ChunkQueue {
         m.receiveCount++;
         m.visibleAt = now + this.#options.visibilityMs;
         this.stats.received++;
+        // The count survives a restart, so a poison message still ends in the dead letters.
+        if (this.#dir) this.#save(m, this.#dir.queued);
       }
       let failed: Set<string>;
       try {
@@ -112,9 +172,14 @@ export class LocalQueue implements ChunkQueue {
         const at = this.#messages.indexOf(m);
         if (!failed.has(m.messageId)) {
           this.#messages.splice(at, 1);
+          if (this.#dir) this.#remove(m, this.#dir.queued);
           this.stats.deleted++;
         } else if (m.receiveCount >= this.#options.maxReceiveCount) {
           this.#messages.splice(at, 1);
+          if (this.#dir) {
+            this.#save(m, this.#dir.dead);
+            this.#remove(m, this.#dir.queued);
+          }
           this.deadLetters.push(m);
           this.stats.deadLettered++;
         }

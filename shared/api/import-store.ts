@@ -7,17 +7,53 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 
+/** A job `queueing` this long was abandoned mid-send: the API function's timeout is 29 s. */
+export const QUEUEING_STUCK_MS = 5 * 60_000;
 /** Import jobs are kept 30 days for `GET /imports/{id}`, then expire. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
-/** Per-row problems stored with a job; more are counted, not listed. */
+/** Per-row problems listed per kind in a response or a job; more are counted, not listed. */
 export const MAX_STORED_PROBLEMS = 1000;
+/**
+ * And at most this many bytes of them together: the idempotency record stores the whole response
+ * and a job is one item, both under DynamoDB's 400 KB item limit (3,000 invalid rows made 432 KB).
+ */
+export const PROBLEMS_BUDGET_BYTES = 150_000;
+
+type Problems = Pick<ImportJob, 'invalid' | 'duplicates' | 'warnings'>;
+
+/** The first problems of each kind (by row) that fit the budget, and whether any was left out. */
+export function capProblems(all: Problems): Problems & { problemsTruncated: boolean } {
+  let budget = PROBLEMS_BUDGET_BYTES;
+  let truncated = false;
+  const take = <T>(list: readonly T[]): T[] => {
+    const kept: T[] = [];
+    for (const item of list) {
+      const size = JSON.stringify(item).length * 3; // UTF-8 worst case
+      if (kept.length >= MAX_STORED_PROBLEMS || size > budget) {
+        truncated = true;
+        break;
+      }
+      budget -= size;
+      kept.push(item);
+    }
+    return kept;
+  };
+  const invalid = take(all.invalid);
+  const duplicates = take(all.duplicates);
+  const warnings = take(all.warnings);
+  return { invalid, duplicates, warnings, problemsTruncated: truncated };
+}
 
 export interface ImportJob {
   importId: string;
   taskId: number;
   companyId: number;
   taskName: string;
-  status: 'accepted' | 'completed' | 'completed_with_errors' | 'failed';
+  /**
+   * `queueing` until the last chunk message is sent (then `accepted`): a job still `queueing`
+   * minutes later lost its sender mid-way (QUEUEING_STUCK_MS) and GET /imports/{id} says so.
+   */
+  status: 'queueing' | 'accepted' | 'completed' | 'completed_with_errors' | 'failed';
   createdAt: string;
   finishedAt?: string;
   received: number;
@@ -44,6 +80,8 @@ export interface ImportChunk {
   firstIndex: number;
   lastIndex: number;
   imported?: number;
+  repeats?: number;
+  variableFailures?: number;
   lastError?: string;
 }
 
@@ -116,23 +154,31 @@ export class ImportStore {
   }
 
   /**
-   * Marks a chunk done, once: the condition makes a redelivered message that raced another worker
-   * count nothing. Returns the status it had before, or null when it was already done.
+   * Marks a chunk done with byrobot's counts for it, once: the condition makes a redelivered message
+   * that raced another worker change nothing. Returns the status it had before, or null when it was
+   * already done. The job's counters move separately (countChunk), so a crash between the two is
+   * mended by the redelivery.
    */
   async markChunkDone(
     importId: string,
     chunk: number,
-    imported: number,
+    outcome: { imported: number; repeats: number; variableFailures: number },
   ): Promise<'pending' | 'failed' | null> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
-          UpdateExpression: 'SET #s = :done, imported = :n REMOVE lastError',
+          UpdateExpression:
+            'SET #s = :done, imported = :n, repeats = :r, variableFailures = :v REMOVE lastError',
           ConditionExpression: '#s <> :done',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':done': 'done', ':n': imported },
+          ExpressionAttributeValues: {
+            ':done': 'done',
+            ':n': outcome.imported,
+            ':r': outcome.repeats,
+            ':v': outcome.variableFailures,
+          },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -167,39 +213,98 @@ export class ImportStore {
     }
   }
 
-  /** Adds a chunk's outcome to the job's counters and returns the job as it is now. */
-  async addOutcome(
+  /**
+   * Adds a chunk's outcome to the job's counters exactly once per outcome, whoever calls it and how
+   * often: the job keeps the set of outcomes it has counted (`3:done`, `3:failed`) and each update is
+   * conditional on its own tag being absent (single-item conditional writes, as dynalite has no
+   * transactions). A chunk given up on and later redriven to success moves from failed to succeeded.
+   * Returns the job as it is now.
+   */
+  async countChunk(
     importId: string,
-    delta: {
-      succeeded?: number;
-      failed?: number;
-      rowsFailed?: number;
-      imported?: number;
-      repeats?: number;
-      variableFailures?: number;
-    },
+    chunk: { chunk: number; rows: number },
+    outcome: { as: 'done'; imported: number; repeats: number; variableFailures: number } | { as: 'failed' },
   ): Promise<ImportJob> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.importJob(importId),
-        UpdateExpression:
-          'ADD chunksSucceeded :s, chunksFailed :f, rowsFailed :rf, imported :i, repeats :r, variableFailures :v',
-        ExpressionAttributeValues: {
-          ':s': delta.succeeded ?? 0,
-          ':f': delta.failed ?? 0,
-          ':rf': delta.rowsFailed ?? 0,
-          ':i': delta.imported ?? 0,
-          ':r': delta.repeats ?? 0,
-          ':v': delta.variableFailures ?? 0,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return out.Attributes as ImportJob;
+    const done = `${chunk.chunk}:done`;
+    const failed = `${chunk.chunk}:failed`;
+    const attempts =
+      outcome.as === 'failed'
+        ? [
+            {
+              condition: 'NOT contains(counted, :done) AND NOT contains(counted, :failed)',
+              tag: failed,
+              delta: { f: 1, rf: chunk.rows },
+            },
+          ]
+        : [
+            {
+              condition: 'NOT contains(counted, :done) AND NOT contains(counted, :failed)',
+              tag: done,
+              delta: { s: 1 },
+            },
+            {
+              condition: 'NOT contains(counted, :done) AND contains(counted, :failed)',
+              tag: done,
+              delta: { s: 1, f: -1, rf: -chunk.rows },
+            },
+          ];
+    for (const { condition, tag, delta } of attempts) {
+      const d = { s: 0, f: 0, rf: 0, ...delta };
+      const ok = outcome.as === 'done' ? outcome : { imported: 0, repeats: 0, variableFailures: 0 };
+      try {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.importJob(importId),
+            UpdateExpression:
+              'ADD chunksSucceeded :s, chunksFailed :f, rowsFailed :rf, imported :i, repeats :r, variableFailures :v, counted :tag',
+            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(counted) OR (${condition}))`,
+            ExpressionAttributeValues: {
+              ':s': d.s,
+              ':f': d.f,
+              ':rf': d.rf,
+              ':i': ok.imported,
+              ':r': ok.repeats,
+              ':v': ok.variableFailures,
+              ':tag': new Set([tag]),
+              ':done': done,
+              ':failed': failed,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes as ImportJob;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    const job = await this.job(importId);
+    if (!job) throw new Error(`import ${importId} is unknown`);
+    return job;
   }
 
-  /** Closes the job once; only the worker whose update wins publishes Import Completed. */
+  /** Every chunk message is sent: `queueing` → `accepted` (a job already finished stays so). */
+  async markQueued(importId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.importJob(importId),
+          UpdateExpression: 'SET #s = :accepted',
+          ConditionExpression: '#s = :queueing',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':accepted': 'accepted', ':queueing': 'queueing' },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /**
+   * Closes the job once; only the worker whose update wins publishes Import Completed. A job still
+   * `queueing` may close too: when every chunk was counted, every message had been sent.
+   */
   async finish(importId: string, status: ImportJob['status'], finishedAt: string): Promise<boolean> {
     try {
       await this.doc.send(
@@ -207,9 +312,14 @@ export class ImportStore {
           TableName: this.tableName,
           Key: keys.importJob(importId),
           UpdateExpression: 'SET #s = :s, finishedAt = :t',
-          ConditionExpression: '#s = :accepted',
+          ConditionExpression: '#s IN (:accepted, :queueing)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status, ':t': finishedAt, ':accepted': 'accepted' },
+          ExpressionAttributeValues: {
+            ':s': status,
+            ':t': finishedAt,
+            ':accepted': 'accepted',
+            ':queueing': 'queueing',
+          },
         }),
       );
       return true;

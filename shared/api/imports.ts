@@ -10,7 +10,7 @@ import { applyMapping } from '../imports/mapping.ts';
 import { type PreparedImport, prepareImport } from '../imports/prepare.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { MAX_STORED_PROBLEMS } from './import-store.ts';
+import { capProblems } from './import-store.ts';
 import type { RouteDefinition } from './route.ts';
 import { ImportRequestSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
@@ -47,13 +47,12 @@ export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promis
     body.companyId ??
     (typeof (payload as { companyId?: unknown }).companyId === 'number' ? undefined : undefined);
   const byrobot = await deps.byrobot();
-  const { companyId, detail } = await resolveTaskCompany(
+  const { companyId, detail: task } = await resolveTaskCompany(
     taskId,
     event.principal,
     { byrobot, doc: deps.doc, tableName: deps.tableName },
     claimed,
   );
-  const task = detail ?? (await byrobot.getTaskDetail({ companyId, taskId }));
   const requiredVariables =
     task.sceneDefId !== null ? await sceneVariables(deps, byrobot, companyId, task.sceneDefId) : [];
   const prepared = prepareImport(body.customers, {
@@ -90,9 +89,8 @@ export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promis
       taskId,
       companyId,
       counts: counts(prepared, summary.successNum, summary.repeatNum, summary.placeFailNum),
-      invalid: prepared.invalid,
-      duplicates: prepared.duplicates,
-      warnings: prepared.warnings,
+      // Capped as the queued path's are: the whole answer must fit the idempotency record.
+      ...capProblems(prepared),
     });
   }
   return queueImport(deps, { taskId, companyId, taskName: task.name, prepared });
@@ -144,14 +142,16 @@ async function queueImport(
   const importId = newImportId(nowMs);
   const chunks = chunkRows(job.prepared.valid, CHUNK);
   const { prepared } = job;
-  const problemsCount = prepared.invalid.length + prepared.duplicates.length + prepared.warnings.length;
+  const listed = capProblems(prepared);
   await deps.imports.create(
     {
       importId,
       taskId: job.taskId,
       companyId: job.companyId,
       taskName: job.taskName,
-      status: 'accepted',
+      // `accepted` only once the last chunk message is sent (markQueued below): a sender that dies
+      // in between leaves a job GET /imports/{id} shows as stuck, not one that looks merely slow.
+      status: 'queueing',
       createdAt: toBeijingIso(nowMs),
       received: prepared.counts.received,
       accepted: prepared.counts.valid,
@@ -164,10 +164,7 @@ async function queueImport(
       imported: 0,
       repeats: 0,
       variableFailures: 0,
-      invalid: prepared.invalid.slice(0, MAX_STORED_PROBLEMS),
-      duplicates: prepared.duplicates.slice(0, MAX_STORED_PROBLEMS),
-      warnings: prepared.warnings.slice(0, MAX_STORED_PROBLEMS),
-      problemsTruncated: problemsCount > 3 * MAX_STORED_PROBLEMS,
+      ...listed,
     },
     chunks.map((rows, chunk) => ({
       chunk,
@@ -190,6 +187,7 @@ async function queueImport(
       } satisfies ChunkMessage),
     })),
   );
+  await deps.imports.markQueued(importId);
   deps.metrics.addMetric('ImportsQueued', MetricUnit.Count, 1);
   return json(
     202,
@@ -199,9 +197,7 @@ async function queueImport(
       taskId: job.taskId,
       companyId: job.companyId,
       counts: counts(prepared, null, null, null),
-      invalid: prepared.invalid.slice(0, MAX_STORED_PROBLEMS),
-      duplicates: prepared.duplicates.slice(0, MAX_STORED_PROBLEMS),
-      warnings: prepared.warnings.slice(0, MAX_STORED_PROBLEMS),
+      ...listed,
     },
     { location: `/imports/${importId}` },
   );

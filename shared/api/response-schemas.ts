@@ -35,6 +35,8 @@ export const ImportResultSchema = v.object({
   invalid: v.array(problemRow),
   duplicates: v.array(v.object({ index: v.number(), phone: v.string(), duplicateOf: v.number() })),
   warnings: v.array(problemRow),
+  /** Some per-row problems are counted in `counts` but not listed (the lists fit 150 KB together). */
+  problemsTruncated: v.boolean(),
 });
 
 export const TaskActionResultSchema = v.object({

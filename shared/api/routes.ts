@@ -8,6 +8,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
+import { QUEUEING_STUCK_MS } from './import-store.ts';
 import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
@@ -70,9 +71,12 @@ export async function getImport(event: ApiEvent, deps: ApiDeps): Promise<ApiResu
   if (!job || !allowsCompany(event.principal, job.companyId))
     throw problems.notFound(`import ${importId} not found`);
   const chunks = await deps.imports.chunks(importId);
+  const age = (deps.now?.() ?? Date.now()) - Date.parse(job.createdAt);
   return json(200, {
     importId,
     status: job.status,
+    // Its chunks were never all queued: the sender died mid-way (docs/runbook.md, "A stuck import").
+    stuck: job.status === 'queueing' && age > QUEUEING_STUCK_MS,
     taskId: job.taskId,
     companyId: job.companyId,
     createdAt: job.createdAt,

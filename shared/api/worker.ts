@@ -13,7 +13,14 @@ import type { ChunkMessage } from './imports.ts';
 export interface WorkerOptions {
   /** The queue's maxReceiveCount: on the last receive a failing chunk is marked failed. @default 5 */
   maxReceiveCount?: number;
+  /** Time kept back to mark and answer after a chunk's byrobot call is cut off. @default 5000 */
+  reserveMs?: number;
+  /** A chunk is begun only with this much time left before the reserve (one byrobot timeout). @default 12000 */
+  minChunkMs?: number;
 }
+
+/** The function's time left (Lambda's context.getRemainingTimeInMillis); unbounded in tests. */
+type Remaining = () => number;
 
 /**
  * The import worker: one SQS message is one chunk. A chunk is imported at most once into the job's
@@ -25,11 +32,21 @@ export async function processImportBatch(
   event: SQSEvent,
   deps: DepsOf<'import-worker'>,
   options: WorkerOptions = {},
+  remaining: Remaining = () => Number.POSITIVE_INFINITY,
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
+  const reserve = options.reserveMs ?? 5000;
   for (const record of event.Records) {
+    // Stop taking chunks before the function's time runs out: a timeout kills the function before
+    // any catch runs, and a chunk on its last receive would reach the dead letters still `pending`.
+    if (remaining() < reserve + (options.minChunkMs ?? 12_000)) {
+      await notAttempted(record, deps, options).catch(() => undefined);
+      failures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
     try {
-      await processChunk(record, deps, options);
+      // byrobot's call (retries included) is cut off at the reserve, so its failure is marked.
+      await processChunk(record, deps, options, AbortSignal.timeout(Math.max(1, remaining() - reserve)));
     } catch (error) {
       deps.logger.warn('chunk not imported; SQS will redeliver it', {
         messageId: record.messageId,
@@ -44,65 +61,88 @@ export async function processImportBatch(
   return { batchItemFailures: failures };
 }
 
+const lastReceive = (record: SQSRecord, options: WorkerOptions) =>
+  Number(record.attributes?.ApproximateReceiveCount ?? 1) >= (options.maxReceiveCount ?? 5);
+
+/** A chunk left for lack of time goes back to the queue; on its last receive it is marked failed first. */
+async function notAttempted(
+  record: SQSRecord,
+  deps: DepsOf<'import-worker'>,
+  options: WorkerOptions,
+): Promise<void> {
+  if (!lastReceive(record, options)) return;
+  const message = JSON.parse(record.body) as ChunkMessage;
+  const reason = 'not attempted on its last delivery: the function was running out of time';
+  if (await deps.imports.markChunkFailed(message.importId, message.chunk, reason)) {
+    const job = await deps.imports.countChunk(
+      message.importId,
+      { chunk: message.chunk, rows: message.rows.length },
+      { as: 'failed' },
+    );
+    await maybeFinish(job, deps);
+  }
+}
+
 async function processChunk(
   record: SQSRecord,
   deps: DepsOf<'import-worker'>,
   options: WorkerOptions,
+  signal: AbortSignal,
 ): Promise<void> {
   const message = JSON.parse(record.body) as ChunkMessage;
   const chunk = await deps.imports.chunk(message.importId, message.chunk);
   if (!chunk) throw new Error(`chunk ${message.chunk} of ${message.importId} is unknown`);
   if (chunk.status === 'done') {
-    // A redelivery of a chunk already counted: finishing the job may be what failed last time.
-    const job = await deps.imports.job(message.importId);
-    if (job) await maybeFinish(job, deps);
+    // A redelivery of a chunk already imported: counting it, or finishing the job, may be what a
+    // crash cut short last time (both are idempotent).
+    const job = await deps.imports.countChunk(message.importId, chunk, {
+      as: 'done',
+      imported: chunk.imported ?? 0,
+      repeats: chunk.repeats ?? 0,
+      variableFailures: chunk.variableFailures ?? 0,
+    });
+    await maybeFinish(job, deps);
     return;
   }
   const byrobot = await deps.byrobot();
   let summary: Awaited<ReturnType<typeof byrobot.importCustomers>>;
   try {
-    summary = await byrobot.importCustomers({
-      companyId: message.companyId,
-      taskId: message.taskId,
-      customers: message.rows.map(({ name, phone, properties }) =>
-        properties ? { name, phone, properties } : { name, phone },
-      ),
-    });
+    summary = await byrobot.importCustomers(
+      {
+        companyId: message.companyId,
+        taskId: message.taskId,
+        customers: message.rows.map(({ name, phone, properties }) =>
+          properties ? { name, phone, properties } : { name, phone },
+        ),
+      },
+      { signal },
+    );
   } catch (error) {
-    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     if (
-      receives >= (options.maxReceiveCount ?? 5) &&
+      lastReceive(record, options) &&
       (await deps.imports.markChunkFailed(message.importId, message.chunk, String((error as Error).message)))
     ) {
-      const job = await deps.imports.addOutcome(message.importId, {
-        failed: 1,
-        rowsFailed: message.rows.length,
-      });
+      const job = await deps.imports.countChunk(message.importId, chunk, { as: 'failed' });
       await maybeFinish(job, deps);
     }
     throw error;
   }
-  const before = await deps.imports.markChunkDone(
-    message.importId,
-    message.chunk,
-    summary.successNum ?? message.rows.length,
-  );
-  if (before === null) return;
-  const job = await deps.imports.addOutcome(message.importId, {
-    succeeded: 1,
-    // A redriven chunk that had been given up on now succeeded.
-    failed: before === 'failed' ? -1 : 0,
-    rowsFailed: before === 'failed' ? -message.rows.length : 0,
-    imported: summary.successNum ?? 0,
+  const outcome = {
+    imported: summary.successNum ?? message.rows.length,
     repeats: summary.repeatNum ?? 0,
     variableFailures: summary.placeFailNum ?? 0,
-  });
-  deps.metrics.addMetric('ImportRowsImported', MetricUnit.Count, summary.successNum ?? 0);
+  };
+  const before = await deps.imports.markChunkDone(message.importId, message.chunk, outcome);
+  // Another delivery of this chunk won the race and counts it with its own numbers.
+  if (before === null) return;
+  const job = await deps.imports.countChunk(message.importId, chunk, { as: 'done', ...outcome });
+  deps.metrics.addMetric('ImportRowsImported', MetricUnit.Count, outcome.imported);
   await maybeFinish(job, deps);
 }
 
 async function maybeFinish(job: ImportJob, deps: DepsOf<'import-worker'>): Promise<void> {
-  if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || job.status !== 'accepted') return;
+  const open = job.status === 'accepted' || job.status === 'queueing';
+  if (job.chunksSucceeded + job.chunksFailed < job.chunksTotal || !open) return;
   const outcome =
     job.chunksFailed === 0 ? 'completed' : job.chunksSucceeded === 0 ? 'failed' : 'completed_with_errors';
   const detectedAt = toBeijingIso(deps.now?.() ?? Date.now());
@@ -142,5 +182,7 @@ export function importWorkerHandler(deps: DepsOf<'import-worker'>, options: Work
   return middy<SQSEvent>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics))
-    .handler((event: SQSEvent) => processImportBatch(event, deps, options));
+    .handler((event: SQSEvent, context) =>
+      processImportBatch(event, deps, options, () => context.getRemainingTimeInMillis()),
+    );
 }

@@ -14,7 +14,10 @@ export type Begin =
   | { kind: 'in-progress' };
 
 /**
- * Idempotency records in DynamoDB with single-item conditional writes. dynalite ignores
+ * Idempotency records in DynamoDB with single-item conditional writes.
+ * Not Powertools' idempotency utility: it deletes its record when the handler throws, but a refused
+ * (4xx) request keeps its answer for the key (Stripe's rule, tested), and its key is a hash of the
+ * event where ours is scoped per caller and route. dynalite ignores
  * ReturnValuesOnConditionCheckFailure, so after a failed condition the record is read back.
  */
 export class IdempotencyStore {

@@ -42,6 +42,10 @@ const WEBHOOK_SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 const header = (event: APIGatewayProxyEventV2, name: string) => event.headers?.[name] ?? undefined;
 
+/** The problem an error is answered with. */
+const asProblem = (error: unknown): HttpProblem =>
+  error instanceof HttpProblem ? error : (problemFromByrobot(error) ?? problems.internal(error));
+
 /** Turns any error into a problem+json response; a 500 tells the caller nothing internal. */
 function errors(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
@@ -49,8 +53,7 @@ function errors(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, 
       // byrobot's refusals are counted per attempt where the client is made (ByrobotErrors,
       // shared/observability/byrobot-metrics.ts), not here: that also covers the import worker.
       const error = request.error;
-      const problem =
-        error instanceof HttpProblem ? error : (problemFromByrobot(error) ?? problems.internal(error));
+      const problem = asProblem(error);
       if (problem.status >= 500) {
         deps.logger.error('request failed', {
           route: options.name,
@@ -70,26 +73,70 @@ function errors(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, 
   };
 }
 
-/** Content type, size, base64 and JSON; the raw text is kept for signatures and idempotency. */
+/**
+ * The charsets a body may declare: UTF-8, and GBK/GB18030 that Chinese CRMs send (GB18030 is a
+ * superset of GBK and GB2312, and Node's full-ICU TextDecoder decodes it). Any other is refused
+ * with 415 rather than decoded as UTF-8 into U+FFFD.
+ */
+const CHARSETS: Record<string, string> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  gbk: 'gb18030',
+  gb2312: 'gb18030',
+  gb18030: 'gb18030',
+};
+
+/** The body's text in its declared charset; bytes that are not that charset are a 400. */
+function decodeBody(event: ApiEvent, contentType: string): string {
+  if (!event.body) return '';
+  const declared = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  const charset = declared === undefined ? 'utf-8' : CHARSETS[declared];
+  if (!charset) {
+    throw problems.unsupportedMediaType(
+      `charset "${declared?.slice(0, 40)}" is not supported; send UTF-8, GBK or GB18030`,
+    );
+  }
+  // Text API Gateway passed as a string was already read as UTF-8; only bytes (base64) can be
+  // decoded in another charset.
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return new TextDecoder(charset, { fatal: true }).decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw problems.badRequest(`the body is not valid ${declared ?? 'UTF-8'}`, [
+      { field: 'body', rule: 'charset', message: `not valid ${declared ?? 'UTF-8'}` },
+    ]);
+  }
+}
+
+/** Content type, charset, size, base64 and JSON; the raw text is kept for signatures and idempotency. */
 function body(options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
   const max = options.maxBodyBytes ?? 6 * 1024 * 1024;
   return {
     before: async ({ event }) => {
-      const text = event.body
-        ? event.isBase64Encoded
-          ? Buffer.from(event.body, 'base64').toString('utf8')
-          : event.body
-        : '';
-      event.rawBody = text;
+      event.rawBody = '';
       event.jsonBody = undefined;
-      if (!options.body) return;
-      if (Buffer.byteLength(text, 'utf8') > max) throw problems.tooLarge(`the body is over ${max} bytes`);
+      if (!options.body) {
+        event.rawBody = event.body
+          ? event.isBase64Encoded
+            ? Buffer.from(event.body, 'base64').toString('utf8')
+            : event.body
+          : '';
+        return;
+      }
+      const size = event.body
+        ? event.isBase64Encoded
+          ? Buffer.byteLength(event.body, 'base64')
+          : Buffer.byteLength(event.body, 'utf8')
+        : 0;
+      if (size > max) throw problems.tooLarge(`the body is over ${max} bytes`);
       const type = header(event, 'content-type') ?? '';
       if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
         throw problems.unsupportedMediaType(
           `send Content-Type: application/json (got ${type ? `"${type.slice(0, 80)}"` : 'none'})`,
         );
       }
+      const text = decodeBody(event, type);
+      event.rawBody = text;
       if (text.trim() === '') throw problems.badRequest('the body is empty; a JSON object is required');
       try {
         event.jsonBody = JSON.parse(text);
@@ -176,7 +223,16 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
         .digest('hex');
       const begun = await deps.idempotency.begin(scope, key, hash, deps.now?.() ?? Date.now());
       if (begun.kind === 'mismatch')
-        throw problems.unprocessable('this Idempotency-Key was used with a different request; use a new key');
+        throw problems.unprocessable(
+          'this Idempotency-Key was used with a different request; use a new key',
+          [
+            {
+              field: 'header.idempotency-key',
+              rule: 'reused',
+              message: 'used before with a different request',
+            },
+          ],
+        );
       if (begun.kind === 'in-progress')
         throw problems.conflict('a request with this Idempotency-Key is still in progress; retry shortly');
       if (begun.kind === 'replay') {
@@ -192,13 +248,42 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
       const s = state.get(request.context);
       if (!s || !request.response) return;
       const status = request.response.statusCode ?? 200;
-      if (status < 500)
-        await deps.idempotency.complete(s.scope, s.key, s.hash, request.response, deps.now?.() ?? Date.now());
-      else await deps.idempotency.abandon(s.scope, s.key);
+      try {
+        if (status < 500)
+          await deps.idempotency.complete(
+            s.scope,
+            s.key,
+            s.hash,
+            request.response,
+            deps.now?.() ?? Date.now(),
+          );
+        else await deps.idempotency.abandon(s.scope, s.key);
+      } catch (error) {
+        // The work is done (byrobot imported the rows): failing to remember the answer must not turn
+        // it into an error. The key is freed; a retry runs again and byrobot counts repeats.
+        deps.logger.error('idempotency record not written; the answer stands', {
+          route: options.name,
+          error: maskPhonesInText(String((error as Error)?.message ?? error)),
+        });
+        deps.metrics.addMetric('IdempotencyRecordFailed', MetricUnit.Count, 1);
+        await deps.idempotency.abandon(s.scope, s.key).catch(() => undefined);
+      }
     },
+    // As Stripe does: once the route's logic ran, its 4xx answer is the key's answer (a retry of a
+    // start byrobot refused gets the refusal again, without asking byrobot again); a 5xx frees the key
+    // so that the retry runs anew. Refusals before the logic (auth, body, a reused key) keep no record.
     onError: async (request) => {
       const s = state.get(request.context);
-      if (s) await deps.idempotency.abandon(s.scope, s.key).catch(() => undefined);
+      if (!s) return;
+      const problem = asProblem(request.error);
+      if (problem.status < 500) {
+        const response = problemResponse(problem, request.event?.requestContext?.requestId);
+        const nowMs = deps.now?.() ?? Date.now();
+        await deps.idempotency
+          .complete(s.scope, s.key, s.hash, response, nowMs)
+          .catch(() => deps.idempotency.abandon(s.scope, s.key))
+          .catch(() => undefined);
+      } else await deps.idempotency.abandon(s.scope, s.key).catch(() => undefined);
     },
   };
 }

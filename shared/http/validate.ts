@@ -49,11 +49,19 @@ export function validate<T extends v.GenericSchema>(
   );
 }
 
-/** A path parameter that must be a positive integer id; anything else is 400. */
+/**
+ * A path parameter that must be a positive integer id; anything else is 400. byrobot's ids are Java
+ * longs, but a JavaScript number holds integers exactly only up to 2^53 − 1: a larger id would be
+ * rounded to a neighbour's (…993 acting on …992), so it is refused, not carried.
+ */
 export function pathId(value: string | undefined, name: string): number {
-  if (!value || !/^[1-9]\d{0,15}$/.test(value)) {
-    throw problems.badRequest(`path parameter ${name} must be a positive integer`, [
-      { field: `path.${name}`, rule: 'format', message: 'a positive integer' },
+  if (!value || !/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw problems.badRequest(`path parameter ${name} must be a positive integer up to 2^53 − 1`, [
+      {
+        field: `path.${name}`,
+        rule: 'format',
+        message: `a positive integer up to ${Number.MAX_SAFE_INTEGER}`,
+      },
     ]);
   }
   return Number(value);

@@ -47,6 +47,13 @@ export const LIMITS = {
 /** Variables byrobot fills from the customer's own name and phone. */
 const BUILT_IN_VARIABLES = new Set(['客户名称', '联系方式']);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+/** Control characters (C0, DEL, C1): a NUL or an escape has no place in a name read to a customer. */
+const CONTROL = /\p{Cc}/u;
+/**
+ * What shows nothing: whitespace, zero-width and joiner characters, bidi controls, the BOM, soft
+ * hyphen, variation selectors and the other format characters (Unicode category Cf).
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cf}\u115f\u1160\u3164\uffa0]|\u034f|\p{Variation_Selector}/gu;
 
 /**
  * Validates and normalises import rows. Every input row ends in exactly one of valid, duplicates
@@ -86,6 +93,14 @@ export function prepareImport(rows: readonly unknown[], options: PrepareOptions 
     const name = typeof r.name === 'number' ? String(r.name) : r.name;
     if (typeof name !== 'string' || name.trim() === '')
       return problem('name', 'required', 'name is required (byrobot reads it to the customer)');
+    if (CONTROL.test(name)) return problem('name', 'control-character', 'name contains a control character');
+    if (name.replace(INVISIBLE, '') === '') {
+      return problem(
+        'name',
+        'invisible',
+        'name has no visible character (only zero-width, bidi-control or other invisible ones)',
+      );
+    }
     if ([...name.trim()].length > LIMITS.nameLength)
       return problem('name', 'max-length', `name is longer than ${LIMITS.nameLength} characters`);
 

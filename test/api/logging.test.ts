@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ByrobotClient } from '../../shared/byrobot/client.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, KEYS } from '../support/api-stack.ts';
+import { captureJsonLines, speakingApiStack } from '../support/log-capture.ts';
 
 /*
  * Logs never carry a whole phone number. byrobot's messages are free text and do name numbers
@@ -13,18 +14,12 @@ const PHONE = '13912345678';
 const SPELLED = '+86 139-1234-5679';
 /** What byrobot answers to importTaskCustomer while a test wants it: code and message. */
 let importAnswer: { code: number; resultMsg: string } | null = null;
-let lines: string[] = [];
+const lines: string[] = [];
 const restore: Array<() => void> = [];
 
 beforeAll(async () => {
   // The test run silences the Logger (vitest.config.ts); this stack's Logger is built to speak.
-  const level = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  try {
-    api = await startApiStack();
-  } finally {
-    process.env.POWERTOOLS_LOG_LEVEL = level;
-  }
+  api = await speakingApiStack('DEBUG');
   taskId = (await api.sim.sim.world().createTask({
     companyId: 1,
     taskName: '日志',
@@ -51,22 +46,11 @@ beforeAll(async () => {
   });
   api.deps.byrobot = async () => client;
   // The Logger writes JSON lines to stdout and stderr: collect those, pass anything else through.
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = String(chunk);
-      if (text.startsWith('{')) lines.push(...text.split('\n').filter(Boolean));
-      else return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-      return true;
-    }) as typeof stream.write;
-    restore.push(() => {
-      stream.write = write;
-    });
-  }
+  restore.push(captureJsonLines(lines));
 });
 afterEach(() => {
   importAnswer = null;
-  lines = [];
+  lines.length = 0;
 });
 afterAll(async () => {
   for (const r of restore) r();
