@@ -24,6 +24,8 @@ export function httpEvent(input: {
   routeKey?: string;
   pathParameters?: Record<string, string>;
   headers?: Record<string, string>;
+  /** As API Gateway gives them: repeated names already joined with commas. */
+  queryStringParameters?: Record<string, string>;
   body?: string;
 }): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(
@@ -33,8 +35,9 @@ export function httpEvent(input: {
     version: '2.0',
     routeKey: input.routeKey ?? `${input.method} ${input.path}`,
     rawPath: input.path,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(input.queryStringParameters ?? {}).toString(),
     headers,
+    ...(input.queryStringParameters ? { queryStringParameters: input.queryStringParameters } : {}),
     pathParameters: input.pathParameters,
     body: input.body,
     isBase64Encoded: false,

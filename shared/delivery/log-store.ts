@@ -129,6 +129,8 @@ export class DeliveryLog {
             eventId,
             destination,
             detailType: event['detail-type'],
+            // So a day's listing shows a company-scoped key only its companies' events.
+            ...(typeof event.detail?.companyId === 'number' ? { companyId: event.detail.companyId } : {}),
             [TTL_ATTRIBUTE]: expiresAt,
           },
         }),
@@ -198,7 +200,7 @@ export class DeliveryLog {
   async forDay(
     day: string,
     limit = 100,
-  ): Promise<{ eventId: string; destination: string; detailType: string }[]> {
+  ): Promise<{ eventId: string; destination: string; detailType: string; companyId: number | null }[]> {
     const page = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -212,6 +214,7 @@ export class DeliveryLog {
       eventId: String(i.eventId),
       destination: String(i.destination),
       detailType: String(i.detailType),
+      companyId: typeof i.companyId === 'number' ? i.companyId : null,
     }));
   }
 

@@ -43,7 +43,9 @@ export async function getDeliveries(event: ApiEvent, deps: ApiDeps): Promise<Api
   }
   const date = query.date ?? new Date(deps.now?.() ?? Date.now()).toISOString().slice(0, 10);
   const limit = Math.min(500, Math.max(1, Number(query.limit ?? 100)));
-  const entries = await new DeliveryLog(deps.doc, deps.tableName).forDay(date, limit);
+  const entries = (await new DeliveryLog(deps.doc, deps.tableName).forDay(date, limit)).filter(
+    (e) => e.companyId === null || allowsCompany(event.principal, e.companyId),
+  );
   return json(200, { date, deliveries: entries });
 }
 

@@ -125,6 +125,7 @@ export async function startApiStack(
       path: string;
       pathParameters?: Record<string, string>;
       headers?: Record<string, string>;
+      queryStringParameters?: Record<string, string>;
       body?: unknown;
     },
   ): Promise<{
