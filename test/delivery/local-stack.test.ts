@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
@@ -172,6 +174,48 @@ describe('Local stack: fixed-point destinations, GET /deliveries, CLI', () => {
     expect(ids.sort()).toEqual(
       [hook.requests[0]!.headers['webhook-id'], hook.requests.at(before - 1)!.headers['webhook-id']].sort(),
     );
+  });
+
+  it('events forward --to posts each new event of the local bus, signed, to a local URL, and stops on SIGINT', async () => {
+    const forwarded = await startReceiver(() => ({ status: 204, body: '' }));
+    const bin = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [bin, 'events', 'forward', '--to', `${forwarded.url}/hook`, '--secret', WHSEC],
+      {
+        env: { PATH: process.env.PATH ?? '', EVENTS_FILE: env.EVENTS_FILE! },
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      // It forwards what is appended after it starts: publish until the first one arrives.
+      const ids: string[] = [];
+      for (let i = 0; i < 30 && forwarded.requests.length === 0; i++) {
+        const t = await cli('events', 'trigger', 'Task Completed', '--json');
+        ids.push((JSON.parse(t.out) as { eventId: string }).eventId);
+        await Promise.race([forwarded.until(1), new Promise((r) => setTimeout(r, 1000))]);
+      }
+      const [first] = forwarded.requests;
+      expect(first).toBeDefined();
+      const verified = new Webhook(WHSEC).verify(first!.body, first!.headers) as {
+        detail: { eventId: string };
+      };
+      expect(ids).toContain(verified.detail.eventId);
+      expect(first!.headers['webhook-id']).toBe(verified.detail.eventId);
+      // The CLI prints its line once the receiver's answer is in.
+      const line = /Task Completed \S+ → HTTP 204/;
+      for (let i = 0; i < 200 && !line.test(stdout); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(stdout).toMatch(line);
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await forwarded.close();
+      await deliveries.idle();
+    }
   });
 
   it('GET /deliveries refuses an unknown query field, naming it', async () => {
