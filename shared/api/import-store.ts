@@ -57,6 +57,7 @@ export interface ImportJob {
   createdAt: string;
   finishedAt?: string;
   received: number;
+  /** Valid rows (`counts.valid`); the stored attribute keeps its first name so older jobs still read. */
   accepted: number;
   duplicatesCount: number;
   invalidCount: number;

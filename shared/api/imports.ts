@@ -104,7 +104,7 @@ function counts(
 ) {
   return {
     received: prepared.counts.received,
-    accepted: prepared.counts.valid,
+    valid: prepared.counts.valid,
     duplicates: prepared.counts.duplicates,
     invalid: prepared.counts.invalid,
     imported,

@@ -19,7 +19,8 @@ export const CustomerRowSchema = v.object({
 const problemRow = v.object({ index: v.number(), field: v.string(), rule: v.string(), message: v.string() });
 export const ImportCountsSchema = v.object({
   received: v.number(),
-  accepted: v.number(),
+  /** Rows that passed validation: `valid` as in the Import Completed event. */
+  valid: v.number(),
   duplicates: v.number(),
   invalid: v.number(),
   imported: v.nullable(v.number()),

@@ -83,7 +83,7 @@ export async function getImport(event: ApiEvent, deps: ApiDeps): Promise<ApiResu
     finishedAt: job.finishedAt ?? null,
     counts: {
       received: job.received,
-      accepted: job.accepted,
+      valid: job.accepted,
       duplicates: job.duplicatesCount,
       invalid: job.invalidCount,
       imported: job.imported,

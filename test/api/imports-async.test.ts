@@ -103,7 +103,7 @@ describe('Imports: the asynchronous path', () => {
     expect(accepted.headers.location).toBe(`/imports/${importId}`);
     expect(accepted.json).toMatchObject({
       status: 'accepted',
-      counts: { received: 50_000, accepted: 49_998, invalid: 1, duplicates: 1 },
+      counts: { received: 50_000, valid: 49_998, invalid: 1, duplicates: 1 },
     });
     await api.queue.drained();
 
@@ -126,7 +126,7 @@ describe('Imports: the asynchronous path', () => {
     const done = await status(importId);
     expect(done.json).toMatchObject({
       status: 'completed',
-      counts: { accepted: 49_998, imported: 49_998, repeats: 0, failedRows: 0 },
+      counts: { valid: 49_998, imported: 49_998, repeats: 0, failedRows: 0 },
       chunks: { total: 50, succeeded: 50, failed: 0, pending: 0 },
       invalid: [{ index: 10, field: 'name', rule: 'required' }],
       duplicates: [{ index: 20, duplicateOf: 19 }],
@@ -340,15 +340,15 @@ describe('Imports: random and hostile payloads', () => {
         if (r.status === 200) {
           const counts = r.json.counts as {
             received: number;
-            accepted: number;
+            valid: number;
             duplicates: number;
             invalid: number;
             imported: number;
             repeats: number;
           };
-          expect(counts.accepted + counts.duplicates + counts.invalid).toBe(counts.received);
+          expect(counts.valid + counts.duplicates + counts.invalid).toBe(counts.received);
           // Every accepted row reached byrobot: new ones imported, earlier ones counted as repeats.
-          expect(counts.imported + counts.repeats).toBe(counts.accepted);
+          expect(counts.imported + counts.repeats).toBe(counts.valid);
           seen++;
         }
       }),
@@ -369,8 +369,8 @@ describe('Imports: random and hostile payloads', () => {
         const phones = api.sim.sim.world().task(taskId).phones;
         const missing = body.valid.filter((v) => !phones.has(v.mobile));
         expect(missing).toEqual([]);
-        const counts = r.json.counts as { accepted: number; imported: number; repeats: number };
-        expect(counts.imported + counts.repeats).toBe(counts.accepted);
+        const counts = r.json.counts as { valid: number; imported: number; repeats: number };
+        expect(counts.imported + counts.repeats).toBe(counts.valid);
       }),
       { numRuns: 120 },
     );
@@ -401,9 +401,9 @@ describe('Imports: random and hostile payloads', () => {
             ).toBe(false);
           await api.queue.drained();
           const done = await status(r.json.importId as string);
-          const counts = done.json.counts as { accepted: number; imported: number; repeats: number };
+          const counts = done.json.counts as { valid: number; imported: number; repeats: number };
           expect(done.json.status).toBe('completed');
-          expect(counts.imported).toBe(counts.accepted);
+          expect(counts.imported).toBe(counts.valid);
           expect(counts.repeats).toBe(0);
           // byrobot's state for the fresh task: every known-valid number exactly once, nothing twice,
           // and nothing beyond the rows the bridge accepted.
@@ -411,7 +411,7 @@ describe('Imports: random and hostile payloads', () => {
           const byPhone = new Map<string, number>();
           for (const c of calls) byPhone.set(c.phone, (byPhone.get(c.phone) ?? 0) + 1);
           expect([...byPhone.values()].every((n) => n === 1)).toBe(true);
-          expect(calls).toHaveLength(counts.accepted);
+          expect(calls).toHaveLength(counts.valid);
           const missing = body.valid.filter((v) => byPhone.get(v.mobile) !== 1);
           expect(missing).toEqual([]);
         },

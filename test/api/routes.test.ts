@@ -76,7 +76,7 @@ describe('Routes: success paths', () => {
       companyId: 1,
       counts: {
         received: 4,
-        accepted: 2,
+        valid: 2,
         duplicates: 1,
         invalid: 1,
         imported: 2,
@@ -564,7 +564,7 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
       customers: [row(100), row(101, { properties: { 还款金额: '5' } })],
     });
     expect(pass.json).toMatchObject({
-      counts: { accepted: 2, imported: 1, variableFailures: 1 },
+      counts: { valid: 2, imported: 1, variableFailures: 1 },
       warnings: [{ index: 0, field: 'properties.还款金额' }],
     });
     const reject = await importInto(varsTask, {
@@ -572,7 +572,7 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
       onMissingVariables: 'reject',
     });
     expect(reject.json).toMatchObject({
-      counts: { accepted: 1, invalid: 1, imported: 1 },
+      counts: { valid: 1, invalid: 1, imported: 1 },
       invalid: [{ index: 0, rule: 'required-variable' }],
     });
   });
@@ -626,7 +626,7 @@ describe('Routes: a CRM’s own payload through its field mapping', () => {
       });
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({
-        counts: { received: 3, accepted: 2, invalid: 1, imported: 2 },
+        counts: { received: 3, valid: 2, invalid: 1, imported: 2 },
         invalid: [{ index: 2, field: 'phone', rule: 'required' }],
       });
       const calls = mapped.sim.sim.world().task(t).calls;

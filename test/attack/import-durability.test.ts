@@ -81,7 +81,7 @@ describe('Synchronous import with many bad rows (issue 17 §5)', () => {
     const customers = [...rows(500, 50_000), ...bad(3000)];
     const first = await importRows(taskId, customers, `many-bad-${taskId}`);
     expect(first.status).toBe(200);
-    expect(first.json.counts).toMatchObject({ accepted: 500, invalid: 3000, imported: 500 });
+    expect(first.json.counts).toMatchObject({ valid: 500, invalid: 3000, imported: 500 });
     expect(first.json.problemsTruncated).toBe(true);
     expect((first.json.invalid as unknown[]).length).toBeLessThan(3000);
     expect(JSON.stringify(first.json).length).toBeLessThan(400_000);

@@ -71,7 +71,7 @@ describe('Command: webhook send', () => {
     expect(result.stdout).toMatch(/^HTTP 200 OK\n/);
     expect(JSON.parse(result.stdout.slice(result.stdout.indexOf('\n') + 1))).toMatchObject({
       taskId,
-      counts: { received: 2, accepted: 2 },
+      counts: { received: 2, valid: 2 },
     });
     expect(
       api.sim.sim
@@ -93,8 +93,8 @@ describe('Command: webhook send', () => {
 
     // Assess
     expect(code, io.stderr.text).toBe(0);
-    const out = JSON.parse(io.stdout.text) as { status: number; body: { counts: { accepted: number } } };
-    expect(out).toMatchObject({ status: 200, body: { counts: { accepted: 1 } } });
+    const out = JSON.parse(io.stdout.text) as { status: number; body: { counts: { valid: number } } };
+    expect(out).toMatchObject({ status: 200, body: { counts: { valid: 1 } } });
     expect(io.stdout.text).not.toContain(WEBHOOK_SECRETS.old.slice(6));
   });
 
