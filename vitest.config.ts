@@ -2,7 +2,18 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    /*
+     * Two projects: `unit` is pure logic (no process, no port, no file it did not make), run alone by
+     * `npm run test:unit` in seconds; `integration` talks to real local components (the simulator,
+     * dynalite, the local bus, spawned processes, cdk synth). `npm test` runs both.
+     */
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'] },
+      },
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../cli/config.ts';
-import { createProgress } from '../../cli/progress.ts';
-import { Capture } from './support.ts';
+import { ConfigError, loadConfig } from '../../../cli/config.ts';
+import { createProgress } from '../../../cli/progress.ts';
+import { Capture } from '../../cli/support.ts';
 
 describe('Module: progress', () => {
   it('writes one line per step when stderr is not a terminal', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellText, displayWidth, pad, renderFields, renderTable, truncate } from '../../cli/table.ts';
+import { cellText, displayWidth, pad, renderFields, renderTable, truncate } from '../../../cli/table.ts';
 
 describe('Module: table', () => {
   describe('Function: displayWidth', () => {

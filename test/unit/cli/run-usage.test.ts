@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, run } from '../../cli/run.ts';
-import { captureIo } from './support.ts';
+import { COMMANDS, run } from '../../../cli/run.ts';
+import { captureIo } from '../../cli/support.ts';
 
 /* The dispatcher's behaviour that needs no byrobot: help, usage errors, configuration. */
 

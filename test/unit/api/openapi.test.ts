@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../shared/api/openapi.ts';
-import { API_ROUTES } from '../../shared/manifest.ts';
+import { openApiDocument } from '../../../shared/api/openapi.ts';
+import { API_ROUTES } from '../../../shared/manifest.ts';
 
 const doc = openApiDocument() as {
   paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
@@ -9,7 +9,7 @@ const doc = openApiDocument() as {
 
 describe('OpenAPI document', () => {
   it('docs/openapi.json is what the code generates (run `npm run docs`)', () => {
-    expect(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')).toBe(
+    expect(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')).toBe(
       `${JSON.stringify(openApiDocument(), null, 2)}\n`,
     );
   });

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../cli/command.ts';
-import { parseCustomerCsv, parseCustomerJson, readCustomerFile } from '../../cli/customer-file.ts';
+import { CliError } from '../../../cli/command.ts';
+import { parseCustomerCsv, parseCustomerJson, readCustomerFile } from '../../../cli/customer-file.ts';
 
 describe('Module: customer-file', () => {
   describe('Function: parseCustomerCsv', () => {

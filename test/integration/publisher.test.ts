@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalBus } from '../../../dev/eventbus.ts';
-import { type BridgeEvent, DETAIL_TYPES } from '../../../shared/events/builders.ts';
-import { MAX_ENTRY_BYTES, putEventsEntrySize } from '../../../shared/events/entry-size.ts';
-import { type PublisherOptions, publishEvents } from '../../../shared/events/publisher.ts';
+import { startLocalBus } from '../../dev/eventbus.ts';
+import { type BridgeEvent, DETAIL_TYPES } from '../../shared/events/builders.ts';
+import { MAX_ENTRY_BYTES, putEventsEntrySize } from '../../shared/events/entry-size.ts';
+import { type PublisherOptions, publishEvents } from '../../shared/events/publisher.ts';
 
 /**
  * publishEvents against the local PutEvents endpoint (the real EventBridgeClient over HTTP). The bus

@@ -10,7 +10,7 @@ import {
   normalizePhone,
   prepareImport,
   splitForByrobot,
-} from '../../shared/imports/index.ts';
+} from '../../../shared/imports/index.ts';
 
 describe('Function: normalizePhone', () => {
   it.each([
