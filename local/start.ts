@@ -23,24 +23,38 @@ import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries
 import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
 
-const { values: flags } = parseArgs({
-  options: {
-    demo: { type: 'boolean', default: true },
-    'no-demo': { type: 'boolean', default: false },
-    'poll-seconds': { type: 'string' },
-    speed: { type: 'string' },
-    stage: { type: 'string' },
-    'data-dir': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (flags.help) {
-  console.log(`usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [--stage local] [--data-dir <dir>]
+const USAGE = `usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [--stage local] [--data-dir <dir>]
+  (npm's own form works too: npm start --no-demo)
   PORT (3000) the API; SIM_PORT (4010) the simulator; LOCAL_API_KEY (local-dev-key);
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
   --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
   EVENTS_FILE (.local/events.ndjson): every event, one JSON line each;
-  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import queue there across runs.`);
+  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import queue there across runs.`;
+
+let parsed: ReturnType<typeof parseFlags>;
+function parseFlags() {
+  return parseArgs({
+    options: {
+      demo: { type: 'boolean', default: true },
+      'no-demo': { type: 'boolean', default: false },
+      'poll-seconds': { type: 'string' },
+      speed: { type: 'string' },
+      stage: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+try {
+  parsed = parseFlags();
+} catch (error) {
+  // An unknown or malformed flag: the reason and the usage, exit 64 (EX_USAGE), as the CLI does.
+  console.error(`error: ${(error as Error).message}\n${USAGE}`);
+  process.exit(64);
+}
+const flags = parsed.values;
+if (flags.help) {
+  console.log(USAGE);
   process.exit(0);
 }
 
@@ -52,7 +66,9 @@ env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const realByrobot = Boolean(env.BYROBOT_BASE_URL);
-const demo = flags.demo && !flags['no-demo'] && !realByrobot;
+// `npm start --no-demo` (without `--`) reaches the script as npm's config: npm_config_demo is ''.
+const npmSaysNoDemo = env.npm_config_demo === '' || env.npm_config_demo === 'false';
+const demo = flags.demo && !flags['no-demo'] && !npmSaysNoDemo && !realByrobot;
 const apiKey = env.LOCAL_API_KEY || 'local-dev-key';
 const webhookSecret = `whsec_${Buffer.from('local-dev-webhook-secret-32bytes').toString('base64')}`;
 const pollSeconds = Number(flags['poll-seconds'] ?? env.POLL_SECONDS ?? 5);
@@ -226,12 +242,27 @@ if (dataDir && !realByrobot)
   console.log(
     "note: --data-dir keeps the bridge's state, not the simulator's: its task ids start again at 1001, so snapshots from an earlier run describe other tasks",
   );
-console.log(`Try:
-  curl -s ${api.url}/tasks -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
-    -d '{"companyId":1,"taskName":"试一试","userPhoneIds":[11],"robotDefId":101,"concurrencyQuota":2}'
-  curl -s ${api.url}/tasks/<taskId>/customers -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\
-    -d '{"customers":[{"name":"张三","phone":"13800138000","properties":{"crmId":"L-1"}}]}'
-  curl -s -X POST ${api.url}/tasks/<taskId>/start -H 'authorization: Bearer ${apiKey}'`);
+const auth = `-H 'authorization: Bearer ${apiKey}'`;
+const json = `-H 'content-type: application/json'`;
+/**
+ * Commands that run as pasted in bash: the task id is the demo's, or captured from the create call.
+ * byrobot pauses only a running task, so a new task is started first and the demo's paused first.
+ */
+const tryCommands = (task: string, running: boolean) => {
+  const start = `  curl -s -X POST ${api.url}/tasks/${task}/start ${auth}`;
+  const pause = `  curl -s -X POST ${api.url}/tasks/${task}/pause ${auth}`;
+  return [
+    `  curl -s ${api.url}/tasks/${task}/customers ${auth} ${json} \\
+    -d '{"customers":[{"name":"张三","phone":"13800138000","properties":{"crmId":"L-1"}}]}'`,
+    ...(running ? [pause, start] : [start, pause]),
+  ].join('\n');
+};
+if (!demo)
+  console.log(`Try (paste into bash):
+  TASK=$(curl -s ${api.url}/tasks ${auth} ${json} \\
+    -d '{"companyId":1,"taskName":"试一试","userPhoneIds":[11],"robotDefId":101,"concurrencyQuota":2}' \\
+    | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).taskId')
+${tryCommands('$TASK', false)}`);
 
 if (demo) {
   const call = async (path: string, body?: unknown) => {
@@ -278,8 +309,9 @@ if (demo) {
   });
   await call(`/tasks/${taskId}/start`);
   console.log(
-    `demo: task ${taskId} created with ${names.length} customers and started; events follow as calls finish (--no-demo to skip)`,
+    `demo: task ${taskId} created with ${names.length} customers and started; events follow as calls finish (npm start -- --no-demo to skip)`,
   );
+  console.log(`Try (paste into bash):\n${tryCommands(String(taskId), true)}`);
 }
 
 let stopping = false;

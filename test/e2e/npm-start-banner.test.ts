@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, until } from '../support/processes.ts';
+
+/*
+ * What a newcomer types and pastes: npm's own `npm start --no-demo` form, the banner's commands run
+ * as pasted in bash, and an unknown flag answered with the usage (issue 15, points 2 and 4).
+ */
+const ROOT = join(import.meta.dirname, '../..');
+let child: ChildProcess | undefined;
+afterEach(() => {
+  try {
+    if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  child = undefined;
+});
+
+/** The banner's "Try (paste into bash):" block: its indented lines. */
+function tryBlock(stdout: string): string {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('Try (paste into bash):'));
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('  ')) break;
+    block.push(line);
+  }
+  return block.join('\n');
+}
+
+describe('npm start: the words and the behaviour agree', () => {
+  it('npm start --no-demo (npm’s config form) starts no demo, and the printed commands run as pasted', async () => {
+    const [port, simPort] = [await freePort(), await freePort()];
+    let stdout = '';
+    child = spawn('npm', ['start', '--no-demo'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SIM_PORT: String(simPort),
+        EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'banner-')), 'events.ndjson'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    await until('the Try block', () => /Try \(paste into bash\):\n[\s\S]*\/pause /.test(stdout), 60_000);
+    const block = tryBlock(stdout);
+    expect(block).not.toMatch(/[<>]/);
+    expect(block).toContain('TASK=$(curl');
+
+    const ran = spawnSync('bash', ['-e', '-c', block], { encoding: 'utf8', timeout: 30_000 });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/"imported":1/);
+    expect(ran.stdout).toMatch(/"action":"pause"/);
+    expect(ran.stdout).toMatch(/"action":"start"/);
+    // No demo ran: only the task the pasted commands made exists.
+    expect(stdout).not.toContain('demo: task');
+  }, 120_000);
+
+  it('an unknown flag prints the reason and the usage, exit 64, no stack trace', () => {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['local/start.ts', '--bogus'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain('usage: npm start');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
