@@ -36,7 +36,17 @@ export function formatEventLine(event: StoredEvent): string {
     if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
       parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
   }
-  if (d.counts && event['detail-type'] !== 'Call Completed')
+  if (d.importId !== undefined) {
+    // Import Completed counts rows, not a task's calls: how many landed of how many were sent.
+    const c = d.counts as { received?: number; imported?: number; invalid?: number; failedRows?: number };
+    parts.push(
+      `import ${d.importId}`,
+      String(d.outcome ?? ''),
+      `imported ${c?.imported ?? '?'}/${c?.received ?? '?'}`,
+      c?.invalid ? `invalid ${c.invalid}` : '',
+      c?.failedRows ? `failed ${c.failedRows}` : '',
+    );
+  } else if (d.counts && event['detail-type'] !== 'Call Completed')
     parts.push(`done ${d.counts.done ?? '?'}/${d.counts.total ?? '?'}`);
   return parts.filter(Boolean).join('  ');
 }
