@@ -11,6 +11,8 @@ export type FaultKind =
   | 'code500'
   | 'http429'
   | 'code401'
+  /** byrobot's 403: no permission (e.g. a company the app key does not manage). */
+  | 'code403'
   | 'code408'
   /** Does the work, then answers `latencyMs` (default 12000) later: a client timing out first retries work already done. */
   | 'lateAnswer'
@@ -32,6 +34,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'code500',
   'http429',
   'code401',
+  'code403',
   'code408',
   'lateAnswer',
   'dropAfterWork',

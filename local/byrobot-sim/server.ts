@@ -403,6 +403,8 @@ export function createSimServer(
         return send(res, 200, envelope(500, null, '未知错误'));
       case 'code401':
         return send(res, 200, envelope(401, null, '校验数据错误'));
+      case 'code403':
+        return send(res, 200, envelope(403, null, '没有权限'));
       case 'code408':
         return send(res, 200, envelope(408, null, '时间选择不对'));
       case 'http429':

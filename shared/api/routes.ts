@@ -50,6 +50,12 @@ export async function createTask(event: ApiEvent, deps: ApiDeps<'byrobot'>): Pro
   if (!allowsCompany(event.principal, input.companyId))
     throw problems.forbidden(`this key may not act on company ${input.companyId}`);
   const byrobot = await deps.byrobot();
+  // A company our app key does not manage is the caller's mistake: byrobot would answer 403, which
+  // reads as our credentials failing (a 502 and the operators' alarm). One read tells them apart.
+  if (!(await byrobot.getCompanys()).some((c) => c.companyId === input.companyId)) {
+    const message = `byrobot's app key for this bridge manages no company ${input.companyId}`;
+    throw problems.unprocessable(message, [{ field: 'body.companyId', rule: 'known-company', message }]);
+  }
   const taskId = await byrobot.createTask(input);
   deps.metrics.addMetric('TasksCreated', MetricUnit.Count, 1);
   return json(

@@ -533,13 +533,10 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
   });
 
   it('byrobot 403 (the app key does not manage the company) → 502 telling the operator what to check', async () => {
-    // Company 99 does not exist for the simulator's app key: byrobot answers code 403.
-    const r = await api.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: api.auth(KEYS.admin),
-      body: { companyId: 99, taskName: '无权', userPhoneIds: [11], robotDefId: 101 },
-    });
+    // A company byrobot knows, refused on the action: the bridge's app key lacks the permission.
+    // (A company byrobot does not know at all is the caller's mistake: test/api/create-task-company.)
+    api.sim.sim.addFault({ kind: 'code403', endpoint: 'task/pause' });
+    const r = await act(task2, 'pause');
     expect(r.status).toBe(502);
     expect(r.headers['content-type']).toBe('application/problem+json');
     expect(r.json).toMatchObject({ type: expect.stringContaining('/problems/byrobot-refused') });

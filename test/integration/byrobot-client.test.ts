@@ -276,6 +276,13 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
       fields: { code: 401 },
       retried: false,
     },
+    code403: {
+      fault: { kind: 'code403' },
+      outcome: 'code:403',
+      error: ByrobotAuthError,
+      fields: { code: 403 },
+      retried: false,
+    },
     code408: {
       fault: { kind: 'code408' },
       outcome: 'code:408',

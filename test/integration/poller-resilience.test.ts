@@ -309,6 +309,7 @@ describe('Poller × every simulator fault × every endpoint it reads: two change
     code500: { kind: 'code500' },
     http429: { kind: 'http429' },
     code401: { kind: 'code401' },
+    code403: { kind: 'code403' },
     code408: { kind: 'code408' },
   };
   /** Every byrobot endpoint a cycle reads. */
