@@ -125,6 +125,35 @@ function groupHelp(group: string): string {
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
+/** Edit distance (insertions, deletions, substitutions): how far a typo is from a command. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The command a mistyped one most likely meant (`task list` → `tasks list`, `compnies` →
+ * `companies`): the nearest command or group within a third of its length, or none.
+ */
+export function nearestCommand(words: string[]): string | undefined {
+  const typed = words.join(' ');
+  const names = [...COMMANDS.map((c) => c.name), ...GROUPS];
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = distance(typed, name);
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d > 0 && best.d <= Math.max(1, Math.floor(best.name.length / 3))
+    ? best.name
+    : undefined;
+}
+
 /** Finds the command named by the leading words of argv; returns it with the remaining arguments. */
 function resolve(
   argv: string[],
@@ -170,6 +199,17 @@ export async function run(rawArgv: string[], io: CliIo): Promise<number> {
     if (found.usageError === undefined) {
       io.stdout.write(found.help);
       return EXIT.ok;
+    }
+    // A typo: name the command it most likely meant instead of printing the whole help.
+    const typed = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
+    const meant =
+      found.usageError.startsWith('unknown command') &&
+      (nearestCommand(typed) ?? (typed.length > 1 ? nearestCommand(typed.slice(0, 1)) : undefined));
+    if (meant) {
+      io.stderr.write(
+        `error: ${found.usageError}. Did you mean '${PROGRAM} ${meant}'?\nRun '${PROGRAM} --help' for every command.\n`,
+      );
+      return EXIT.usage;
     }
     io.stderr.write(`error: ${found.usageError}\n\n${found.help}`);
     return EXIT.usage;

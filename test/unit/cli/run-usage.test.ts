@@ -90,6 +90,25 @@ describe('Function: run (no byrobot needed)', () => {
   });
 
   it.each([
+    [['task', 'list'], 'tasks list'],
+    [['compnies'], 'companies'],
+    [['tasks', 'lst'], 'tasks list'],
+    [['calls', 'shwo', '1'], 'calls show'],
+  ])('a typo %j names the command it most likely meant, not the whole help', async (argv, meant) => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await run(argv, io);
+
+    // Assess
+    expect(code).toBe(64);
+    expect(io.stderr.text).toContain(`Did you mean 'byrobot-bridge ${meant}'?`);
+    expect(io.stderr.text).not.toContain('Every command takes --help');
+    expect(io.stdout.text).toBe('');
+  });
+
+  it.each([
     [['robots'], '--company is required'],
     [['robots', '--company', 'abc'], '--company must be a whole number, got "abc"'],
     [['robots', '--company'], "Option '--company <value>' argument missing"],
