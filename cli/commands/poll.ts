@@ -164,7 +164,8 @@ export const pollCommand: CommandDef = {
     'talks to AWS DynamoDB: a snapshot committed there while the events went to a local bus would\n' +
     'hide those events from the deployed bridge.\n' +
     'Events: EVENTBRIDGE_ENDPOINT (the local stack prints it) or, when unset, an in-process local\n' +
-    `bus appending to EVENTS_FILE (default ${DEFAULT_EVENTS_FILE}). Each published event is printed as\n` +
+    `bus appending to EVENTS_FILE (default ${DEFAULT_EVENTS_FILE}; with --memory only EVENTS_FILE, so\n` +
+    "a fresh store never appends its re-announcements to a running stack's file). Each published event is printed as\n" +
     'one line, then the report: tasks listed, changed and committed, events and failures per company,\n' +
     'and the byrobot requests made. Exit 1 when a task or company failed.',
   options: {
@@ -235,11 +236,14 @@ export const pollCommand: CommandDef = {
         closers.push(relay.close);
         eventBridgeEndpoint = relay.endpoint;
       } else {
-        const bus = await startLocalBus({
-          eventsFile: env.EVENTS_FILE || DEFAULT_EVENTS_FILE,
-          print: false,
-          onEvent,
-        });
+        // --memory starts from empty state, so it announces again what a running stack already
+        // did: it writes into an events file only when asked (EVENTS_FILE), never into the stack's.
+        const eventsFile = env.EVENTS_FILE || (memory ? null : DEFAULT_EVENTS_FILE);
+        if (eventsFile === null)
+          io.stderr.write(
+            `note: --memory: events are printed, not appended to ${DEFAULT_EVENTS_FILE} (set EVENTS_FILE to keep them)\n`,
+          );
+        const bus = await startLocalBus({ eventsFile, print: false, onEvent });
         closers.push(bus.close);
         eventBridgeEndpoint = bus.endpoint;
       }

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EVENTS_FILE } from '../../cli/commands/events.ts';
 import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
@@ -174,6 +175,31 @@ describe('Command: poll --once --memory', () => {
     expect(eventLines(result.stdout)).toEqual(stored.map(formatEventLine));
     expect(result.stdout).toContain('crmId M-1');
     expect(result.stdout).not.toContain('13800000007');
+  });
+});
+
+describe('Command: poll --once --memory beside a running stack', () => {
+  it('does not append to the default events file unless EVENTS_FILE asks', async () => {
+    // Prepare: a stack's events file in the default place, relative to where the command runs
+    const dir = mkdtempSync(join(tmpdir(), 'poll-beside-'));
+    const stackFile = join(dir, DEFAULT_EVENTS_FILE);
+    mkdirSync(dirname(stackFile), { recursive: true });
+    writeFileSync(stackFile, '');
+    const cwd = process.cwd();
+    process.chdir(dir);
+    let result: Awaited<ReturnType<typeof poll>>;
+    try {
+      // Act
+      result = await poll(byrobotEnv(), '--once', '--memory', '--backfill', '--company', '2');
+    } finally {
+      process.chdir(cwd);
+    }
+
+    // Assess: printed, and the stack's file untouched
+    expect(result.code, result.stderr).toBe(0);
+    expect(eventLines(result.stdout).length).toBeGreaterThan(0);
+    expect(readFileSync(stackFile, 'utf8')).toBe('');
+    expect(result.stderr).toContain('set EVENTS_FILE to keep them');
   });
 });
 
