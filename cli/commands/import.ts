@@ -134,21 +134,23 @@ export const customersImportCommand: CommandDef = {
       const customers = prepared.valid.map(({ name, phone, properties }) =>
         properties ? { name, phone, properties } : { name, phone },
       );
+      // Rows, not requests: the default batch of 10,000 makes most imports one request.
+      const requests = Math.ceil(customers.length / batchSize);
       const progress = createProgress({
         stream: io.stderr,
         isTTY: io.isTTY === true,
         label: 'importing',
-        total: Math.ceil(customers.length / batchSize),
+        total: customers.length,
+        unit: 'rows',
       });
-      progress.update(0, `0/${customers.length} customers`);
+      progress.update(0, `request 0/${requests}`);
       try {
         summary = await ctx.client.importCustomers({
           companyId,
           taskId,
           customers,
           batchSize,
-          onProgress: (p) =>
-            progress.update(p.requestsDone, `${p.customersSent}/${p.customersTotal} customers`),
+          onProgress: (p) => progress.update(p.customersSent, `request ${p.requestsDone}/${requests}`),
         });
       } finally {
         progress.finish();

@@ -294,7 +294,7 @@ describe('CLI against the simulator: a task’s life', () => {
     );
     expect(stdout).toMatch(/line 5 +139\*+2001 +phone +duplicate +same phone as line 2/);
     expect(stdout).not.toContain('13900002001');
-    expect(stderr).toMatch(/importing 1\/1/);
+    expect(stderr).toMatch(/importing 3\/3 rows {2}request 1\/1/);
   });
 
   it('rejects rows missing a scene variable when asked, and reports them as JSON', async () => {
@@ -509,7 +509,10 @@ describe('CLI against the simulator: import edge cases', () => {
     // Assess
     expect(code, io.stderr.text).toBe(0);
     expect(io.stderr.chunks.filter((c) => c.startsWith('\rimporting ['))).toHaveLength(4); // 0, 1, 2, 3 of 3
-    expect(io.stderr.text).toContain('\rimporting [########################] 100% 3/3  5/5 customers');
+    // Rows, not requests, with the rate once there is one.
+    expect(io.stderr.text).toMatch(
+      /\rimporting \[########################\] 100% 5\/5 rows {2}request 3\/3 {2}\d+ rows\/s/,
+    );
     expect(io.stderr.text.endsWith('\n')).toBe(true);
     expect(io.stdout.text).toMatch(/byrobot \(3 requests\)\nsent +5\nsuccess +5\n/);
   });

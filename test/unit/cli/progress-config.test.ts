@@ -4,25 +4,44 @@ import { createProgress } from '../../../cli/progress.ts';
 import { Capture } from '../../cli/support.ts';
 
 describe('Module: progress', () => {
-  it('writes one line per step when stderr is not a terminal', () => {
-    // Prepare
+  it('writes one line per step when stderr is not a terminal, with the rate and the time left', () => {
+    // Prepare: a clock that moves 2 s per step
     const sink = new Capture();
-    const progress = createProgress({ stream: sink, isTTY: false, label: 'importing', total: 3 });
+    let t = 0;
+    const progress = createProgress({
+      stream: sink,
+      isTTY: false,
+      label: 'importing',
+      total: 30,
+      unit: 'rows',
+      now: () => t,
+    });
 
     // Act
-    progress.update(1, '10/30 customers');
-    progress.update(3, '30/30 customers');
+    t = 2000;
+    progress.update(10, 'request 1/3');
+    t = 6000;
+    progress.update(30, 'request 3/3');
     progress.finish();
 
     // Assess
-    expect(sink.text).toBe('importing 1/3  10/30 customers\nimporting 3/3  30/30 customers\n');
+    expect(sink.text).toBe(
+      'importing 10/30 rows  request 1/3  5 rows/s, 4s left\nimporting 30/30 rows  request 3/3  5 rows/s\n',
+    );
     expect(sink.text).not.toContain('\r');
   });
 
   it('redraws one line in place on a terminal and ends it once', () => {
     // Prepare
     const sink = new Capture();
-    const progress = createProgress({ stream: sink, isTTY: true, label: 'importing', total: 4, width: 8 });
+    const progress = createProgress({
+      stream: sink,
+      isTTY: true,
+      label: 'importing',
+      total: 4,
+      width: 8,
+      now: () => 0,
+    });
 
     // Act
     progress.update(0);
@@ -37,6 +56,15 @@ describe('Module: progress', () => {
       '\rimporting [####----]  50% 2/4\x1b[K',
       '\n',
     ]);
+  });
+
+  it('says the time left in minutes and hours when it is long', () => {
+    const sink = new Capture();
+    let t = 0;
+    const progress = createProgress({ stream: sink, isTTY: false, label: 'x', total: 100_000, now: () => t });
+    t = 10_000;
+    progress.update(100);
+    expect(sink.text).toBe('x 100/100000  10/s, 2h46m left\n');
   });
 });
 
