@@ -10,7 +10,6 @@ import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
 import { DeliveryLog } from '../shared/delivery/log-store.ts';
 import { busPublisher } from '../shared/events/bus-client.ts';
-import { hashApiKey } from '../shared/http/auth.ts';
 import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
@@ -19,6 +18,7 @@ import { importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { inInvocation } from './api-server/invocation.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
+import { type LocalAccess, readLocalAccess } from './config.ts';
 import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries.ts';
 import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
@@ -155,23 +155,22 @@ closers.push(async () => {
 console.log(`notification rules (stage ${stage}): ${notifier.describe().join('; ') || 'none'}`);
 console.log(`delivery destinations: ${deliveries.describe().join('; ') || 'none'}`);
 
+// The same shapes a deployed stage reads from Secrets Manager, or one all-scopes key and one source.
+let access: LocalAccess;
+try {
+  access = readLocalAccess(env, { apiKey, webhookSecret });
+} catch (error) {
+  console.error(`error: ${(error as Error).message} (docs/api.md)`);
+  process.exit(1);
+}
 const config: ApiConfig = {
   tableName,
   eventBusName: 'byrobot-bridge-local',
   eventSource: 'byrobot.bridge',
   byrobotBaseUrl: byrobotUrl,
   credentials: async () => credentials,
-  apiKeys: async () => [
-    {
-      id: 'local',
-      hash: hashApiKey(apiKey),
-      scopes: ['control', 'create', 'import', 'read'],
-      companies: '*',
-    },
-  ],
-  webhookSources: async () => [
-    { name: 'local-crm', secrets: [webhookSecret], companies: '*', onMissingVariables: 'pass' },
-  ],
+  apiKeys: async () => access.apiKeys,
+  webhookSources: async () => access.webhookSources,
   dynamoEndpoint: dynamo.endpoint,
   eventBridgeEndpoint: bus.endpoint,
 };
@@ -234,7 +233,11 @@ closers.push(async () => clearInterval(timer));
 console.log(
   `byrobot-bridge local stack ready at ${api.url} (byrobot: ${realByrobot ? byrobotUrl : `simulator ${byrobotUrl}`}; events → ${env.EVENTS_FILE ?? '.local/events.ndjson'})`,
 );
-console.log(`API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`);
+console.log(
+  access.describe
+    ? access.describe
+    : `API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`,
+);
 console.log(
   `DynamoDB (dynalite): ${dynamo.endpoint}, table ${tableName}, ${dataDir ? `kept in ${dataDir}` : 'in memory'}; EventBridge: ${bus.endpoint}`,
 );
@@ -242,7 +245,9 @@ if (dataDir && !realByrobot)
   console.log(
     "note: --data-dir keeps the bridge's state, not the simulator's: its task ids start again at 1001, so snapshots from an earlier run describe other tasks",
   );
-const auth = `-H 'authorization: Bearer ${apiKey}'`;
+// With keys of your own (API_KEYS_JSON/FILE) only you know one: the commands read it from $BRIDGE_API_KEY.
+const ownKeys = Boolean(env.API_KEYS_JSON || env.API_KEYS_FILE);
+const auth = ownKeys ? `-H "authorization: Bearer $BRIDGE_API_KEY"` : `-H 'authorization: Bearer ${apiKey}'`;
 const json = `-H 'content-type: application/json'`;
 /**
  * Commands that run as pasted in bash: the task id is the demo's, or captured from the create call.

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../shared/http/auth.ts';
 import { freePort, until } from '../support/processes.ts';
 
 /*
@@ -62,6 +63,54 @@ describe('npm start: the words and the behaviour agree', () => {
     expect(ran.stdout).toMatch(/"action":"start"/);
     // No demo ran: only the task the pasted commands made exists.
     expect(stdout).not.toContain('demo: task');
+  }, 120_000);
+
+  it('reads API keys with scopes from API_KEYS_JSON, as a deployed stage reads its secret: a read-only key gets 403', async () => {
+    const [port, simPort] = [await freePort(), await freePort()];
+    const keys = {
+      keys: [
+        { id: 'reader', hash: hashApiKey('reader-key-0000000000000001'), scopes: ['read'], companies: [1] },
+        {
+          id: 'ops',
+          hash: hashApiKey('ops-key-00000000000000000002'),
+          scopes: ['create', 'read'],
+          companies: '*',
+        },
+      ],
+    };
+    let stdout = '';
+    child = spawn('npm', ['start', '--', '--no-demo'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SIM_PORT: String(simPort),
+        API_KEYS_JSON: JSON.stringify(keys),
+        EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'keys-')), 'events.ndjson'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    await until('ready', () => /ready at http[\s\S]*API keys from API_KEYS_JSON: .*\n/.test(stdout), 60_000);
+    expect(stdout).toContain('reader (read), ops (create,read)');
+    const create = (key: string) =>
+      fetch(`http://127.0.0.1:${port}/tasks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          companyId: 1,
+          taskName: 'k',
+          userPhoneIds: [11],
+          robotDefId: 101,
+          concurrencyQuota: 1,
+        }),
+      });
+    expect((await create('reader-key-0000000000000001')).status).toBe(403);
+    expect((await create('ops-key-00000000000000000002')).status).toBe(201);
+    expect((await create('local-dev-key')).status).toBe(401);
   }, 120_000);
 
   it('an unknown flag prints the reason and the usage, exit 64, no stack trace', () => {
