@@ -233,6 +233,12 @@ closers.push(async () => clearInterval(timer));
 console.log(
   `byrobot-bridge local stack ready at ${api.url} (byrobot: ${realByrobot ? byrobotUrl : `simulator ${byrobotUrl}`}; events → ${env.EVENTS_FILE ?? '.local/events.ndjson'})`,
 );
+if (!realByrobot)
+  // The simulator this run started (SIM_PORT may differ from 4010): paste it to drive it with the CLI.
+  // A SIM_APP_SECRET of your own stays a variable; only the simulator's documented default is printed.
+  console.log(
+    `CLI: export BYROBOT_BASE_URL=${byrobotUrl} BYROBOT_APP_KEY=${credentials.appKey} BYROBOT_APP_SECRET=${env.SIM_APP_SECRET ? '"$SIM_APP_SECRET"' : credentials.appSecret}`,
+  );
 console.log(
   access.describe
     ? access.describe

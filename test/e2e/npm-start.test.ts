@@ -60,6 +60,8 @@ describe('npm start, as a newcomer runs it', () => {
         PORT: String(port),
         SIM_PORT: String(simPort),
         EVENTS_FILE: eventsFile,
+        // A simulator secret of our own: it must never be printed (the documented demo default may).
+        SIM_APP_SECRET: 'e2e-simulator-secret-not-to-print',
         [marker]: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +74,11 @@ describe('npm start, as a newcomer runs it', () => {
     // The key is printed on the line after "ready at": a pipe may deliver the two apart.
     await until('ready', () => /ready at http[\s\S]*API key: .*\n/.test(stdout), 60_000);
     expect(stdout).toContain('local-dev-key');
-    expect(stdout).not.toContain('demo-secret');
+    expect(stdout).not.toContain('e2e-simulator-secret-not-to-print');
+    // The CLI's export line for the simulator this run started, runnable as pasted.
+    expect(stdout).toContain(
+      `CLI: export BYROBOT_BASE_URL=http://127.0.0.1:${simPort} BYROBOT_APP_KEY=demo-key BYROBOT_APP_SECRET="$SIM_APP_SECRET"`,
+    );
 
     const api = `http://127.0.0.1:${port}`;
     const post = async (path: string, body?: unknown) => {
