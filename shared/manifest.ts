@@ -142,6 +142,35 @@ export const MANIFEST = {
     timeoutSeconds: 15,
     memoryMb: 256,
   },
+  'list-tasks': {
+    routes: [{ method: 'GET', path: '/tasks' }],
+    auth: 'read',
+    clients: ['byrobot'],
+    table: {},
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: 15,
+    memoryMb: 256,
+  },
+  'get-task': {
+    routes: [{ method: 'GET', path: '/tasks/{taskId}' }],
+    auth: 'read',
+    clients: ['byrobot'],
+    // The task→company hint (shared/api/task-company.ts), confirmed by byrobot on every read.
+    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] },
+    secrets: ['byrobot', 'apiKeys'],
+    timeoutSeconds: 15,
+    memoryMb: 256,
+  },
+  'list-task-calls': {
+    routes: [{ method: 'GET', path: '/tasks/{taskId}/calls' }],
+    auth: 'read',
+    clients: ['byrobot'],
+    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] },
+    secrets: ['byrobot', 'apiKeys'],
+    // Up to 20 of byrobot's pages when an intent filter matches little (shared/api/task-reads.ts).
+    timeoutSeconds: API_TIMEOUT,
+    memoryMb: 256,
+  },
   'get-deliveries': {
     routes: [{ method: 'GET', path: '/deliveries' }],
     auth: 'read',

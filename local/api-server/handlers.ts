@@ -9,6 +9,7 @@ import {
   healthRoute,
   taskActionRoute,
 } from '../../shared/api/routes.ts';
+import { getTaskRoute, listTaskCallsRoute, listTasksRoute } from '../../shared/api/task-reads.ts';
 import { deliveryActionRoute, getDeliveriesRoute } from '../../shared/delivery/routes.ts';
 import type { RouteName } from '../../shared/manifest.ts';
 
@@ -25,6 +26,9 @@ export const ROUTE_DEFINITIONS: { [N in RouteName]: RouteDefinition<N> } = {
   'webhook-customers': webhookCustomersRoute,
   'get-import': getImportRoute,
   'get-call': getCallRoute,
+  'list-tasks': listTasksRoute,
+  'get-task': getTaskRoute,
+  'list-task-calls': listTaskCallsRoute,
   'get-deliveries': getDeliveriesRoute,
   'delivery-action': deliveryActionRoute,
   openapi: openApiRoute,

@@ -60,6 +60,17 @@ const common = {
   '503': problem('byrobot is down or slow; retry after Retry-After seconds'),
 };
 const taskId = pathParam('taskId', 'byrobot task id (callJobId)');
+const query = (name: string, description: string, type: 'integer' | 'string') => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema: { type },
+});
+const okObject = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
 const action = (verb: string, summary: string) => ({
   post: {
     operationId: `${verb}Task`,
@@ -157,6 +168,52 @@ export function openApiDocument(): Record<string, unknown> {
             '409': problem('Same Idempotency-Key still in progress'),
             ...common,
           },
+        },
+        get: {
+          operationId: 'listTasks',
+          summary: 'One page of a company’s tasks, filtered by status and name',
+          security: security('list-tasks'),
+          parameters: [
+            query('companyId', 'the company (optional for a key of one company)', 'integer'),
+            query(
+              'status',
+              'a task status code (0 not started, 1 running, 2 completed, 4 paused, …)',
+              'integer',
+            ),
+            query('name', 'byrobot’s task name filter', 'string'),
+            query('pageNum', 'from 1', 'integer'),
+            query('pageSize', '1 to 100, default 20', 'integer'),
+          ],
+          responses: {
+            '200': okObject('A page of tasks: { companyId, pageNum, pageSize, total, pages, tasks }'),
+            ...common,
+          },
+        },
+      },
+      '/tasks/{taskId}': {
+        get: {
+          operationId: 'getTask',
+          summary: 'One task: status, counts, progress and statistics',
+          security: security('get-task'),
+          parameters: [taskId],
+          responses: { '200': okObject('The task'), ...common },
+        },
+      },
+      '/tasks/{taskId}/calls': {
+        get: {
+          operationId: 'listTaskCalls',
+          summary: 'A task’s finished calls, newest first, filtered as `calls list` filters them',
+          security: security('list-task-calls'),
+          parameters: [
+            taskId,
+            query('finishStatus', 'a finish status code (0 answered, …)', 'integer'),
+            query('intent', 'intent letters, e.g. A,B', 'string'),
+            query('minDuration', 'seconds', 'integer'),
+            query('maxDuration', 'seconds', 'integer'),
+            query('limit', '1 to 100, default 50', 'integer'),
+            query('cursor', 'the nextCursor of the page before', 'string'),
+          ],
+          responses: { '200': okObject('{ taskId, companyId, calls, nextCursor }'), ...common },
         },
       },
       '/tasks/{taskId}/start': action('start', 'Start a task'),
