@@ -106,7 +106,11 @@ if (realByrobot) {
 }
 
 const dataDir = flags['data-dir'];
-const dynamo = await startDynalite(dataDir ? { path: dataDir } : {});
+const dynamo = await startDynalite(dataDir ? { path: dataDir } : {}).catch((error: Error) => {
+  // Another npm start on the same --data-dir: say which process, not LevelDB's "Database is closed".
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+});
 closers.push(dynamo.close);
 // The stage's notification rules (shared/notify/rules.ts), matched against every event as on AWS.
 const stage = flags.stage ?? env.STAGE ?? 'local';

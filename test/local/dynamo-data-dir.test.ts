@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -60,5 +61,33 @@ describe('Function: startDynalite', () => {
     // Assess
     await expect(read).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     second.doc.destroy();
+  });
+
+  it('refuses a directory another live process holds, naming it, and takes over one whose holder died', async () => {
+    // Prepare: a directory another process (a live one) claims, as a second npm start would find it
+    const dir = join(mkdtempSync(join(tmpdir(), 'dynalite-owned-')), 'dynamo');
+    mkdirSync(dir, { recursive: true });
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(
+        join(dir, 'OWNER.json'),
+        JSON.stringify({
+          pid: other.pid,
+          command: 'local/start.ts --data-dir x',
+          since: '2026-12-01T00:00:00Z',
+        }),
+      );
+
+      // Act / Assess: refused, naming the process
+      await expect(startDynalite({ path: dir })).rejects.toThrow(
+        new RegExp(`in use by process ${other.pid} \\(local/start\\.ts --data-dir x`),
+      );
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+    // Its holder is gone (as after kill -9): this run takes the directory over.
+    const { doc } = await start(dir);
+    await ensureTable(doc, 'owned');
   });
 });
