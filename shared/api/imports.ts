@@ -247,7 +247,7 @@ export async function sweepStuckImports(deps: ApiDeps<'queue'>, nowMs: number): 
     for (const { importId, at } of await deps.imports.queueingOn(day)) {
       if (nowMs - at < QUEUEING_STUCK_MS) continue;
       const job = await deps.imports.job(importId);
-      if (!job || job.status !== 'queueing') {
+      if (job?.status !== 'queueing') {
         // Finished by its workers, or its sender got as far as `accepted` but not the delete.
         await deps.imports.dropQueueing(importId, at);
         continue;

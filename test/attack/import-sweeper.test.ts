@@ -90,7 +90,7 @@ describe('The import sweeper finishes an import whose sender died before its las
       const addMetric = s.deps.metrics.addMetric.bind(s.deps.metrics);
       s.deps.metrics.addMetric = (name, unit, value) => {
         if (value > 0) added.push(name);
-        addMetric(name, unit, value);
+        return addMetric(name, unit, value);
       };
       advance(6 * 60_000);
       // Only the chunk that was never sent goes again: the ten in the queue are done, and skipped.
