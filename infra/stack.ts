@@ -316,6 +316,7 @@ export class BridgeStack extends Stack {
     acknowledgeStackFindings(this, {
       poller,
       importWorker: worker,
+      importSweeper: sweeper,
       routes: [...apiFunctions.values()],
       forwarders: notifications.forwarders,
       deliverers: delivery.deliverers,
