@@ -151,15 +151,24 @@ export class ImportStore {
     return job as ImportJob;
   }
 
-  async chunks(importId: string): Promise<ImportChunk[]> {
+  /** The job's chunks; their pending rows (up to 200 KB each) only when asked for (the sweeper). */
+  async chunks(importId: string, options: { withRows?: boolean } = {}): Promise<ImportChunk[]> {
     const out: ImportChunk[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
+    const projection = options.withRows
+      ? {}
+      : {
+          ProjectionExpression:
+            '#c, #s, #r, firstIndex, lastIndex, imported, repeats, variableFailures, lastError',
+          ExpressionAttributeNames: { '#c': 'chunk', '#s': 'status', '#r': 'rows' },
+        };
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
           ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
+          ...projection,
           ExclusiveStartKey,
         }),
       );

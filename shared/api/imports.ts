@@ -254,7 +254,7 @@ export async function sweepStuckImports(deps: ApiDeps<'queue'>, nowMs: number): 
       }
       if (!(await deps.imports.claimStuck(importId, nowMs, QUEUEING_STUCK_MS))) continue;
       const from = job.queuedChunks ?? 0;
-      const unsent = (await deps.imports.chunks(importId)).filter(
+      const unsent = (await deps.imports.chunks(importId, { withRows: true })).filter(
         (c): c is typeof c & { pendingRows: ChunkRows } =>
           c.chunk >= from && c.status === 'pending' && c.pendingRows !== undefined,
       );

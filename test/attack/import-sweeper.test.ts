@@ -110,7 +110,7 @@ describe('The import sweeper finishes an import whose sender died before its las
       // The index item is gone and a second sweep finds nothing.
       expect(await s.deps.imports.queueingOn(new Date(now()).toISOString().slice(0, 10))).toEqual([]);
       expect((await sweepStuckImports(s.deps, now() + 60_000)).requeued).toEqual([]);
-      const done = await s.deps.imports.chunks(importId);
+      const done = await s.deps.imports.chunks(importId, { withRows: true });
       expect(done.every((c) => c.status === 'done' && c.pendingRows === undefined)).toBe(true);
     },
   );
