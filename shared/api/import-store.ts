@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -343,20 +344,17 @@ export class ImportStore {
   /** The imports created on a UTC day whose last chunk message was not (yet) known to be sent. */
   async queueingOn(day: string): Promise<Array<{ importId: string; at: number }>> {
     const out: Array<{ importId: string; at: number }> = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.importsQueueingOn(day) },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.importsQueueingOn(day) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages)
       for (const item of page.Items ?? []) out.push({ importId: item.sk as string, at: item.at as number });
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
     return out;
   }
 
