@@ -6,6 +6,8 @@ import type { BridgeFunction } from './constructs/bridge-function.ts';
 export interface NagTargets {
   poller: BridgeFunction;
   importWorker: BridgeFunction;
+  /** Scheduled every 5 minutes, like the poller. */
+  importSweeper: BridgeFunction;
   /** One function per HTTP API route, invoked synchronously by API Gateway. */
   routes: BridgeFunction[];
   /** Slack forwarders, invoked asynchronously by EventBridge with an on-failure destination. */
@@ -23,7 +25,7 @@ const ack = (scope: IConstruct, id: string, reason: string) =>
  * here fails `cdk synth` (cdk-nag runs as a policy-validation plugin, infra/bridge-app.ts).
  */
 export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
-  const all = [t.poller, t.importWorker, ...t.routes, ...t.forwarders, ...t.deliverers];
+  const all = [t.poller, t.importWorker, t.importSweeper, ...t.routes, ...t.forwarders, ...t.deliverers];
   for (const f of all) {
     ack(
       f.fn,
@@ -53,6 +55,16 @@ export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
     'Serverless-LambdaAsyncFailureDestination',
     'As above: retries are off and a stale tick is dropped on purpose (maximum event age 60 s); the next tick supersedes it, and errors are alarmed.',
   );
+  ack(
+    t.importSweeper.fn,
+    'Serverless-LambdaDLQ',
+    'A failed sweep must not be replayed: the next one, 5 minutes later, reads the stuck imports again from the table (a claim older than the grace period is taken over). Failures show in the function’s errors; a stuck import is alarmed (ImportStuck).',
+  );
+  ack(
+    t.importSweeper.fn,
+    'Serverless-LambdaAsyncFailureDestination',
+    'As above: retries are off and a stale sweep is dropped (maximum event age 5 minutes); the next sweep supersedes it.',
+  );
   for (const f of t.forwarders) {
     ack(
       f.fn,
@@ -69,10 +81,12 @@ export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
       );
     }
   }
-  const pollerArn = stack.getLogicalId(t.poller.fn.node.defaultChild as never);
-  ack(
-    stack,
-    `AwsSolutions-IAM5[Resource::<${pollerArn}.Arn>:*]`,
-    'EventBridge Scheduler’s role may invoke the poller function and its versions (the `:*` suffix CDK adds for qualified ARNs); it can invoke nothing else.',
-  );
+  for (const f of [t.poller, t.importSweeper]) {
+    const arn = stack.getLogicalId(f.fn.node.defaultChild as never);
+    ack(
+      stack,
+      `AwsSolutions-IAM5[Resource::<${arn}.Arn>:*]`,
+      'EventBridge Scheduler’s role may invoke the poller and the import sweeper and their versions (the `:*` suffix CDK adds for qualified ARNs); it can invoke nothing else.',
+    );
+  }
 }

@@ -188,6 +188,26 @@ export class BridgeStack extends Stack {
       }),
     );
     grantFromManifest(worker.fn, 'import-worker', grantable);
+    // An import whose sender died before its last SendMessageBatch is finished by this sweep.
+    const sweeper = new BridgeFunction(this, 'ImportSweeper', {
+      ...fnDefaults,
+      name: 'import-sweeper',
+      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys, IMPORT_QUEUE_URL: importQueue.queueUrl },
+    });
+    this.functions['import-sweeper'] = sweeper;
+    grantFromManifest(sweeper.fn, 'import-sweeper', grantable);
+    sweeper.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
+    const sweepDlq = deadLetterQueue(this, 'ImportSweepScheduleDlq', s.removalPolicy);
+    deadLetterQueues.push({ name: 'import sweep schedule', queue: sweepDlq });
+    new scheduler.Schedule(this, 'ImportSweepSchedule', {
+      description: `byrobot-bridge ${stage}: send the chunks of imports stuck in queueing`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      target: new schedulerTargets.LambdaInvoke(sweeper.fn, {
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(5),
+        deadLetterQueue: sweepDlq,
+      }),
+    });
 
     // ── HTTP API: one function per route, each with only its route's permissions ─────────────
     const apiEnv = {
@@ -296,6 +316,7 @@ export class BridgeStack extends Stack {
     acknowledgeStackFindings(this, {
       poller,
       importWorker: worker,
+      importSweeper: sweeper,
       routes: [...apiFunctions.values()],
       forwarders: notifications.forwarders,
       deliverers: delivery.deliverers,

@@ -26,6 +26,7 @@ export type KeyPrefix =
   | 'LEDGER#'
   | 'LEASE#'
   | 'IMPORT#'
+  | 'IMPORTQ#'
   | 'IDEM#'
   | 'TASKCO#'
   | 'DLV#'
@@ -108,7 +109,11 @@ export const MANIFEST = {
     body: true,
     idempotent: true,
     clients: ['byrobot', 'queue'],
-    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'], 'IMPORT#': ['PutItem', 'UpdateItem'] },
+    table: {
+      'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'],
+      'IMPORT#': ['PutItem', 'UpdateItem'],
+      'IMPORTQ#': ['PutItem', 'DeleteItem'],
+    },
     secrets: ['byrobot', 'apiKeys'],
     timeoutSeconds: API_TIMEOUT,
     memoryMb: 1024,
@@ -119,7 +124,11 @@ export const MANIFEST = {
     body: true,
     idempotent: true,
     clients: ['byrobot', 'queue'],
-    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'], 'IMPORT#': ['PutItem', 'UpdateItem'] },
+    table: {
+      'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'],
+      'IMPORT#': ['PutItem', 'UpdateItem'],
+      'IMPORTQ#': ['PutItem', 'DeleteItem'],
+    },
     secrets: ['byrobot', 'webhooks'],
     timeoutSeconds: API_TIMEOUT,
     memoryMb: 1024,
@@ -234,6 +243,14 @@ export const MANIFEST = {
     secrets: ['byrobot'],
     timeoutSeconds: 60,
     memoryMb: 512,
+  },
+  'import-sweeper': {
+    description: 'Re-sends the chunks of imports whose sender died before its last SendMessageBatch',
+    clients: ['queue'],
+    table: { 'IMPORT#': ['GetItem', 'Query', 'UpdateItem'], 'IMPORTQ#': ['Query', 'DeleteItem'] },
+    secrets: [],
+    timeoutSeconds: 60,
+    memoryMb: 256,
   },
   deliver: {
     description: "One destination's queue → DingTalk, WeCom, Feishu or a signed webhook (retries, DLQ, log)",

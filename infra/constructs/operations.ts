@@ -191,6 +191,22 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+    alarm('ImportStuck', {
+      alarmDescription:
+        'An import\'s sender died before its last SendMessageBatch and the sweeper re-sent its chunks (ImportsStuck): check the API function\'s errors and timeouts, and the import (docs/runbook.md, "A stuck import").',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'ImportsStuck',
+        // The stage is a default dimension of every bridge metric (shared/observability/powertools.ts).
+        dimensionsMap: { service: 'import-sweeper', stage: props.stage },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('Api5xx', {
       alarmDescription: 'The HTTP API answered 5xx (byrobot down, our credentials refused, or a bug).',
       metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -237,7 +253,7 @@ export class Operations extends Construct {
         title: 'Imports',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed")', 'Sum', 300)`,
+            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed" OR "ImportsStuck")', 'Sum', 300)`,
             'imports',
           ),
         ],

@@ -1,7 +1,9 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -72,7 +74,22 @@ export interface ImportJob {
   duplicates: Array<{ index: number; phone: string; duplicateOf: number }>;
   warnings: Array<{ index: number; field: string; rule: string; message: string }>;
   problemsTruncated: boolean;
+  /** Chunks 0..n-1 were sent (set after each SendMessageBatch); the sweeper sends the rest. */
+  queuedChunks?: number;
+  /** When a sweeper took the job over (epoch ms): one sweeper at a time re-sends its chunks. */
+  sweptAt?: number;
 }
+
+/** The rows of one chunk as its queue message carries them. */
+export type ChunkRows = Array<{
+  index: number;
+  name: string;
+  phone: string;
+  properties?: Record<string, string>;
+}>;
+
+/** The UTC day of an import's IMPORTQ# index item. */
+export const queueingDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export interface ImportChunk {
   chunk: number;
@@ -84,6 +101,8 @@ export interface ImportChunk {
   repeats?: number;
   variableFailures?: number;
   lastError?: string;
+  /** Kept until the chunk is done, so a message that was never sent can be rebuilt (sweeper). */
+  pendingRows?: ChunkRows;
 }
 
 /** Import jobs and their chunks in the one table; counters move with single-item atomic updates. */
@@ -95,6 +114,17 @@ export class ImportStore {
 
   async create(job: ImportJob, chunks: ImportChunk[], nowMs: number): Promise<void> {
     const expiresAt = epochSeconds(nowMs) + RETENTION_SECONDS;
+    // The index first: a job the sweeper cannot find would stay `queueing` for good.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.importQueueing(queueingDay(nowMs), job.importId),
+          at: nowMs,
+          [TTL_ATTRIBUTE]: expiresAt,
+        },
+      }),
+    );
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
@@ -122,15 +152,24 @@ export class ImportStore {
     return job as ImportJob;
   }
 
-  async chunks(importId: string): Promise<ImportChunk[]> {
+  /** The job's chunks; their pending rows (up to 200 KB each) only when asked for (the sweeper). */
+  async chunks(importId: string, options: { withRows?: boolean } = {}): Promise<ImportChunk[]> {
     const out: ImportChunk[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
+    const projection = options.withRows
+      ? {}
+      : {
+          ProjectionExpression:
+            '#c, #s, #r, firstIndex, lastIndex, imported, repeats, variableFailures, lastError',
+          ExpressionAttributeNames: { '#c': 'chunk', '#s': 'status', '#r': 'rows' },
+        };
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
           ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
+          ...projection,
           ExclusiveStartKey,
         }),
       );
@@ -170,8 +209,9 @@ export class ImportStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
+          // Its rows go: a done chunk is never sent again, and the table keeps no more phones than it needs.
           UpdateExpression:
-            'SET #s = :done, imported = :n, repeats = :r, variableFailures = :v REMOVE lastError',
+            'SET #s = :done, imported = :n, repeats = :r, variableFailures = :v REMOVE lastError, pendingRows',
           ConditionExpression: '#s <> :done',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
@@ -284,8 +324,82 @@ export class ImportStore {
     return job;
   }
 
-  /** Every chunk message is sent: `queueing` → `accepted` (a job already finished stays so). */
-  async markQueued(importId: string): Promise<void> {
+  /** Chunks 0..sent-1 are in the queue: a sweeper sends only the ones after them. */
+  async markSent(importId: string, sent: number): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.importJob(importId),
+          UpdateExpression: 'SET queuedChunks = :n',
+          ConditionExpression: 'attribute_not_exists(queuedChunks) OR queuedChunks < :n',
+          ExpressionAttributeValues: { ':n': sent },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+
+  /** The imports created on a UTC day whose last chunk message was not (yet) known to be sent. */
+  async queueingOn(day: string): Promise<Array<{ importId: string; at: number }>> {
+    const out: Array<{ importId: string; at: number }> = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.importsQueueingOn(day) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) out.push({ importId: item.sk as string, at: item.at as number });
+    return out;
+  }
+
+  async dropQueueing(importId: string, createdMs: number): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.importQueueing(queueingDay(createdMs), importId),
+      }),
+    );
+  }
+
+  /**
+   * Takes a stuck job over for one sweeper: the job is still `queueing` and no other sweeper took it
+   * within `staleMs` (one that died mid-send leaves it to the next). False when another has it.
+   */
+  async claimStuck(importId: string, nowMs: number, staleMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.importJob(importId),
+          UpdateExpression: 'SET sweptAt = :now',
+          ConditionExpression: '#s = :queueing AND (attribute_not_exists(sweptAt) OR sweptAt < :stale)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':now': nowMs, ':queueing': 'queueing', ':stale': nowMs - staleMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Every chunk message is sent: `queueing` → `accepted` (a job already finished stays so), and its
+   * IMPORTQ# index item goes (created at `createdMs`).
+   */
+  async markQueued(importId: string, createdMs: number): Promise<void> {
+    await this.markAccepted(importId);
+    await this.dropQueueing(importId, createdMs);
+  }
+
+  private async markAccepted(importId: string): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({

@@ -10,7 +10,7 @@ import { applyMapping } from '../imports/mapping.ts';
 import { type PreparedImport, prepareImport } from '../imports/prepare.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { capProblems } from './import-store.ts';
+import { type ChunkRows, capProblems, QUEUEING_STUCK_MS, queueingDay } from './import-store.ts';
 import type { RouteDefinition } from './route.ts';
 import { ImportRequestSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
@@ -28,7 +28,7 @@ export interface ChunkMessage {
   chunk: number;
   companyId: number;
   taskId: number;
-  rows: Array<{ index: number; name: string; phone: string; properties?: Record<string, string> }>;
+  rows: ChunkRows;
 }
 
 /** `POST /tasks/{taskId}/customers` and the webhook variant: validate, then import now or queue. */
@@ -172,22 +172,16 @@ async function queueImport(
       rows: rows.length,
       firstIndex: rows[0]!.index,
       lastIndex: rows[rows.length - 1]!.index,
+      pendingRows: rows,
     })),
     nowMs,
   );
-  await deps.queue.send(
-    chunks.map((rows, chunk) => ({
-      id: String(chunk),
-      body: JSON.stringify({
-        importId,
-        chunk,
-        companyId: job.companyId,
-        taskId: job.taskId,
-        rows,
-      } satisfies ChunkMessage),
-    })),
+  await sendChunks(
+    deps,
+    { importId, companyId: job.companyId, taskId: job.taskId },
+    chunks.map((rows, chunk) => ({ chunk, rows })),
   );
-  await deps.imports.markQueued(importId);
+  await deps.imports.markQueued(importId, nowMs);
   deps.metrics.addMetric('ImportsQueued', MetricUnit.Count, 1);
   return json(
     202,
@@ -211,3 +205,76 @@ export const webhookCustomersRoute: RouteDefinition<'webhook-customers'> = {
   name: 'webhook-customers',
   run: (deps) => (e) => importCustomers(e, deps),
 };
+
+/** One SendMessageBatch (SQS takes ten) per call of `send`, each followed by the job's progress. */
+const BATCH = 10;
+
+async function sendChunks(
+  deps: ApiDeps<'queue'>,
+  job: { importId: string; companyId: number; taskId: number },
+  chunks: ReadonlyArray<{ chunk: number; rows: ChunkRows }>,
+): Promise<void> {
+  for (let i = 0; i < chunks.length; i += BATCH) {
+    const batch = chunks.slice(i, i + BATCH);
+    await deps.queue.send(
+      batch.map(({ chunk, rows }) => ({
+        id: String(chunk),
+        body: JSON.stringify({ ...job, chunk, rows } satisfies ChunkMessage),
+      })),
+    );
+    // A crash right here sends this batch again from the sweeper: the worker skips a chunk done.
+    await deps.imports.markSent(job.importId, batch[batch.length - 1]!.chunk + 1);
+  }
+}
+
+export interface SweepReport {
+  /** Jobs found `queueing` past the grace period whose unsent chunks this sweep sent. */
+  requeued: Array<{ importId: string; chunks: number }>;
+}
+
+/**
+ * Completes the imports whose sender died between writing the job and its last SendMessageBatch:
+ * a job `queueing` for QUEUEING_STUCK_MS (the API function's timeout is 29 s, so its sender is
+ * gone) gets the chunks after `queuedChunks` that are still pending sent from their stored rows,
+ * then becomes `accepted`. Found by the IMPORTQ# items of today and yesterday (UTC; the sweep runs
+ * every few minutes). No chunk is imported twice: a re-sent chunk that was in fact queued is done
+ * by then or will be, and the worker skips a chunk that is done (shared/api/worker.ts).
+ */
+export async function sweepStuckImports(deps: ApiDeps<'queue'>, nowMs: number): Promise<SweepReport> {
+  const report: SweepReport = { requeued: [] };
+  const days = [queueingDay(nowMs - 24 * 3600_000), queueingDay(nowMs)];
+  for (const day of new Set(days)) {
+    for (const { importId, at } of await deps.imports.queueingOn(day)) {
+      if (nowMs - at < QUEUEING_STUCK_MS) continue;
+      const job = await deps.imports.job(importId);
+      if (job?.status !== 'queueing') {
+        // Finished by its workers, or its sender got as far as `accepted` but not the delete.
+        await deps.imports.dropQueueing(importId, at);
+        continue;
+      }
+      if (!(await deps.imports.claimStuck(importId, nowMs, QUEUEING_STUCK_MS))) continue;
+      const from = job.queuedChunks ?? 0;
+      const unsent = (await deps.imports.chunks(importId, { withRows: true })).filter(
+        (c): c is typeof c & { pendingRows: ChunkRows } =>
+          c.chunk >= from && c.status === 'pending' && c.pendingRows !== undefined,
+      );
+      deps.logger.warn('import stuck in queueing: sending the chunks its sender did not', {
+        importId,
+        queuedChunks: from,
+        resent: unsent.length,
+      });
+      deps.metrics.addMetric('ImportsStuck', MetricUnit.Count, 1);
+      deps.metrics.addMetric('ImportChunksRequeued', MetricUnit.Count, unsent.length);
+      await sendChunks(
+        deps,
+        { importId, companyId: job.companyId, taskId: job.taskId },
+        unsent.map(({ chunk, pendingRows }) => ({ chunk, rows: pendingRows })),
+      );
+      await deps.imports.markQueued(importId, at);
+      report.requeued.push({ importId, chunks: unsent.length });
+    }
+  }
+  // Always recorded (0 included): the alarm reads a sum, and a quiet sweep is not missing data.
+  if (report.requeued.length === 0) deps.metrics.addMetric('ImportsStuck', MetricUnit.Count, 0);
+  return report;
+}

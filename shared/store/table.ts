@@ -11,8 +11,14 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | call ledger page      | LEDGER#<companyId>#<taskId>| V#<version>#<part>      |
  * | poller lease          | LEASE#<companyId>          | LEASE                   |
  * | import job / chunk    | IMPORT#<importId>          | JOB / CHUNK#<n>         |
+ * | import still queueing | IMPORTQ#<UTC yyyy-mm-dd>   | <importId>              |
  * | idempotency record    | IDEM#<scope>#<key>         | IDEM                    |
  * | company-of-task cache | TASKCO#<taskId>            | TASKCO                  |
+ *
+ * The IMPORTQ# items are the sweeper's query path (shared/api/imports.ts sweepStuckImports): one per
+ * large import, written before its job and deleted once its last chunk message is sent, so a
+ * partition holds only the day's imports whose sender may have died mid-send. A chunk item keeps its
+ * rows until it is done: the sweeper rebuilds the messages that were never sent from them.
  */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -32,6 +38,8 @@ export const keys = {
     sk: `CHUNK#${String(chunk).padStart(6, '0')}`,
   }),
   importOf: (importId: string) => `IMPORT#${importId}`,
+  importQueueing: (day: string, importId: string) => ({ pk: `IMPORTQ#${day}`, sk: importId }),
+  importsQueueingOn: (day: string) => `IMPORTQ#${day}`,
   idempotency: (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' }),
   taskCompany: (taskId: number) => ({ pk: `TASKCO#${taskId}`, sk: 'TASKCO' }),
 } as const;

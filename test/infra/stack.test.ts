@@ -380,6 +380,38 @@ describe('Stack: byrobot-bridge per stage', () => {
       for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: opsTopic }]);
       expect(ofType(prod.resources, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
     });
+
+    it('alarms when the sweeper finds an import stuck in queueing, on the stage it is deployed to', () => {
+      for (const [stage, { resources }] of [
+        ['dev', dev],
+        ['prod', prod],
+      ] as const) {
+        const stuck = ofType(resources, 'AWS::CloudWatch::Alarm')
+          .map(([, a]) => a.Properties!)
+          .find((a) => a.AlarmName === `byrobot-bridge-${stage}-ImportStuck`);
+        expect(stuck, stage).toMatchObject({
+          Namespace: 'ByrobotBridge',
+          MetricName: 'ImportsStuck',
+          Statistic: 'Sum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+        expect(stuck!.Dimensions).toEqual(
+          expect.arrayContaining([
+            { Name: 'service', Value: 'import-sweeper' },
+            { Name: 'stage', Value: stage },
+          ]),
+        );
+        const opsTopic = ofType(resources, 'AWS::SNS::Topic').find(([id]) =>
+          id.startsWith('OperationsOpsTopic'),
+        )![0];
+        expect(stuck!.AlarmActions).toEqual([{ Ref: opsTopic }]);
+      }
+      // The sweep runs every 5 minutes, on every stage (an import can stick in dev too).
+      const schedules = ofType(dev.resources, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties!);
+      expect(schedules.map((r) => r.ScheduleExpression)).toContain('rate(5 minutes)');
+    });
   });
 
   describe('The first day: alarms reach a person, stages cannot collide, limits cannot bite', () => {
