@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { startDynalite } from '../dev/dynamo.ts';
 import { startLocalBus } from '../dev/eventbus.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
+import { sweepStuckImports } from '../shared/api/imports.ts';
 import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import type { ApiConfig } from '../shared/config/api.ts';
 import { DeliveryLog } from '../shared/delivery/log-store.ts';
@@ -233,6 +234,14 @@ const poll = async () => {
 await poll(); // the first cycle records baselines: what exists already is history
 const timer = setInterval(poll, pollSeconds * 1000);
 closers.push(async () => clearInterval(timer));
+// The import sweeper, as the stage's schedule runs it (every 5 minutes on AWS; each minute here):
+// an import whose sender died before its last chunk was queued is finished (docs/runbook.md).
+const sweeper = setInterval(() => {
+  sweepStuckImports(deps, Date.now()).catch((error: Error) =>
+    console.error(`import sweep failed: ${error.message}`),
+  );
+}, 60_000);
+closers.push(async () => clearInterval(sweeper));
 
 console.log(
   `byrobot-bridge local stack ready at ${api.url} (byrobot: ${realByrobot ? byrobotUrl : `simulator ${byrobotUrl}`}; events → ${env.EVENTS_FILE ?? '.local/events.ndjson'})`,
