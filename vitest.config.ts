@@ -11,7 +11,15 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'] },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          // Starting real components (simulator, dynalite, bus, child processes) on a loaded 2-core
+          // machine can take many seconds; a minute is room for that and still ends a real hang.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
     testTimeout: 30_000,

@@ -516,7 +516,6 @@ describe('Routes: byrobot’s errors and faults map to honest statuses', () => {
 
   it.each([
     ['http5xx', 503],
-    ['hang', 503],
     ['html', 503],
     ['code500', 503],
     ['http429', 503],

@@ -52,8 +52,11 @@ function eventsFile(initial?: string): string {
   return file;
 }
 
-/** Polls until the captured output satisfies `ready` (the tail reads every few milliseconds). */
-async function until(read: () => string, ready: (text: string) => boolean, ms = 5000): Promise<string> {
+/**
+ * Polls until the captured output satisfies `ready` (the tail reads every few milliseconds). `ms`
+ * only ends a test that would otherwise hang: a loaded machine can stall a process for seconds.
+ */
+async function until(read: () => string, ready: (text: string) => boolean, ms = 15_000): Promise<string> {
   const deadline = Date.now() + ms;
   while (!ready(read())) {
     if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${read()}`);
@@ -65,6 +68,26 @@ async function until(read: () => string, ready: (text: string) => boolean, ms = 
 function follow(file: string, options: { types?: string[]; lines?: number; json?: boolean } = {}) {
   const io = captureIo();
   const controller = new AbortController();
+  /*
+   * The tail listens on its signal each time it starts waiting for the next look, that is after
+   * each read of the file: counting those listeners tells the test how far the tail has read,
+   * without guessing at wall time (a busy machine makes any guess too short).
+   */
+  let waits = 0;
+  const waiters: (() => void)[] = [];
+  const listen = controller.signal.addEventListener.bind(controller.signal);
+  controller.signal.addEventListener = ((...args: Parameters<typeof listen>) => {
+    listen(...args);
+    if (args[0] !== 'abort') return;
+    waits++;
+    for (const wake of waiters.splice(0)) wake();
+  }) as typeof listen;
+  /** Resolves once the tail has read the file `reads` more times from now (whole looks, start to end). */
+  const readsDone = async (reads: number) => {
+    // The look under way may have begun before the caller's write: one more proves a look after it.
+    const target = waits + reads + (waits === 0 ? 0 : 1);
+    while (waits < target) await new Promise<void>((wake) => waiters.push(wake));
+  };
   const done = tailEvents(io, {
     file,
     types: options.types ?? [],
@@ -74,7 +97,7 @@ function follow(file: string, options: { types?: string[]; lines?: number; json?
     signal: controller.signal,
     intervalMs: 5,
   });
-  return { io, stop: () => controller.abort(), done };
+  return { io, stop: () => controller.abort(), done, readsDone };
 }
 
 describe('Command: events tail', () => {
@@ -141,7 +164,7 @@ describe('Command: events tail', () => {
     // Prepare
     const file = eventsFile(line(event(1)));
     const tail = follow(file, { lines: 0 });
-    await new Promise((r) => setTimeout(r, 30));
+    await tail.readsDone(1); // its first read: event 1 is behind it, what comes next is new
 
     // Act: one whole line, then one cut inside a Chinese character (the UTF-8 bytes split)
     appendFileSync(file, line(event(2)));
@@ -152,7 +175,7 @@ describe('Command: events tail', () => {
     const bytes = Buffer.from(line(event(3)));
     const cut = bytes.indexOf(Buffer.from('王')) + 1;
     appendFileSync(file, bytes.subarray(0, cut));
-    await new Promise((r) => setTimeout(r, 40));
+    await tail.readsDone(1); // it has read the half line (and must not have printed it)
     const beforeRest = tail.io.stdout.text;
     appendFileSync(file, bytes.subarray(cut));
     const text = await until(

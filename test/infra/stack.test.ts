@@ -22,6 +22,13 @@ type Resources = Record<
   { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>
 >;
 
+/**
+ * One synth (cdk-nag included, no bundling) is a few seconds of CPU; on a shared 2-core machine with
+ * other suites and busy processes beside it, it has taken over 30 s of wall time. The limit leaves
+ * room for that, not for a hang.
+ */
+const SYNTH_LIMIT_MS = 120_000;
+
 function synth(stage: string, context: Record<string, unknown> = {}) {
   // ci=true: the stages name no account yet (infra/stages.ts); CI synthesizes for one nobody has.
   const { app, stack } = createApp({
@@ -72,7 +79,7 @@ describe('Stack: byrobot-bridge per stage', () => {
   beforeAll(() => {
     dev = synth('dev');
     prod = synth('prod');
-  }, 60_000);
+  }, SYNTH_LIMIT_MS * 2);
 
   describe('Stages', () => {
     it('names the stack and tags every resource with the stage', () => {
@@ -628,19 +635,23 @@ describe('Stack: byrobot-bridge per stage', () => {
       }
     });
 
-    it('dev does not poll byrobot unless asked (-c poll=on); prod does', () => {
-      const state = (resources: Resources) =>
-        ofType(resources, 'AWS::Scheduler::Schedule')[0]![1].Properties!.State;
-      expect(state(dev.resources)).toBe('DISABLED');
-      expect(state(prod.resources)).toBe('ENABLED');
-      const alarmNames = (resources: Resources) =>
-        ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
-      // A schedule that does not run must not page "poller silent" for ever.
-      expect(alarmNames(dev.resources).filter((n) => n.endsWith('PollerSilent'))).toEqual([]);
-      const polling = synth('dev', { poll: 'on' });
-      expect(state(polling.resources)).toBe('ENABLED');
-      expect(alarmNames(polling.resources)).toContain('byrobot-bridge-dev-PollerSilent');
-    }, 60_000);
+    it(
+      'dev does not poll byrobot unless asked (-c poll=on); prod does',
+      () => {
+        const state = (resources: Resources) =>
+          ofType(resources, 'AWS::Scheduler::Schedule')[0]![1].Properties!.State;
+        expect(state(dev.resources)).toBe('DISABLED');
+        expect(state(prod.resources)).toBe('ENABLED');
+        const alarmNames = (resources: Resources) =>
+          ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
+        // A schedule that does not run must not page "poller silent" for ever.
+        expect(alarmNames(dev.resources).filter((n) => n.endsWith('PollerSilent'))).toEqual([]);
+        const polling = synth('dev', { poll: 'on' });
+        expect(state(polling.resources)).toBe('ENABLED');
+        expect(alarmNames(polling.resources)).toContain('byrobot-bridge-dev-PollerSilent');
+      },
+      SYNTH_LIMIT_MS,
+    );
 
     it('every chat forwarder is capped at one post in flight and paced to its destination’s rate', () => {
       const forwarders = ofType(dev.resources, 'AWS::Lambda::Function').filter(

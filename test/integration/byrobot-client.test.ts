@@ -15,12 +15,16 @@ import {
 
 let server: RunningSimulator;
 const attempts: AttemptInfo[] = [];
+/** The timeout of the tests of a timeout: short, yet long enough for the retry after it to be answered. */
+const HANG_MS = 1_000;
 const client = (options: Partial<ConstructorParameters<typeof ByrobotClient>[0]> = {}) =>
   new ByrobotClient({
     baseUrl: server.url,
     appKey: 'demo-key',
     appSecret: 'demo-secret',
-    timeoutMs: 300,
+    // Only a hang reaches it: a loaded machine can make the simulator slow to answer. The tests of a
+    // timeout pass their own, and a retry after one must still be answered within it.
+    timeoutMs: 5_000,
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
     onAttempt: (a) => attempts.push(a),
     ...options,
@@ -309,8 +313,8 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
   });
 
   it('latency beyond timeoutMs is a timeout, retried, and the next attempt succeeds', async () => {
-    server.sim.addFault({ kind: 'latency', latencyMs: 500, endpoint: 'company/getCompanys', times: 1 });
-    await expect(client().getCompanys()).resolves.toHaveLength(2);
+    server.sim.addFault({ kind: 'latency', latencyMs: 3_000, endpoint: 'company/getCompanys', times: 1 });
+    await expect(client({ timeoutMs: HANG_MS }).getCompanys()).resolves.toHaveLength(2);
     expect(attempts.map((a) => a.outcome)).toEqual(['timeout', 'ok']);
   });
 
@@ -319,7 +323,7 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
     async (_kind, c) => {
       server.sim.addFault({ ...c.fault, endpoint: 'company/getCompanys', times: 1 });
       const before = requestsTo('v1/company/getCompanys');
-      const result = client()
+      const result = client(c.outcome === 'timeout' ? { timeoutMs: HANG_MS } : {})
         .getCompanys()
         .catch((e: unknown) => e);
       if (c.retried) {
@@ -344,7 +348,10 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
     async (_kind, c) => {
       server.sim.addFault({ ...c.fault, endpoint: 'task/getTasks' });
       const before = requestsTo('v1/task/getTasks');
-      const error = await client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } })
+      const error = await client({
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        ...(c.outcome === 'timeout' ? { timeoutMs: HANG_MS } : {}),
+      })
         .getTasks({ companyId: 1 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(c.error);

@@ -87,7 +87,11 @@ export async function startApiStack(
     batchSize: options.queueBatchSize ?? 10,
   });
   const clientOptions = {
-    timeoutMs: 400,
+    /*
+     * Long enough that only a hang reaches it: on a loaded 2-core machine the simulator has taken
+     * well over 400 ms to answer. A test of the timeout itself passes its own short `client.timeoutMs`.
+     */
+    timeoutMs: 10_000,
     retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
     ...options.client,
   };
