@@ -4,14 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, until } from '../support/processes.ts';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = createServer();
@@ -30,14 +24,6 @@ function processesWith(marker: string): number[] {
   }
   return out;
 }
-const until = async (what: string, check: () => boolean | Promise<boolean>, ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('npm start, as a newcomer runs it', () => {
   let child: ChildProcess | undefined;
