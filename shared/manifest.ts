@@ -77,6 +77,19 @@ export const IDEMPOTENCY_ACCESS = {
 /** API Gateway HTTP APIs give up on an integration after 30 s. */
 const API_TIMEOUT = 29;
 
+/**
+ * resolveTaskCompany (shared/api/task-company.ts): the task→company hint it reads, writes, and drops
+ * when byrobot does not confirm it. Every route that acts on or reads a task by id uses it.
+ */
+const TASK_COMPANY_HINT = { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] } as const;
+
+/** Both import routes run one import (shared/api/imports.ts), so they touch the same items. */
+const IMPORT_ROUTE_TABLE = {
+  ...TASK_COMPANY_HINT,
+  'IMPORT#': ['PutItem', 'UpdateItem'],
+  'IMPORTQ#': ['PutItem', 'DeleteItem'],
+} as const;
+
 export const MANIFEST = {
   'task-action': {
     routes: [
@@ -87,7 +100,7 @@ export const MANIFEST = {
     auth: 'control',
     idempotent: true,
     clients: ['byrobot'],
-    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] },
+    table: TASK_COMPANY_HINT,
     secrets: ['byrobot', 'apiKeys'],
     timeoutSeconds: API_TIMEOUT,
     memoryMb: 512,
@@ -109,11 +122,7 @@ export const MANIFEST = {
     body: true,
     idempotent: true,
     clients: ['byrobot', 'queue'],
-    table: {
-      'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'],
-      'IMPORT#': ['PutItem', 'UpdateItem'],
-      'IMPORTQ#': ['PutItem', 'DeleteItem'],
-    },
+    table: IMPORT_ROUTE_TABLE,
     secrets: ['byrobot', 'apiKeys'],
     timeoutSeconds: API_TIMEOUT,
     memoryMb: 1024,
@@ -124,11 +133,7 @@ export const MANIFEST = {
     body: true,
     idempotent: true,
     clients: ['byrobot', 'queue'],
-    table: {
-      'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'],
-      'IMPORT#': ['PutItem', 'UpdateItem'],
-      'IMPORTQ#': ['PutItem', 'DeleteItem'],
-    },
+    table: IMPORT_ROUTE_TABLE,
     secrets: ['byrobot', 'webhooks'],
     timeoutSeconds: API_TIMEOUT,
     memoryMb: 1024,
@@ -164,8 +169,7 @@ export const MANIFEST = {
     routes: [{ method: 'GET', path: '/tasks/{taskId}' }],
     auth: 'read',
     clients: ['byrobot'],
-    // The task→company hint (shared/api/task-company.ts), confirmed by byrobot on every read.
-    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] },
+    table: TASK_COMPANY_HINT,
     secrets: ['byrobot', 'apiKeys'],
     timeoutSeconds: 15,
     memoryMb: 256,
@@ -174,7 +178,7 @@ export const MANIFEST = {
     routes: [{ method: 'GET', path: '/tasks/{taskId}/calls' }],
     auth: 'read',
     clients: ['byrobot'],
-    table: { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] },
+    table: TASK_COMPANY_HINT,
     secrets: ['byrobot', 'apiKeys'],
     // Up to 20 of byrobot's pages when an intent filter matches little (shared/api/task-reads.ts).
     timeoutSeconds: API_TIMEOUT,

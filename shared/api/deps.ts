@@ -57,9 +57,8 @@ export function createApiDeps<C extends Client = never>(
   const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
   // Every failed byrobot attempt is counted (ByrobotErrors), whether or not it fails the request:
   // the import worker's, a retried one, one a route turns into a 502.
-  const observed: Partial<Clients> = (clients as Partial<Clients>).byrobot
-    ? { byrobot: withByrobotErrorMetrics((clients as Partial<Clients>).byrobot!, metrics) }
-    : {};
+  const { byrobot } = clients as Partial<Clients>;
+  const observed = byrobot ? { byrobot: withByrobotErrorMetrics(byrobot, metrics) } : {};
   return {
     ...clients,
     ...observed,
