@@ -18,7 +18,14 @@ export type Client = 'byrobot' | 'queue' | 'publish' | 'deliveries';
 /** Who may call a route: an API key with this scope, a Standard Webhooks source, or anyone. */
 export type Auth = Scope | 'webhook' | 'none';
 
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
+export type TableAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Query'
+  | 'BatchWriteItem'
+  | 'BatchGetItem';
 
 /** The partition-key prefixes of shared/store/table.ts: IAM conditions each grant on them. */
 export type KeyPrefix =
@@ -31,7 +38,10 @@ export type KeyPrefix =
   | 'TASKCO#'
   | 'DLV#'
   | 'DLVDAY#'
-  | 'DEST#';
+  | 'DEST#'
+  | 'CALL#'
+  | 'INBOUND#'
+  | 'CBBAD#';
 
 /** The stage's Secrets Manager secrets a function reads (infra/stages.ts names them). */
 export type Secret = 'byrobot' | 'apiKeys' | 'webhooks';

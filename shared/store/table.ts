@@ -14,6 +14,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | import still queueing | IMPORTQ#<UTC yyyy-mm-dd>   | <importId>              |
  * | idempotency record    | IDEM#<scope>#<key>         | IDEM                    |
  * | company-of-task cache | TASKCO#<taskId>            | TASKCO                  |
+ * | calls announced/task  | CO#<companyId>             | CALLS#<taskId>          |
+ * | call attempt (ledger) | CALL#<companyId>#<callId>  | A#<attempt>             |
+ * | call's intent state   | CALL#<companyId>#<callId>  | INTENT                  |
+ * | inbound call (ledger) | INBOUND#<companyId>#<id>   | A#0                     |
+ * | unprocessable callback| CBBAD#<UTC yyyy-mm-dd>     | <receivedAt ms>#<id>    |
  *
  * The IMPORTQ# items are the sweeper's query path (shared/api/imports.ts sweepStuckImports): one per
  * large import, written before its job and deleted once its last chunk message is sent, so a
@@ -42,6 +47,26 @@ export const keys = {
   importsQueueingOn: (day: string) => `IMPORTQ#${day}`,
   idempotency: (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' }),
   taskCompany: (taskId: number) => ({ pk: `TASKCO#${taskId}`, sk: 'TASKCO' }),
+  /** shared/calls/ledger.ts: the ledger push and pull share. */
+  taskCalls: (companyId: number, taskId: number) => ({ pk: `CO#${companyId}`, sk: `CALLS#${taskId}` }),
+  callAttempt: (companyId: number, callInstanceId: number, attempt: number) => ({
+    pk: `CALL#${companyId}#${callInstanceId}`,
+    sk: `A#${attempt}`,
+  }),
+  callIntent: (companyId: number, callInstanceId: number) => ({
+    pk: `CALL#${companyId}#${callInstanceId}`,
+    sk: 'INTENT',
+  }),
+  inboundCall: (companyId: number, inboundInstanceId: number) => ({
+    pk: `INBOUND#${companyId}#${inboundInstanceId}`,
+    sk: 'A#0',
+  }),
+  /** A callback that could not be understood, kept for inspection (shared/callbacks). */
+  callbackRejected: (day: string, receivedAtMs: number, id: string) => ({
+    pk: `CBBAD#${day}`,
+    sk: `${String(receivedAtMs).padStart(15, '0')}#${id}`,
+  }),
+  callbacksRejectedOn: (day: string) => `CBBAD#${day}`,
 } as const;
 
 /** The table as the local stack and tests create it; infra/ declares the same keys for AWS. */
