@@ -283,20 +283,12 @@ describe('CLI × adversary simulator', () => {
     const code = await run(argv, io);
     return { code, stdout: io.stdout.text, stderr: io.stderr.text };
   }
+  /** `tasks create` of a task named so, on robot 101 and line 11: its arguments. */
+  const createArgs = (name: string) =>
+    ['tasks', 'create', '--company', '1', '--name', name, '--robot', '101', '--phones', '11'] as const;
 
   it('tasks create with the seed’s hours: created, with a warning line; --dry-run creates nothing', async () => {
-    const args = [
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '测试任务',
-      '--robot',
-      '101',
-      '--phones',
-      '11',
-    ];
+    const args = createArgs('测试任务');
     const before = server.sim.world().tasks.size;
     const dry = await cli(...args, '--hours', '08:00-22:00', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
@@ -317,18 +309,7 @@ describe('CLI × adversary simulator', () => {
   });
 
   it('customers import with byrobot answering 12 s after the work: true counts, exit 0', async () => {
-    const made = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '慢导入CLI',
-      '--robot',
-      '101',
-      '--phones',
-      '11',
-    );
+    const made = await cli(...createArgs('慢导入CLI'));
     const taskId = made.stdout.trim();
     const file = join(tmpdir(), `slow-import-${process.pid}.json`);
     await writeFile(file, JSON.stringify(rows(20)));
@@ -343,18 +324,7 @@ describe('CLI × adversary simulator', () => {
   });
 
   it('tasks delete: gone from tasks list, still under --all', async () => {
-    const made = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '删除我',
-      '--robot',
-      '101',
-      '--phones',
-      '11',
-    );
+    const made = await cli(...createArgs('删除我'));
     const taskId = Number(made.stdout.trim());
     expect((await cli('tasks', 'delete', String(taskId))).stdout).toBe(`task ${taskId}: 删除成功\n`);
     const listed = async (...extra: string[]) =>
