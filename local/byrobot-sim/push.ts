@@ -432,7 +432,6 @@ export class Pusher {
 
   #schedule(push: Push, at: number): void {
     const world = this.#world!;
-    push.state = 'scheduled';
     push.nextAt = toBeijingIsoOrNull(at);
     if (at <= world.now) this.#enqueue(push);
     else
@@ -521,7 +520,10 @@ export class Pusher {
     const held = push.attempts.length === 1 ? this.#held.get(push.companyId) : undefined;
     if (held && !held.includes(push)) {
       this.#held.delete(push.companyId);
-      for (const h of held) this.#schedule(h, world.now);
+      for (const h of held) {
+        h.state = 'scheduled';
+        this.#schedule(h, world.now);
+      }
     }
     this.#drain();
   }
