@@ -239,7 +239,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       send(res, 200, {
         inFlight: pusher.inFlight,
         pushes: list.map(({ body: _body, record: _record, generation: _g, ...p }) =>
-          q.get('body') === '1' ? { ...p, body: JSON.parse(_body) } : p,
+          q.get('body') === '1' && _body ? { ...p, body: JSON.parse(_body) } : p,
         ),
       });
     } else if (path === 'reset' && m === 'POST') {

@@ -134,7 +134,7 @@ export interface Push {
   nextAt: string | null;
   /** The id of the callback this one duplicates (duplicate fault). */
   duplicateOf: number | null;
-  /** The exact bytes every attempt sends. */
+  /** The exact bytes every attempt sends ('' once it is delivered, exhausted or dropped). */
   body: string;
   record: CallRecordRef | null;
   /** An attempt failed and none has succeeded since (or it was dropped): queryUnCallBack lists it. */
@@ -267,6 +267,8 @@ export class Pusher {
 
   callFinished(call: SimCall, task: SimTask, jobFinished: boolean): void {
     const world = this.#world!;
+    // Benchmarks dial thousands of calls with nothing registered: build no body for them.
+    if (!this.#url('call', task.companyId)) return;
     const detail = phoneLogInfo(world, call);
     this.#create('call', task.companyId, {
       dataType: 'CALL_INSTANCE_RESULT',
@@ -370,10 +372,8 @@ export class Pusher {
       changedBy?: string | null;
     },
   ): void {
-    const registration = this.registrations.get(companyId);
-    const url = type === 'job' ? registration?.taskStatusUrl : registration?.callRecordUrl;
     // No URL configured in the console: byrobot has nowhere to push, and nothing is recorded.
-    if (!url) return;
+    if (!this.#url(type, companyId)) return;
     const body = JSON.stringify({
       code: 200,
       data: { dataType: input.dataType, data: input.data },
@@ -408,6 +408,7 @@ export class Pusher {
     if (take('drop')) {
       push.state = 'dropped';
       push.failed = true;
+      push.body = '';
       counters.dropped++;
       return;
     }
@@ -428,6 +429,12 @@ export class Pusher {
       } else this.#schedule(p, this.#world!.now + (delay ? (delay.delayMs ?? 60_000) : 0));
     }
     if (reorder) counters.reordered++;
+  }
+
+  /** Where byrobot's console says this type of callback goes for the company (the URL now). */
+  #url(type: PushType, companyId: number): string | null {
+    const registration = this.registrations.get(companyId);
+    return (type === 'job' ? registration?.taskStatusUrl : registration?.callRecordUrl) ?? null;
   }
 
   #schedule(push: Push, at: number): void {
@@ -461,7 +468,7 @@ export class Pusher {
     counters.attempted++;
     this.#inFlight++;
     const registration = this.registrations.get(push.companyId);
-    const url = push.type === 'job' ? registration?.taskStatusUrl : registration?.callRecordUrl;
+    const url = this.#url(push.type, push.companyId);
     let outcome: string;
     if (!url || !registration) outcome = 'no URL registered';
     else {
@@ -503,6 +510,7 @@ export class Pusher {
     if (outcome === 'success') {
       push.state = 'delivered';
       push.failed = false;
+      push.body = ''; // never sent again: a long benchmark keeps no bodies
       counters.delivered++;
     } else {
       counters.failed++;
@@ -510,6 +518,7 @@ export class Pusher {
       const retry = push.attempts.length - 1;
       if (retry >= RETRY_INTERVALS_MS.length) {
         push.state = 'exhausted';
+        push.body = '';
         counters.exhausted++;
       } else {
         push.state = 'waiting';
