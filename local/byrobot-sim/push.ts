@@ -170,6 +170,8 @@ export class Pusher {
   stats: PushStats = emptyPushStats();
   readonly #faults: Faults;
   readonly #random: () => number;
+  readonly #answerRandom: () => number;
+  #closed = false;
   readonly #timeoutMs: number;
   readonly #maxInFlight: number;
   #world: World | undefined;
@@ -179,12 +181,15 @@ export class Pusher {
   #held = new Map<number, Push[]>();
   #queue: Push[] = [];
   #inFlight = 0;
-  /** POSTs under way, so close() can wait for them or cut them off. */
+  /** POSTs under way, so close() can cut them off. */
   readonly #controllers = new Set<AbortController>();
 
   constructor(options: PusherOptions) {
     this.#faults = options.faults;
     this.#random = createRandom(options.seed ^ 0x5eed).next;
+    // answerIgnored draws as answers come in, in real time: a stream of its own keeps the draws made
+    // as callbacks are created (drop, duplicate, reorder, delay) the same from run to run.
+    this.#answerRandom = createRandom(options.seed ^ 0xa115).next;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxInFlight = options.maxInFlight ?? 16;
   }
@@ -192,6 +197,7 @@ export class Pusher {
   /** Pushes for this world from now on; the previous world's callbacks are forgotten. */
   attach(world: World): void {
     this.#generation++;
+    if (this.#world) this.#world.pusher = undefined; // a world kept from before the reset pushes nothing
     this.#world = world;
     world.pusher = this;
     this.#pushes = new Map();
@@ -453,6 +459,7 @@ export class Pusher {
   }
 
   #drain(): void {
+    if (this.#closed) return;
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0)
       void this.#send(this.#queue.shift()!);
   }
@@ -502,7 +509,7 @@ export class Pusher {
       this.#drain();
       return; // the world was reset meanwhile
     }
-    if (outcome === 'success' && this.#faults.takePush('answerIgnored', push.type, this.#random)) {
+    if (outcome === 'success' && this.#faults.takePush('answerIgnored', push.type, this.#answerRandom)) {
       outcome = 'success ignored (answerIgnored fault)';
       counters.ignored++;
     }
@@ -539,6 +546,8 @@ export class Pusher {
 
   /** Cuts off POSTs still under way (the simulator is closing). */
   close(): void {
+    this.#closed = true;
+    this.#queue = [];
     this.#generation++;
     for (const c of this.#controllers) c.abort(new Error('simulator closed'));
   }
