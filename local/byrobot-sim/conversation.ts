@@ -15,7 +15,16 @@ export interface Outcome {
     aiUnknown: boolean;
     userMean: string | null;
   }>;
-  results: Array<{ name: string; value: string; desc: string | null; analyzeType: string | null }>;
+  results: Array<{
+    name: string;
+    value: string;
+    desc: string | null;
+    analyzeType: string | null;
+    /** Set by a manual change in byrobot's CRM (World.regrade). */
+    artificialChanged?: boolean;
+    /** When it was last changed by hand (epoch ms). */
+    modifiedAt?: number;
+  }>;
 }
 
 /** A realistic mix of final outcomes (byrobot's official finishStatus table, plus 22). */

@@ -1,9 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen } from '../../dev/listen.ts';
 import { toBeijingIso } from '../../shared/time.ts';
-import type { FaultKind } from './faults.ts';
+import type { FaultKind, PushFaultKind, PushType } from './faults.ts';
+import {
+  type CallbackRegistration,
+  type ContentTypeName,
+  type Push,
+  Pusher,
+  type PushState,
+  type PushStats,
+  parseLevel,
+} from './push.ts';
 import { createSimServer, type SimStats, send } from './server.ts';
-import { World } from './world.ts';
+import { type Level, SimError, type SimInbound, World } from './world.ts';
+
+export type { CallbackRegistration, Push, PushStats } from './push.ts';
+export { CONTENT_TYPES, RETRY_INTERVALS_MS } from './push.ts';
+
+export interface CallbackInput {
+  companyId: number;
+  /** Call records, manual intent changes and inbound calls are POSTed here. */
+  callRecordUrl?: string | null;
+  /** Task status changes (JOB_INFO_RESULT) are POSTed here. */
+  taskStatusUrl?: string | null;
+  /** `json` (public cloud, application/json) or `text` (private cloud, text/plain). @default 'json' */
+  contentType?: ContentTypeName;
+}
 
 export interface SimulatorOptions {
   /** 0 = a random free port. @default 0 */
@@ -26,13 +48,23 @@ export interface SimulatorOptions {
   companies?: number;
   /** How far a request's `datetime` may be from byrobot's clock. @default 180000 */
   clockToleranceMs?: number;
+  /** Push callback URLs registered from the start (as byrobot's console configures them). */
+  callbacks?: CallbackInput[];
+  /** Real milliseconds a receiver has to answer a push; then the attempt failed. @default 5000 */
+  pushTimeoutMs?: number;
 }
 
 export interface Simulator {
   world(): World;
   advance(seconds: number): string;
   addFault(fault: {
-    kind: FaultKind;
+    kind: FaultKind | PushFaultKind;
+    /** Push faults: the callback type (all when absent). */
+    callback?: PushType;
+    /** Push faults: the share of callbacks it strikes, 0–1 (seeded). */
+    rate?: number;
+    /** delay: virtual ms. @default 60000 */
+    delayMs?: number;
     endpoint?: string;
     /** Only requests about this task (see Fault.taskId). */
     taskId?: number;
@@ -41,11 +73,22 @@ export interface Simulator {
     status?: number;
   }): number;
   clearFaults(): void;
-  stats(): SimStats;
+  /** Request counts, and the push callbacks' per type. */
+  stats(): SimStats & { pushes: PushStats };
   resetStats(): void;
   reset(): void;
   /** Skews byrobot's server clock (for 408 tests). */
   setClockOffset(ms: number): void;
+  /** Registers or changes a company's push callback URLs (fields left out keep their value). */
+  registerCallbacks(input: CallbackInput): CallbackRegistration;
+  callbacks(): CallbackRegistration[];
+  unregisterCallbacks(companyId: number): void;
+  /** A manual intent change in byrobot's CRM: phoneLogInfo answers `level` from now on, and it is pushed. */
+  regrade(callInstanceId: number, level: Level, by?: string): void;
+  /** An inbound call to the company, ended now and pushed. */
+  inbound(input: { companyId: number; phone?: string; level?: Level }): SimInbound;
+  /** The push callbacks of the current world, oldest first. */
+  pushes(filter?: { type?: PushType; state?: PushState; callInstanceId?: number }): Push[];
 }
 
 export interface RunningSimulator {
@@ -78,21 +121,43 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     (req, res, path, body) => control(req, res, path, body),
   );
 
+  const pusher = new Pusher({
+    faults: server.faults,
+    seed: worldOptions.seed,
+    timeoutMs: options.pushTimeoutMs,
+  });
+  pusher.attach(world);
+  for (const c of options.callbacks ?? []) pusher.register(c);
+
   const sim: Simulator = {
     world: () => world,
     advance: (seconds) => toBeijingIso(world.clock.advance(seconds * 1000)),
     addFault: (fault) => server.faults.add(fault).id,
     clearFaults: () => server.faults.remove(),
-    stats: () => structuredClone(server.stats),
-    resetStats: () => server.resetStats(),
+    stats: () => structuredClone({ ...server.stats, pushes: pusher.stats }),
+    resetStats: () => {
+      server.resetStats();
+      pusher.resetStats();
+    },
     reset: () => {
       world = new World(worldOptions);
+      pusher.attach(world);
       server.faults.remove();
-      server.resetStats();
+      sim.resetStats();
     },
     setClockOffset: (ms) => {
       server.serverClockOffsetMs = ms;
     },
+    registerCallbacks: (input) => pusher.register(input),
+    callbacks: () => [...pusher.registrations.values()].map((r) => ({ ...r })),
+    unregisterCallbacks: (companyId) => {
+      pusher.unregister(companyId);
+    },
+    regrade: (callInstanceId, level, by) => {
+      world.regrade(callInstanceId, parseLevel(level), by);
+    },
+    inbound: (input) => world.inbound(input),
+    pushes: (filter) => pusher.list(filter).map((p) => structuredClone(p)),
   };
 
   const b = (x: unknown) => (x ?? {}) as Record<string, unknown>;
@@ -104,6 +169,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   ): Promise<boolean> {
     const m = req.method;
     const taskMatch = /^tasks\/(\d+)(\/status)?$/.exec(path);
+    const intentMatch = /^calls\/(\d+)\/intent$/.exec(path);
+    const callbacksMatch = /^callbacks\/(\d+)$/.exec(path);
     if (path === 'clock' && m === 'GET')
       send(res, 200, { now: toBeijingIso(world.now), pendingEvents: world.clock.pending });
     else if (path === 'clock/advance' && m === 'POST') {
@@ -124,10 +191,57 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     } else if (/^faults\/\d+$/.test(path) && m === 'DELETE') {
       server.faults.remove(Number(path.split('/')[1]));
       send(res, 200, { faults: server.faults.list });
-    } else if (path === 'stats' && m === 'GET') send(res, 200, server.stats);
+    } else if (path === 'stats' && m === 'GET') send(res, 200, sim.stats());
     else if (path === 'stats/reset' && m === 'POST') {
-      server.resetStats();
-      send(res, 200, server.stats);
+      sim.resetStats();
+      send(res, 200, sim.stats());
+    } else if (path === 'callbacks' && m === 'GET') send(res, 200, { callbacks: sim.callbacks() });
+    else if (path === 'callbacks' && m === 'POST') send(res, 200, sim.registerCallbacks(b(body) as never));
+    else if (callbacksMatch && m === 'DELETE') {
+      sim.unregisterCallbacks(Number(callbacksMatch[1]));
+      send(res, 200, { callbacks: sim.callbacks() });
+    } else if (intentMatch && m === 'POST') {
+      const id = Number(intentMatch[1]);
+      const by = b(body).by;
+      if (by !== undefined && typeof by !== 'string') throw new Error('by is a string (who changed it)');
+      try {
+        world.regrade(id, parseLevel(b(body).level), by);
+      } catch (error) {
+        if (!(error instanceof SimError && error.code === 404)) throw error;
+        send(res, 404, { error: `no call ${id}` });
+        return true;
+      }
+      const result = (world.calls.get(id)?.outcome?.results ?? []).find((r) => r.name === '客户意向等级');
+      send(res, 200, {
+        callInstanceId: id,
+        level: b(body).level,
+        resultValue: result?.value ?? null,
+        pushes: pusher.list({ type: 'intent', callInstanceId: id }).length,
+      });
+    } else if (path === 'inbound' && m === 'POST') {
+      const input = b(body);
+      const level = input.level === undefined ? undefined : parseLevel(input.level);
+      const call = world.inbound({ companyId: input.companyId, phone: input.phone, level });
+      send(res, 201, {
+        inboundInstanceId: call.inboundInstanceId,
+        companyId: call.companyId,
+        callJobId: call.callJobId,
+        customerTelephone: call.phone,
+      });
+    } else if (path === 'pushes' && m === 'GET') {
+      const q = new URL(req.url ?? '/', 'http://sim').searchParams;
+      const id = q.get('callInstanceId');
+      const list = pusher.list({
+        type: (q.get('type') ?? undefined) as PushType | undefined,
+        state: (q.get('state') ?? undefined) as PushState | undefined,
+        callInstanceId: id === null ? undefined : Number(id),
+      });
+      send(res, 200, {
+        inFlight: pusher.inFlight,
+        pushes: list.map(({ body: _body, record: _record, generation: _g, ...p }) =>
+          q.get('body') === '1' && _body ? { ...p, body: JSON.parse(_body) } : p,
+        ),
+      });
     } else if (path === 'reset' && m === 'POST') {
       sim.reset();
       send(res, 200, { ok: true });
@@ -183,6 +297,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     sim,
     close: () => {
       clearInterval(ticker);
+      pusher.close();
       return listening.close();
     },
   };

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { toBeijingDate } from '../../shared/time.ts';
+import { toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
 import { type Fault, Faults, isModifier } from './faults.ts';
 import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
 import { SimError, type World } from './world.ts';
@@ -166,6 +166,41 @@ const ROUTES: Record<string, Handler> = {
     const out = paged(matches, pageNum, pageSize);
     return { ...out, list: out.list.map((c) => doneListItem(task, c)) };
   },
+  // callback.md: the call records whose push callback byrobot failed to deliver (push.ts).
+  'GET v1/callBack/queryUnCallBack': (w, p) => {
+    const companyId = need(p, 'companyId');
+    w.company(companyId);
+    const dataType = need(p, 'dataType');
+    if (dataType !== 0 && dataType !== 1)
+      throw new SimError(412, '参数错误：dataType须为0（呼出）或1（呼入）');
+    const callJobId = p.callJobId === undefined || p.callJobId === '' ? undefined : need(p, 'callJobId');
+    const date = (name: 'startDate' | 'endDate') => {
+      const value = p[name];
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value))
+        throw new SimError(412, `参数错误：${name}不能为空，格式为yyyy-MM-dd`);
+      return value;
+    };
+    const startDate = date('startDate');
+    const endDate = date('endDate');
+    const pageNum = p.pageNum === undefined ? 1 : need(p, 'pageNum');
+    const pageSize = p.pageSize === undefined ? 100 : need(p, 'pageSize');
+    if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
+    if (pageSize < 1 || pageSize > 500) throw new SimError(412, '参数错误：pageSize取值范围1-500');
+    const records = w.pusher?.undelivered({ companyId, dataType, callJobId, startDate, endDate }) ?? [];
+    const start = (pageNum - 1) * pageSize;
+    return {
+      pageNum,
+      pageSize,
+      total: records.length,
+      pages: Math.ceil(records.length / pageSize),
+      list: records.slice(start, start + pageSize).map((r) => ({
+        customerTelephone: r.customerTelephone,
+        callInstanceId: r.callInstanceId,
+        callJobId: r.callJobId,
+        callerTime: toBeijingDateTime(r.callerTime),
+      })),
+    };
+  },
   'GET v1/company/getCompanys': (w) =>
     [...w.companies.values()].map((c) => ({ companyId: c.companyId, companyName: c.companyName })),
   'GET v1/company/getPhones': (w, p) => w.company(need(p, 'companyId')).phones,
@@ -191,6 +226,7 @@ const SUCCESS_MESSAGES: Record<string, string> = {
   'POST v1/task/pause': '执行成功',
   'POST v1/task/stop': '执行成功',
   'POST v1/task/delete': '删除成功',
+  'GET v1/callBack/queryUnCallBack': '查询成功',
 };
 
 const MESSAGES: Record<number, string> = {

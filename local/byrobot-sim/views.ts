@@ -1,6 +1,7 @@
+import { intentLetter } from '../../shared/byrobot/enums.ts';
 import { toBeijingDateTime } from '../../shared/time.ts';
-import { INTENT_LABELS } from './conversation.ts';
-import type { SimCall, SimTask, World } from './world.ts';
+import { INTENT_LABELS, type Outcome } from './conversation.ts';
+import { INTENT_RESULT, type SimCall, type SimTask, type World } from './world.ts';
 
 /* The seed's response shapes, field for field (test/fixtures/seed/ holds the seed's examples). */
 
@@ -170,14 +171,33 @@ export function phoneLogInfo(world: World, call: SimCall) {
     taskResult: (outcome?.results ?? []).map((r, i) => ({
       sceneInstanceResultId: call.callInstanceId * 10 + i,
       companyId: call.companyId,
+      callJobId: call.taskId,
       sceneInstanceId: call.callInstanceId,
       resultName: r.name,
       resultValue: r.value,
       resultDesc: r.desc,
       analyzeType: r.analyzeType,
+      ...artificial(r, 'int'),
       gmtCreate: time(call.endTime),
-      gmtModified: time(call.endTime),
+      gmtModified: time(r.modifiedAt ?? call.endTime),
     })),
+  };
+}
+
+/**
+ * callback.md's fields on a result: the CRM's value (the same until someone edits it), whether it
+ * was edited (0/1 outbound, a boolean inbound, as the doc's two samples type it), and for the intent
+ * level its letter (`resultValueAlias`) and the CRM's wording (`resultValueNew`).
+ */
+export function artificial(r: Outcome['results'][number], changed: 'int' | 'boolean') {
+  const letter = r.name === INTENT_RESULT ? intentLetter(r.value) : null;
+  const edited = r.artificialChanged === true;
+  return {
+    artificialResultValue: r.value,
+    artificialChanged: changed === 'int' ? (edited ? 1 : 0) : edited,
+    resultValueAlias: letter,
+    resultLabels: null,
+    resultValueNew: letter ? INTENT_LABELS[letter] : null,
   };
 }
 

@@ -1,8 +1,9 @@
 import { clockMinutes, toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
 import { VirtualClock } from './clock.ts';
-import { generateOutcome, type Outcome } from './conversation.ts';
+import { generateOutcome, INTENT_LABELS, type Outcome } from './conversation.ts';
 import { demoCompanies, type SimCompany } from './demo-data.ts';
 import { createRandom, type Random } from './prng.ts';
+import type { Pusher } from './push.ts';
 
 /** An error byrobot would answer with: its `code` and `resultMsg`. */
 export class SimError extends Error {
@@ -87,6 +88,29 @@ export interface SimTask {
 }
 
 export const TERMINAL = new Set([2, 6]);
+
+/** One intent level letter, as byrobot's CRM sets it. */
+export type Level = keyof typeof INTENT_LABELS;
+export const LEVELS = Object.keys(INTENT_LABELS) as Level[];
+export const INTENT_RESULT = '客户意向等级';
+
+/** An inbound call (a customer rang one of the company's lines): made by POST /__sim/inbound. */
+export interface SimInbound {
+  inboundInstanceId: number;
+  companyId: number;
+  /** The company's inbound job (byrobot files inbound calls under one): 9000 + companyId. */
+  callJobId: number;
+  customerId: number;
+  phone: string;
+  calleePhone: string;
+  robotDefId: number;
+  sceneDefId: number;
+  sceneRecordId: number;
+  outcome: Outcome;
+  startTime: number;
+  endTime: number;
+}
+
 /** finishStatus → which task count it adds to (see docs/simulator.md). */
 const FROM_UNAVAILABLE = new Set([3, 9]);
 const REDIALABLE = new Set([2, 3, 5, 6, 7, 9, 10]);
@@ -106,7 +130,11 @@ export class World {
   readonly tasks = new Map<number, SimTask>();
   readonly tasksByCompany = new Map<number, SimTask[]>();
   readonly calls = new Map<number, SimCall>();
+  readonly inboundCalls = new Map<number, SimInbound>();
+  /** Told of call ends, status changes, re-grades and inbound calls, synchronously (push.ts). */
+  pusher: Pusher | undefined;
   #random: Random;
+  #nextInboundId = 700_000;
   #nextTaskId = 1000;
   #nextCallId = 100_000;
   #nextCustomerId = 500_000;
@@ -246,7 +274,7 @@ export class World {
   pause(taskId: unknown): void {
     const task = this.task(taskId);
     if (![1, 3, 5, 7].includes(task.status)) throw new SimError(412, '当前任务状态不能暂停');
-    task.status = 4;
+    this.#setStatus(task, 4);
     task.systemPaused = false;
     this.#releaseSeats(task.companyId);
   }
@@ -254,7 +282,7 @@ export class World {
   stop(taskId: unknown): void {
     const task = this.task(taskId);
     if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束');
-    task.status = 6;
+    this.#setStatus(task, 6);
     task.systemPaused = false;
     // Calls in progress are cut off now, so the counts are final the moment the task is terminated.
     for (const call of task.calls) {
@@ -277,10 +305,73 @@ export class World {
 
   forceStatus(taskId: unknown, status: number): void {
     const task = this.task(taskId);
-    task.status = status;
+    this.#setStatus(task, status);
     task.systemPaused = false;
     if (status === 1) this.#pump(task);
     else this.#releaseSeats(task.companyId);
+  }
+
+  #setStatus(task: SimTask, status: number): void {
+    const previous = task.status;
+    task.status = status;
+    if (previous !== status) this.pusher?.taskStatusChanged(task);
+  }
+
+  // ---------- what people do in byrobot's CRM ----------
+
+  /**
+   * A manual intent change (byrobot's CRM): the call's 客户意向等级 becomes `level`, marked as changed
+   * by a person; phoneLogInfo answers the new level from now on.
+   */
+  regrade(callInstanceId: number, level: Level, by?: string): SimCall {
+    const call = this.calls.get(callInstanceId);
+    if (!call) throw new SimError(404, '通话记录不存在');
+    if (!call.outcome || (call.status !== 2 && call.status !== 3))
+      throw new SimError(412, '通话尚未完成，不能修改意向等级');
+    let result = call.outcome.results.find((r) => r.name === INTENT_RESULT);
+    if (!result) {
+      result = { name: INTENT_RESULT, value: INTENT_LABELS[level], desc: null, analyzeType: null };
+      call.outcome.results.unshift(result);
+    }
+    result.value = INTENT_LABELS[level];
+    result.artificialChanged = true;
+    result.modifiedAt = this.now;
+    this.pusher?.intentChanged(call, level, by);
+    return call;
+  }
+
+  /** An inbound call to one of the company's lines, answered by its first robot and ended now. */
+  inbound(input: { companyId: unknown; phone?: unknown; level?: Level }): SimInbound {
+    const company = this.company(input.companyId);
+    const phone = typeof input.phone === 'string' && input.phone.trim() ? input.phone.trim() : undefined;
+    if (input.phone !== undefined && !phone) throw new SimError(412, '来电号码格式错误');
+    const robot = company.robots[0]!;
+    // A customer who calls in is on the line: draw until the outcome is an answered conversation.
+    let outcome = generateOutcome(this.#random, '未知呼入客户');
+    for (let i = 0; i < 100 && outcome.finishStatus !== 0; i++)
+      outcome = generateOutcome(this.#random, '未知呼入客户');
+    if (input.level) {
+      const intent = outcome.results.find((r) => r.name === INTENT_RESULT);
+      if (intent) intent.value = INTENT_LABELS[input.level];
+    }
+    const id = ++this.#nextInboundId;
+    const call: SimInbound = {
+      inboundInstanceId: id,
+      companyId: company.companyId,
+      callJobId: 9000 + company.companyId,
+      customerId: ++this.#nextCustomerId,
+      phone: phone ?? `1390000${String(id % 10_000).padStart(4, '0')}`,
+      calleePhone: company.phones[0]!.phone,
+      robotDefId: robot.robotDefId,
+      sceneDefId: robot.sceneDefId,
+      sceneRecordId: robot.sceneRecords[0]!.sceneRecordId,
+      outcome,
+      startTime: this.now - outcome.talkSeconds * 1000,
+      endTime: this.now,
+    };
+    this.inboundCalls.set(id, call);
+    this.pusher?.inboundFinished(call);
+    return call;
   }
 
   // ---------- customers ----------
@@ -360,7 +451,7 @@ export class World {
   #run(task: SimTask): void {
     const company = this.companies.get(task.companyId)!;
     task.systemPaused = false;
-    task.status = this.#seatsInUse(task.companyId) + task.concurrency <= company.seats ? 1 : 7;
+    this.#setStatus(task, this.#seatsInUse(task.companyId) + task.concurrency <= company.seats ? 1 : 7);
     if (task.status === 1) this.#pump(task);
   }
 
@@ -369,7 +460,7 @@ export class World {
     const company = this.companies.get(companyId)!;
     for (const t of this.tasksByCompany.get(companyId) ?? []) {
       if (t.status === 7 && this.#seatsInUse(companyId) + t.concurrency <= company.seats) {
-        t.status = 1;
+        this.#setStatus(t, 1);
         this.#pump(t);
       }
     }
@@ -416,7 +507,7 @@ export class World {
    * resumes (status 1) when its next window opens. Calls in progress finish meanwhile.
    */
   #pauseBySystem(task: SimTask): void {
-    task.status = 5;
+    this.#setStatus(task, 5);
     task.systemPaused = true;
     if (task.wakeScheduled) return;
     task.wakeScheduled = true;
@@ -424,7 +515,7 @@ export class World {
       task.wakeScheduled = false;
       if (task.status !== 5 || !task.systemPaused) return; // paused, stopped or forced meanwhile
       task.systemPaused = false;
-      task.status = 1;
+      this.#setStatus(task, 1);
       this.#pump(task);
     });
   }
@@ -506,6 +597,13 @@ export class World {
       call.status = 2;
       this.#recordDone(task, call);
     }
+    if (this.pusher) {
+      // Whether this was the task's last call: what #maybeComplete will find once the dialler has
+      // looked (nothing waiting, dialling or due for a redial), or the task was stopped.
+      const live = task.status === 1 || (task.status === 5 && task.systemPaused);
+      const last = live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0;
+      this.pusher.callFinished(call, task, last || TERMINAL.has(task.status));
+    }
     if (!cutOff) this.#pump(task);
   }
 
@@ -523,7 +621,7 @@ export class World {
   #maybeComplete(task: SimTask): void {
     const live = task.status === 1 || (task.status === 5 && task.systemPaused);
     if (live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0) {
-      task.status = 2;
+      this.#setStatus(task, 2);
       task.systemPaused = false;
       this.#releaseSeats(task.companyId);
     }

@@ -33,6 +33,7 @@ import {
   normalizeRobot,
   normalizeTask,
   normalizeTaskDetail,
+  normalizeUndeliveredCallback,
   type Page,
   PageSchema,
   PhoneSchema,
@@ -41,6 +42,8 @@ import {
   type Task,
   type TaskDetail,
   TaskItemSchema,
+  type UndeliveredCallback,
+  UndeliveredCallbackItemSchema,
 } from './models.ts';
 import {
   backoffDelay,
@@ -129,6 +132,20 @@ export interface QueryDoneParams extends DoneCallFilters {
   pageSize?: number;
 }
 
+export interface QueryUnCallBackParams {
+  companyId: number;
+  /** Only this task's calls (`callJobId`); every task of the company when absent. */
+  taskId?: number;
+  /** `dataType`: 0 outbound call records, 1 inbound. @default 'outbound' */
+  direction?: 'outbound' | 'inbound';
+  /** `yyyy-MM-dd`, by the day the call was dialled (Beijing). */
+  startDate: string;
+  endDate: string;
+  pageNum?: number;
+  /** 1–500. @default 100 (byrobot's own default) */
+  pageSize?: number;
+}
+
 export interface CreateTaskInput {
   companyId: number;
   taskName: string;
@@ -204,6 +221,7 @@ export const MAX_IMPORT_BATCH = 10_000;
 export const MAX_TASKS_PAGE = 100;
 export const MAX_DONE_CALLS_PAGE = 50;
 export const MAX_NOT_DIALED_PAGE = 50;
+export const MAX_UNCALLBACK_PAGE = 500;
 
 /**
  * What a request may do at byrobot, which decides retries and what a lost answer means:
@@ -262,6 +280,8 @@ export const ENDPOINTS = {
   getPhones: read('GET', 'v1/company/getPhones', v.array(PhoneSchema)),
   getRobots: read('GET', 'v1/company/getRobots', v.array(RobotSchema)),
   getSceneVariables: read('GET', 'v1/task/getSceneVariables', v.nullish(v.array(v.string()))),
+  /** callback.md: the call records whose push callback byrobot failed to deliver. */
+  queryUnCallBack: read('GET', 'v1/callBack/queryUnCallBack', PageSchema(UndeliveredCallbackItemSchema)),
 } as const;
 
 interface Request {
@@ -638,6 +658,61 @@ export class ByrobotClient {
       (pageNum) =>
         this.queryDoneTaskPhones(
           { ...params, pageNum, pageSize: params.pageSize ?? MAX_DONE_CALLS_PAGE },
+          options,
+        ),
+      (c) => c.callInstanceId,
+    );
+  }
+
+  /**
+   * One page of the call records whose push callback byrobot failed to deliver: the first attempt
+   * failed and no retry has succeeded yet, or byrobot gave up (`GET v1/callBack/queryUnCallBack`).
+   * A record leaves the list once a retry is delivered, so a later page may skip one that moved up.
+   */
+  async queryUnCallBack(
+    params: QueryUnCallBackParams,
+    options?: RequestOptions,
+  ): Promise<Page<UndeliveredCallback>> {
+    const path = ENDPOINTS.queryUnCallBack.path;
+    for (const field of ['startDate', 'endDate'] as const) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(params[field]))
+        throw new ByrobotInputError(
+          path,
+          field,
+          `${field} must be yyyy-MM-dd, got ${JSON.stringify(params[field])}`,
+        );
+    }
+    const pageNum = params.pageNum ?? 1;
+    const pageSize = params.pageSize ?? 100;
+    checkPageSize(pageSize, MAX_UNCALLBACK_PAGE);
+    const direction = params.direction ?? 'outbound';
+    const { data } = await this.#call(
+      ENDPOINTS.queryUnCallBack,
+      {
+        query: {
+          companyId: params.companyId,
+          callJobId: params.taskId,
+          dataType: direction === 'inbound' ? 1 : 0,
+          startDate: params.startDate,
+          endDate: params.endDate,
+          pageNum,
+          pageSize,
+        },
+      },
+      options,
+    );
+    return normalizePage(data, (raw) => normalizeUndeliveredCallback(raw, direction), { pageNum, pageSize });
+  }
+
+  /** Every undelivered call record of the period, 500 a page. */
+  undeliveredCallbacks(
+    params: Omit<QueryUnCallBackParams, 'pageNum'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<UndeliveredCallback> {
+    return paginate(
+      (pageNum) =>
+        this.queryUnCallBack(
+          { ...params, pageNum, pageSize: params.pageSize ?? MAX_UNCALLBACK_PAGE },
           options,
         ),
       (c) => c.callInstanceId,

@@ -13,7 +13,9 @@ export {
   MAX_IMPORT_BATCH,
   MAX_NOT_DIALED_PAGE,
   MAX_TASKS_PAGE,
+  MAX_UNCALLBACK_PAGE,
   type QueryDoneParams,
+  type QueryUnCallBackParams,
   type RequestOptions,
 } from './client.ts';
 export * from './enums.ts';

@@ -47,6 +47,8 @@ export const CallDetailSchema = v.looseObject({
   taskResult: v.nullish(v.array(v.looseObject({}))),
 });
 export const ImportV2Schema = v.nullish(v.looseObject({}));
+/** queryUnCallBack's items (callback.md): a call record whose push byrobot failed to deliver. */
+export const UndeliveredCallbackItemSchema = item({ callInstanceId: idField });
 
 // ---------- coercion ----------
 
@@ -271,6 +273,18 @@ export interface Robot {
   raw: Raw;
 }
 
+/** A call record whose push callback byrobot failed to deliver (`queryUnCallBack`). */
+export interface UndeliveredCallback {
+  /** The call (outbound `callInstanceId`, inbound `inboundInstanceId`). */
+  callInstanceId: number;
+  direction: 'outbound' | 'inbound';
+  taskId: number | null;
+  customerPhone: string | null;
+  /** When the call was dialled (`callerTime`), ISO 8601 +08:00. */
+  callerTime: string | null;
+  raw: Raw;
+}
+
 export interface ImportBatchResult {
   /** byrobot's summary text (v2). */
   message: string | null;
@@ -470,6 +484,20 @@ export function normalizeRobot(raw: Raw): Robot {
       sceneRecordId: toInt(r.sceneRecordId),
       sceneRecordName: str(r.sceneRecordName),
     })),
+    raw,
+  };
+}
+
+export function normalizeUndeliveredCallback(
+  raw: Raw,
+  direction: UndeliveredCallback['direction'],
+): UndeliveredCallback {
+  return {
+    callInstanceId: toInt(raw.callInstanceId) ?? -1,
+    direction,
+    taskId: toInt(raw.callJobId),
+    customerPhone: str(raw.customerTelephone),
+    callerTime: beijingToIso(str(raw.callerTime)),
     raw,
   };
 }
