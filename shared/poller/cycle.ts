@@ -495,7 +495,12 @@ async function reconcileTask(
       maxDetailBytes,
     );
     return {
-      ref: { companyId, callInstanceId: call.callInstanceId, attempt: call.redial.times, taskId: task.taskId },
+      ref: {
+        companyId,
+        callInstanceId: call.callInstanceId,
+        attempt: call.redial.times,
+        taskId: task.taskId,
+      },
       event,
       intentLevel: call.intentLevel,
       extra: { taskName: event.detail.taskName, properties: call.properties },

@@ -178,6 +178,8 @@ export async function findMissedCalls(input: MissedCallsInput): Promise<MissedCa
       break;
     }
   }
-  out.calls.push(...(await Promise.all(toRead.map((c) => byrobot.phoneLogInfo(c.callInstanceId, { signal })))));
+  out.calls.push(
+    ...(await Promise.all(toRead.map((c) => byrobot.phoneLogInfo(c.callInstanceId, { signal })))),
+  );
   return out;
 }
