@@ -52,16 +52,17 @@ export function callGap(input: {
 
 /**
  * The counter value a snapshot's accounting starts from. A snapshot from callbacks-off times has
- * announced `announced` calls that the counter never saw; a baseline (history, not announced) takes
- * the counter as it is, since calls pushed before the first look are in the done count too; a task
- * announced from birth (created since, or backfill) starts at 0.
+ * announced `announced` calls that the counter never saw, and everything the counter holds was
+ * announced since its baseline too; a baseline (history, not announced) takes the counter as it
+ * is, since calls pushed before the first look are in the done count too; a task announced from
+ * birth (created since, or backfill) starts at 0.
  */
 export function startingCounter(
   snapshot: { announced: number; baselineCounter?: number } | undefined,
   counter: number,
   baselineOnly: boolean,
 ): number {
-  if (snapshot) return snapshot.baselineCounter ?? counter - snapshot.announced;
+  if (snapshot) return snapshot.baselineCounter ?? -snapshot.announced;
   return baselineOnly ? counter : 0;
 }
 

@@ -382,6 +382,44 @@ describe('Poller as reconciler: callbacks on', () => {
   });
 });
 
+describe('Poller as reconciler: turning callbacks on', () => {
+  it('a task the poller announced with callbacks off goes on without reading or announcing those calls again', async () => {
+    const h = await start(28);
+    const callbacksOn = h.deps;
+    h.deps = { now: callbacksOn.now }; // off
+    const taskId = await runningTask(h, '切换', 24);
+    await poll(h);
+    await h.stack.advance(120);
+    await poll(h);
+    const offCalls = callEvents(h, taskId).length;
+    expect(offCalls).toBeGreaterThan(0);
+
+    h.deps = callbacksOn;
+    await h.stack.advance(120);
+    const done = await doneCalls(h, taskId);
+    const fresh = done.filter(
+      (c) => !callEvents(h, taskId).some((e) => e.callInstanceId === c.callInstanceId),
+    );
+    const [missed, ...pushedNow] = fresh;
+    expect(missed).toBeDefined();
+    await push(h, taskId, pushedNow);
+    const seen = await measured(h);
+    expect({ phoneLogInfo: seen.phoneLogInfo, doneList: seen.doneList }).toEqual({
+      phoneLogInfo: 0,
+      doneList: 0,
+    });
+    expect((await snapshot(h, taskId)).gapSince).toBeDefined();
+    h.skewMs = GRACE_MS + 1_000;
+    const past = await measured(h);
+    expect(past.phoneLogInfo).toBe(1);
+    expect(past.report.callsReconciled).toBe(1);
+    const calls = callEvents(h, taskId);
+    expect(new Set(calls.map((c) => c.eventId)).size).toBe(calls.length);
+    expect(calls.map((c) => c.callInstanceId).sort()).toEqual(done.map((c) => c.callInstanceId).sort());
+    expect((await snapshot(h, taskId)).gapSince).toBeUndefined();
+  });
+});
+
 describe('Poller as reconciler: a task-status push applied to the snapshot', () => {
   /** What the callback processor does with JOB_INFO_RESULT: publish at once, commit version+1. */
   async function statusPush(h: Harness, taskId: number) {
