@@ -466,17 +466,22 @@ async function reconcileTask(
   let gap = callGap({ done: base.counts.done, baselineDone: base.baselineDone, counter, baselineCounter });
   const timing = gapTiming(gap, snapshot?.gapSince, base.updatedAt, graceMs);
 
+  // An ended task's counts are final and every push is of a done call, so more calls announced
+  // than done means some were counted that the gap should not hold (a history call's push retried
+  // after the baseline), and they may hide a missed one: check every call since the baseline once.
+  const sweep = decision.terminal && gap < 0;
+
   let missed: CallDetail[] = [];
   let young = 0;
   let complete = false;
-  if (timing.read) {
-    const failed = deps.failedCallbacks ? await ctx.failedCallbacks() : null;
+  if (timing.read || sweep) {
+    const failed = timing.read && deps.failedCallbacks ? await ctx.failedCallbacks() : null;
     const found = await findMissedCalls({
       byrobot: deps.byrobot,
       ledger,
       companyId,
       taskId: task.taskId,
-      gap,
+      gap: sweep ? Number.POSITIVE_INFINITY : gap,
       window: (base.counts.done ?? 0) - base.baselineDone,
       known: new Set(base.recentKeys),
       cutoffMs: Date.parse(base.updatedAt) - graceMs,
@@ -529,13 +534,14 @@ async function reconcileTask(
   // live push, or too young: left for the next cycle.
   gap -= outcome.published.length + outcome.already.length;
   const waiting = young + outcome.inFlight.length;
-  if (complete && gap > waiting) {
-    // Every call since the baseline was looked at and fewer are missing than the counter says: the
-    // counter is short (a crash between an announcement and its count). Take the count as found.
-    deps.logger?.warn('call counter short of the calls announced; corrected from the done list', {
+  if (complete && gap !== waiting) {
+    // Every call since the baseline was looked at, and the counter disagrees with what was found:
+    // short (a crash between an announcement and its count) or long (see sweep). Take the calls as
+    // found: later cycles measure the gap from there.
+    deps.logger?.warn('call counter disagrees with the done list; corrected', {
       companyId,
       taskId: task.taskId,
-      short: gap - waiting,
+      off: gap - waiting,
     });
     baselineCounter -= gap - waiting;
     gap = waiting;
