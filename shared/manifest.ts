@@ -242,9 +242,13 @@ export const MANIFEST = {
     description: 'One poll cycle: byrobot task state → EventBridge events',
     clients: ['byrobot', 'publish'],
     table: {
-      'CO#': ['GetItem', 'PutItem', 'Query'],
+      // UpdateItem: with callbacks on, the ledger's per-task call counter (CO#/CALLS#).
+      'CO#': ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
       'LEDGER#': ['Query', 'BatchWriteItem'],
       'LEASE#': ['PutItem', 'DeleteItem'],
+      // Callbacks on: the call ledger push and pull share (shared/calls/ledger.ts): claim, read a
+      // claim that lost, mark announced, give a claim back after a refused publish, which are announced.
+      'CALL#': ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem'],
     },
     secrets: ['byrobot'],
     timeoutSeconds: 90,

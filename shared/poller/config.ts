@@ -11,6 +11,13 @@ export interface PollerConfig {
   companies: number[] | 'all';
   backfill: boolean;
   maxInFlight: number;
+  /**
+   * byrobot pushes call records and task statuses (BRIDGE_CALLBACKS=on): the poller reconciles,
+   * reading calls only where push left a gap. @default false (off: the poller reads every call)
+   */
+  callbacks?: boolean;
+  /** How long a call may wait for its push before the reconciler reads it (CALLBACK_GRACE_SECONDS). @default 120 */
+  callbackGraceSeconds?: number;
   dynamoEndpoint?: string;
   eventBridgeEndpoint?: string;
 }
@@ -37,6 +44,17 @@ export function readPollerConfig(env: Env = process.env): PollerConfig {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new Error('poller configuration: BYROBOT_MAX_IN_FLIGHT must be a whole number ≥ 1');
   }
+  const callbacksText = env.BRIDGE_CALLBACKS?.trim() || 'off';
+  if (callbacksText !== 'on' && callbacksText !== 'off') {
+    throw new Error(`poller configuration: BRIDGE_CALLBACKS must be "on" or "off", got "${callbacksText}"`);
+  }
+  const graceText = env.CALLBACK_GRACE_SECONDS?.trim() || '120';
+  const callbackGraceSeconds = Number(graceText);
+  if (!/^\d+$/.test(graceText) || !Number.isSafeInteger(callbackGraceSeconds)) {
+    throw new Error(
+      `poller configuration: CALLBACK_GRACE_SECONDS must be a whole number of seconds ≥ 0, got "${graceText}"`,
+    );
+  }
   return {
     tableName: requiredEnv(env, 'TABLE_NAME', 'poller'),
     eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', 'poller'),
@@ -46,6 +64,8 @@ export function readPollerConfig(env: Env = process.env): PollerConfig {
     companies,
     backfill: env.POLL_BACKFILL === 'true',
     maxInFlight,
+    callbacks: callbacksText === 'on',
+    callbackGraceSeconds,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
   };

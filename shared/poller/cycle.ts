@@ -1,7 +1,8 @@
 import type { ByrobotClient } from '../byrobot/client.ts';
 import { DELETED_TASK_STATUS, TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
 import { ByrobotNotFoundError } from '../byrobot/errors.ts';
-import type { DoneCall, Task, TaskDetail } from '../byrobot/models.ts';
+import type { CallDetail, DoneCall, Task, TaskDetail } from '../byrobot/models.ts';
+import { type Announcement, type AnnounceReport, announceCalls } from '../calls/ledger.ts';
 import {
   type BridgeEvent,
   callCompleted,
@@ -12,6 +13,15 @@ import {
 import type { PublishResult } from '../events/publisher.ts';
 import { toBeijingIso } from '../time.ts';
 import { type ListingPlan, needsNextPage, planListing } from './listing.ts';
+import {
+  type CallbackMode,
+  callGap,
+  type FailedCallback,
+  type FailedCallbacks,
+  findMissedCalls,
+  gapTiming,
+  startingCounter,
+} from './reconcile.ts';
 import { RECENT_KEYS_KEPT, type TaskSnapshot } from './snapshot.ts';
 import type { PollerStore } from './store.ts';
 
@@ -46,6 +56,19 @@ export interface PollerDeps {
   /** Time left in the invocation (Lambda's getRemainingTimeInMillis). @default unlimited */
   remainingMs?: () => number;
   logger?: PollerLogger;
+  /**
+   * Push callbacks are on (BRIDGE_CALLBACKS=on): byrobot pushes call records to the callback
+   * processor, and the poller only reconciles, reading the calls no push announced within the grace
+   * period, and announcing through the same ledger. Absent: the poller reads every call (off).
+   */
+  callbacks?: CallbackMode;
+  /**
+   * byrobot's list of calls whose push failed (queryUnCallBack), consulted before the done list when
+   * a task's gap is past its grace period: its calls are read directly, with no done-list pages.
+   * The lead wires it to the byrobot client's queryUnCallBack in createPollerRuntime; without it the
+   * done list alone finds the calls push missed. Used only with `callbacks`.
+   */
+  failedCallbacks?: FailedCallbacks;
 }
 
 export interface CompanyCycleReport {
@@ -59,6 +82,8 @@ export interface CompanyCycleReport {
   tasksDeferred: number;
   failures: Array<{ taskId: number | null; reason: string }>;
   events: Record<string, number>;
+  /** Callbacks on: Call Completed events this cycle published for calls no push announced. */
+  callsReconciled: number;
   durationMs: number;
 }
 
@@ -111,6 +136,7 @@ export async function pollCompany(
     tasksDeferred: 0,
     failures: [],
     events: {},
+    callsReconciled: 0,
     durationMs: 0,
   };
   const leaseMs = options.leaseMs ?? 120_000;
@@ -147,8 +173,12 @@ export async function pollCompany(
       listed = error.partial;
     }
     report.tasksListed = listed.length;
-    const work = listed.filter((task) => hasChanged(task, snapshots.get(task.taskId)));
+    const work = listed.filter((task) => hasChanged(task, snapshots.get(task.taskId), deps.callbacks));
     report.tasksChanged = work.length;
+    // Callbacks on: every task's announced-call counter, read once, after the listing (so a call
+    // the listing counts as done and push announced meanwhile is in it).
+    const counters =
+      deps.callbacks && work.length > 0 ? await deps.callbacks.ledger.counts(companyId) : new Map();
 
     const ctx: TaskContext = {
       companyId,
@@ -159,6 +189,8 @@ export async function pollCompany(
       now,
       signal: deadline.signal,
       report,
+      counters,
+      failedCallbacks: failedCallbacksOnce(companyId, deps, snapshots, now, deadline.signal),
     };
     await runPool(work, options.taskConcurrency ?? 16, async (task) => {
       if (remaining() < (options.reserveMs ?? 15_000) || deadline.signal.aborted) {
@@ -245,10 +277,11 @@ async function listTasks(
   }
 }
 
-function hasChanged(task: Task, snapshot: TaskSnapshot | undefined): boolean {
+function hasChanged(task: Task, snapshot: TaskSnapshot | undefined, callbacks?: CallbackMode): boolean {
   if (!snapshot) return true;
   if (snapshot.closed) return false;
   return (
+    (callbacks !== undefined && snapshot.gapSince !== undefined) ||
     snapshot.status !== task.status.code ||
     task.counts.done === null ||
     snapshot.counts.done !== task.counts.done ||
@@ -269,6 +302,8 @@ export interface TaskDecision {
   readDetail: boolean;
   /** Publish a Task Status Changed. */
   announceStatus: boolean;
+  /** Publish a Task Completed: terminal, and neither a push nor an earlier cycle published it. */
+  announceCompleted: boolean;
 }
 
 /** The per-task decision, apart from its I/O (processTask carries it out). */
@@ -282,14 +317,17 @@ export function decideTask(
   // On the company's first cycle, tasks are history: a baseline, unless backfill is asked for.
   const createdSince = !snapshot && context.companyKnown && task.taskId > context.newestKnownId;
   const baselineOnly = !snapshot && !createdSince && !context.backfill;
+  const announceCompleted = terminal && !baselineOnly && snapshot?.completedAnnounced !== true;
   return {
     version: (snapshot?.version ?? 0) + 1,
     terminal,
     createdSince,
     baselineOnly,
-    // Lists sometimes carry null counts (the seed's example); the detail always has them.
-    readDetail: task.counts.done === null || terminal,
+    // Lists sometimes carry null counts (the seed's example); the detail always has them. Once Task
+    // Completed is out, the list's counts do.
+    readDetail: task.counts.done === null || (terminal && snapshot?.completedAnnounced !== true),
     announceStatus: !baselineOnly && (snapshot ? snapshot.status !== task.status.code : createdSince),
+    announceCompleted,
   };
 }
 
@@ -303,6 +341,10 @@ interface TaskContext {
   now: () => Date;
   signal: AbortSignal;
   report: CompanyCycleReport;
+  /** Callbacks on: announced calls per task, from the ledger's counters (read once a cycle). */
+  counters: ReadonlyMap<number, number>;
+  /** Callbacks on: byrobot's failed pushes, read at most once a cycle; null when unavailable. */
+  failedCallbacks: () => Promise<FailedCallback[] | null>;
 }
 
 async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: TaskContext): Promise<void> {
@@ -334,7 +376,11 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
     recentKeys: snapshot?.recentKeys ?? [],
     closed: terminal,
     updatedAt: detectedAt,
+    ...(snapshot?.completedAnnounced ? { completedAnnounced: true } : {}),
   };
+  if (deps.callbacks) {
+    base.baselineCounter = startingCounter(snapshot, ctx.counters.get(task.taskId) ?? 0, baselineOnly);
+  }
   if (baselineOnly) {
     await commit(base, ctx);
     return;
@@ -344,6 +390,10 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
   if (decision.announceStatus) {
     const previous = snapshot ? { code: snapshot.status, label: snapshot.statusLabel } : null;
     events.push(taskStatusChanged({ companyId, detectedAt, version }, { ...task, counts }, previous));
+  }
+  if (deps.callbacks) {
+    await reconcileTask(task, base, snapshot, decision, detail, events, ctx);
+    return;
   }
 
   const previouslyDone = snapshot ? (snapshot.counts.done ?? 0) : base.baselineDone;
@@ -375,7 +425,7 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
       ),
     );
   }
-  if (terminal && detail) events.push(taskCompleted({ companyId, detectedAt }, detail));
+  if (decision.announceCompleted && detail) events.push(taskCompleted({ companyId, detectedAt }, detail));
 
   if (events.length > 0) {
     const result = await deps.publish(events);
@@ -391,6 +441,152 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
     },
     ctx,
   );
+}
+
+/**
+ * Callbacks on: the task's calls are push's to announce. Only a gap between byrobot's done count and
+ * the calls either path announced (the ledger's counter) makes the poller read calls, and only once
+ * it is older than the grace period; what it finds it announces through the same ledger, so a late
+ * push finds it announced. A terminal task's Task Completed goes out at once; the task closes when
+ * no gap is left.
+ */
+async function reconcileTask(
+  task: Task,
+  base: TaskSnapshot,
+  snapshot: TaskSnapshot | undefined,
+  decision: TaskDecision,
+  detail: TaskDetail | null,
+  events: BridgeEvent[],
+  ctx: TaskContext,
+): Promise<void> {
+  const { companyId, deps, options, signal } = ctx;
+  const { ledger, graceMs } = deps.callbacks!;
+  const counter = ctx.counters.get(task.taskId) ?? 0;
+  let baselineCounter = base.baselineCounter ?? 0;
+  let gap = callGap({ done: base.counts.done, baselineDone: base.baselineDone, counter, baselineCounter });
+  const timing = gapTiming(gap, snapshot?.gapSince, base.updatedAt, graceMs);
+
+  // An ended task's counts are final and every push is of a done call, so more calls announced
+  // than done means some were counted that the gap should not hold (a history call's push retried
+  // after the baseline), and they may hide a missed one: check every call since the baseline once.
+  const sweep = decision.terminal && gap < 0;
+
+  let missed: CallDetail[] = [];
+  let young = 0;
+  let complete = false;
+  if (timing.read || sweep) {
+    const failed = timing.read && deps.failedCallbacks ? await ctx.failedCallbacks() : null;
+    const found = await findMissedCalls({
+      byrobot: deps.byrobot,
+      ledger,
+      companyId,
+      taskId: task.taskId,
+      gap: sweep ? Number.POSITIVE_INFINITY : gap,
+      window: (base.counts.done ?? 0) - base.baselineDone,
+      known: new Set(base.recentKeys),
+      cutoffMs: Date.parse(base.updatedAt) - graceMs,
+      failed: (failed ?? []).filter((f) => f.taskId === task.taskId).map((f) => f.callInstanceId),
+      signal,
+    });
+    ({ calls: missed, young, complete } = found);
+  }
+
+  const detectedAt = base.updatedAt;
+  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
+  const announcements: Announcement[] = missed.map((call) => {
+    const event = callCompleted(
+      { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
+      call,
+      maxDetailBytes,
+    );
+    return {
+      ref: {
+        companyId,
+        callInstanceId: call.callInstanceId,
+        attempt: call.redial.times,
+        taskId: task.taskId,
+      },
+      event,
+      intentLevel: call.intentLevel,
+      extra: { taskName: event.detail.taskName, properties: call.properties },
+    };
+  });
+  const after: BridgeEvent[] = [];
+  if (decision.announceCompleted && detail) after.push(taskCompleted({ companyId, detectedAt }, detail));
+
+  // The task's own events go out in the same PutEvents batch as the calls claimed, status first.
+  let published: readonly BridgeEvent[] = [];
+  const publishWith = async (calls: readonly BridgeEvent[]) => {
+    published = [...events, ...calls, ...after];
+    return deps.publish(published);
+  };
+  let outcome: AnnounceReport = { published: [], already: [], inFlight: [] };
+  if (announcements.length > 0) outcome = await announceCalls(ledger, announcements, 'poll', publishWith);
+  if (published.length === 0 && events.length + after.length > 0) {
+    const result = await publishWith([]);
+    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+  }
+  // Reaching here, every entry of the batch was accepted (announceCalls throws otherwise).
+  for (const e of published) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
+  ctx.report.callsReconciled += outcome.published.length;
+
+  // Found announced by the other path meanwhile, or announced now: both fill the gap. Claimed by a
+  // live push, or too young: left for the next cycle.
+  gap -= outcome.published.length + outcome.already.length;
+  const waiting = young + outcome.inFlight.length;
+  if (complete && gap !== waiting) {
+    // Every call since the baseline was looked at, and the counter disagrees with what was found:
+    // short (a crash between an announcement and its count) or long (see sweep). Take the calls as
+    // found: later cycles measure the gap from there.
+    deps.logger?.warn('call counter disagrees with the done list; corrected', {
+      companyId,
+      taskId: task.taskId,
+      off: gap - waiting,
+    });
+    baselineCounter -= gap - waiting;
+    gap = waiting;
+  }
+  const open = gap > 0;
+  await commit(
+    {
+      ...base,
+      baselineCounter,
+      announced: counter + outcome.published.length - baselineCounter,
+      closed: decision.terminal && !open,
+      ...(open ? { gapSince: timing.since ?? detectedAt } : {}),
+      ...(base.completedAnnounced || after.length > 0 ? { completedAnnounced: true } : {}),
+    },
+    ctx,
+  );
+}
+
+/**
+ * byrobot's failed pushes of the company, asked for at most once a cycle and only when a task's
+ * gap needs them. A failure to read them is logged and the done list does the work instead.
+ */
+function failedCallbacksOnce(
+  companyId: number,
+  deps: PollerDeps,
+  snapshots: ReadonlyMap<number, TaskSnapshot>,
+  now: () => Date,
+  signal: AbortSignal,
+): () => Promise<FailedCallback[] | null> {
+  let pending: Promise<FailedCallback[] | null> | undefined;
+  return () => {
+    if (!deps.failedCallbacks) return Promise.resolve(null);
+    // Before any call an open gap can be missing: the oldest gap, or now, less a day
+    // (queryUnCallBack's window is whole days).
+    let oldest = now().getTime();
+    for (const s of snapshots.values()) if (s.gapSince) oldest = Math.min(oldest, Date.parse(s.gapSince));
+    pending ??= deps.failedCallbacks(companyId, new Date(oldest - 86_400_000), { signal }).catch((error) => {
+      deps.logger?.warn('could not read byrobot’s failed callbacks; reading the done list instead', {
+        companyId,
+        error: reason(error),
+      });
+      return null;
+    });
+    return pending;
+  };
 }
 
 /**

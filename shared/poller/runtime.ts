@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AttemptInfo } from '../byrobot/client.ts';
 import { byrobotClientOnFirstUse } from '../byrobot/on-first-use.ts';
+import { CallLedger } from '../calls/ledger.ts';
 import { busPublisherOnFirstUse } from '../events/lazy-publisher.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import type { PollerConfig } from './config.ts';
@@ -11,6 +12,8 @@ export interface PollRunReport {
   companies: CompanyCycleReport[];
   /** byrobot requests by endpoint and outcome, e.g. `v1/task/getTasks ok`. */
   byrobotRequests: Record<string, number>;
+  /** Push callbacks were on (BRIDGE_CALLBACKS=on): the poller reconciled. */
+  callbacks: boolean;
   durationMs: number;
 }
 
@@ -27,7 +30,12 @@ export function createPollerRuntime(
   config: PollerConfig,
   options: { logger?: PollerLogger; onAttempt?: (a: AttemptInfo) => void; now?: () => Date } = {},
 ): PollerRuntime {
-  const store = new PollerStore(createDocumentClient({ endpoint: config.dynamoEndpoint }), config.tableName);
+  const doc = createDocumentClient({ endpoint: config.dynamoEndpoint });
+  const store = new PollerStore(doc, config.tableName);
+  // Callbacks on: the ledger the callback processor announces through, shared with the poller.
+  const callbacks = config.callbacks
+    ? { ledger: new CallLedger(doc, config.tableName), graceMs: (config.callbackGraceSeconds ?? 120) * 1000 }
+    : undefined;
   let counters: Record<string, number> = {};
   const byrobot = byrobotClientOnFirstUse(config, {
     maxInFlight: config.maxInFlight,
@@ -63,6 +71,7 @@ export function createPollerRuntime(
               remainingMs: invocation.remainingMs,
               logger: options.logger,
               now: options.now,
+              callbacks,
             },
             { ownerId, backfill: config.backfill },
           ),
@@ -71,6 +80,7 @@ export function createPollerRuntime(
       return {
         companies: reports,
         byrobotRequests: { ...counters },
+        callbacks: callbacks !== undefined,
         durationMs: Math.round(performance.now() - started),
       };
     },

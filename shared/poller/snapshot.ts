@@ -22,6 +22,22 @@ export interface TaskSnapshot {
   /** Terminal and its Task Completed was published: nothing about it changes any more. */
   closed: boolean;
   updatedAt: string;
+  /**
+   * Task Completed is out already (a task-status push published it, or a cycle did while the task's
+   * calls were still being reconciled): no cycle publishes it again.
+   */
+  completedAnnounced?: boolean;
+  /**
+   * Callbacks on: the task's call counter in the shared ledger (CO#/CALLS#) that corresponds to
+   * `baselineDone` done calls and none announced since, so that
+   * `counts.done − baselineDone − (counter − baselineCounter)` is the number of done calls neither
+   * path has announced (the gap). Calls pushed before the task's first look are in both byrobot's
+   * count and the counter, so a baseline takes the counter as it is; a task announced from birth
+   * starts at 0. Absent on snapshots written with callbacks off.
+   */
+  baselineCounter?: number;
+  /** Callbacks on: when the current gap was first seen; absent while there is none. */
+  gapSince?: string;
 }
 
 export const RECENT_KEYS_KEPT = 200;
