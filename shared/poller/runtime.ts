@@ -4,8 +4,10 @@ import { byrobotClientOnFirstUse } from '../byrobot/on-first-use.ts';
 import { CallLedger } from '../calls/ledger.ts';
 import { busPublisherOnFirstUse } from '../events/lazy-publisher.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
+import { toBeijingDate } from '../time.ts';
 import type { PollerConfig } from './config.ts';
 import { type CompanyCycleReport, type PollerLogger, pollCompany } from './cycle.ts';
+import type { FailedCallbacks } from './reconcile.ts';
 import { PollerStore } from './store.ts';
 
 export interface PollRunReport {
@@ -59,6 +61,23 @@ export function createPollerRuntime(
       const companyIds =
         config.companies === 'all' ? (await client.getCompanys()).map((c) => c.companyId) : config.companies;
       const ownerId = randomUUID();
+      // byrobot's list of the calls whose push it failed to deliver: whole Beijing days, every page.
+      const failedCallbacks: FailedCallbacks | undefined = callbacks
+        ? async (companyId, since, { signal }) => {
+            const out = [];
+            for await (const c of client.undeliveredCallbacks(
+              {
+                companyId,
+                direction: 'outbound',
+                startDate: toBeijingDate(since),
+                endDate: toBeijingDate(options.now?.() ?? new Date()),
+              },
+              { signal },
+            ))
+              out.push({ taskId: c.taskId, callInstanceId: c.callInstanceId });
+            return out;
+          }
+        : undefined;
       const reports: CompanyCycleReport[] = [];
       for (const companyId of companyIds) {
         reports.push(
@@ -72,6 +91,7 @@ export function createPollerRuntime(
               logger: options.logger,
               now: options.now,
               callbacks,
+              failedCallbacks,
             },
             { ownerId, backfill: config.backfill },
           ),
