@@ -159,7 +159,7 @@ exit $rc
 
   afterAll(() => {
     try {
-      if (stack?.pid) process.kill(-stack.pid, 'SIGINT');
+      if (stack?.pid) process.kill(-stack.pid, 'SIGKILL');
     } catch {
       // already gone
     }
