@@ -7,6 +7,7 @@ import {
   ByrobotImportError,
   ByrobotTransportError,
 } from '../shared/byrobot/index.ts';
+import { withColour } from './colour.ts';
 import {
   CliError,
   type CommandDef,
@@ -176,7 +177,9 @@ function resolve(
  * Runs one CLI invocation and returns its exit code. Never throws and never exits the process, so
  * tests call it in-process and read what it wrote.
  */
-export async function run(rawArgv: string[], io: CliIo): Promise<number> {
+export async function run(rawArgv: string[], plainIo: CliIo): Promise<number> {
+  // Colour on a terminal only, off with NO_COLOR, FORCE_COLOR honoured (cli/colour.ts).
+  const io = withColour(plainIo);
   // `--json` before the command (`byrobot-bridge --json companies`) means the same as after it.
   let leading = 0;
   while (rawArgv[leading] === '--json') leading++;

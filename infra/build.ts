@@ -3,10 +3,10 @@
 // and the bench load exactly what deploys.
 //   tsx infra/build.ts                  every function to dist/<name>/, with esbuild's metafile
 //   tsx infra/build.ts <name> <dir>     one function's asset into <dir> (what CDK runs)
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { ESBUILD, entryPath, FUNCTION_NAMES, type FunctionName, ROOT } from './functions.ts';
+import { ESBUILD, entryPath, FUNCTION_FILES, FUNCTION_NAMES, type FunctionName, ROOT } from './functions.ts';
 
 export const DIST = join(ROOT, 'dist');
 
@@ -98,7 +98,12 @@ export async function bundle(
 export async function buildFunction(name: FunctionName, dir: string): Promise<BuiltFunction> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  return { name, ...(await bundle(entryPath(name), dir)) };
+  const built = { name, ...(await bundle(entryPath(name), dir)) };
+  for (const [to, from] of Object.entries(FUNCTION_FILES[name] ?? {})) {
+    mkdirSync(dirname(join(dir, to)), { recursive: true });
+    copyFileSync(join(ROOT, from), join(dir, to));
+  }
+  return built;
 }
 
 /** Every function into `outDir/<name>/`, each with esbuild's metafile (what it is made of) beside it. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { RENDERER_DIR, RENDERER_FILES } from '../shared/api/docs-page.ts';
 import type { FunctionName } from '../shared/manifest.ts';
 
 /** The repository root: entry paths below are relative to it. */
@@ -33,6 +34,17 @@ export const ESBUILD = {
 } as const;
 
 export { FUNCTION_NAMES, type FunctionName } from '../shared/manifest.ts';
+
+/**
+ * Files a function reads at run time, copied into its asset beside index.mjs (path in the asset →
+ * path in the repository). The openapi function serves GET /docs: Swagger UI's files, read on the
+ * first request for each (shared/api/docs-page.ts), never bundled into index.mjs.
+ */
+export const FUNCTION_FILES: Partial<Record<FunctionName, Record<string, string>>> = {
+  openapi: Object.fromEntries(
+    RENDERER_FILES.map((f) => [`${RENDERER_DIR}/${f}`, `node_modules/swagger-ui-dist/${f}`]),
+  ),
+};
 
 /**
  * A function's entry file: functions/<name>.ts, which exports `handler`. Its timeout, memory,

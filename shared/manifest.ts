@@ -220,7 +220,12 @@ export const MANIFEST = {
     memoryMb: 256,
   },
   openapi: {
-    routes: [{ method: 'GET', path: '/openapi.json' }],
+    routes: [
+      { method: 'GET', path: '/openapi.json' },
+      // The reference page rendered from it (shared/api/docs-page.ts), and the renderer's files.
+      { method: 'GET', path: '/docs' },
+      { method: 'GET', path: '/docs/{file}' },
+    ],
     auth: 'none',
     clients: [],
     table: {},

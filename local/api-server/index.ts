@@ -113,7 +113,8 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
       handlers.get(route.fn)!(event, context),
     )) as ApiResult;
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-    res.end(result.body ?? '');
+    // As API Gateway does: a base64 body (a gzipped file) is sent as its bytes.
+    res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
   };
   // The middy stack turns every error into a response; what reaches `guarded` is the body reader's
   // (413, a dropped client) or a bug of the server itself.

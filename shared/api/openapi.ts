@@ -3,6 +3,7 @@ import type * as v from 'valibot';
 import { CallCompletedSchema } from '../events/schemas.ts';
 import { json } from '../http/types.ts';
 import { type RouteName, routeRecord } from '../manifest.ts';
+import { docsFile, docsPage } from './docs-page.ts';
 import {
   CreateTaskResultSchema,
   CustomerRowSchema,
@@ -332,6 +333,28 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'OpenAPI 3.1' } },
         },
       },
+      '/docs': {
+        get: {
+          operationId: 'docs',
+          summary:
+            'This reference page: Swagger UI over /openapi.json, every file served by this API (no CDN)',
+          security: security('openapi'),
+          responses: { '200': { description: 'HTML', content: { 'text/html': {} } } },
+        },
+      },
+      '/docs/{file}': {
+        get: {
+          operationId: 'docsFile',
+          summary:
+            "The reference page's files: swagger-ui-bundle.js, swagger-ui.css, init.js, LICENSE, NOTICE",
+          security: security('openapi'),
+          parameters: [pathParam('file', 'a file name, e.g. swagger-ui.css', 'string')],
+          responses: {
+            '200': { description: 'The file (gzip when accepted)' },
+            '404': problem('No such file'),
+          },
+        },
+      },
       '/health': {
         get: {
           operationId: 'health',
@@ -344,7 +367,12 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
+/** GET /openapi.json, and the reference page rendered from it: GET /docs and its files (docs-page.ts). */
 export const openApiRoute: RouteDefinition<'openapi'> = {
   name: 'openapi',
-  run: () => async () => json(200, openApiDocument()),
+  run: () => async (event) => {
+    if (event.routeKey === 'GET /docs') return docsPage();
+    if (event.routeKey === 'GET /docs/{file}') return docsFile(event);
+    return json(200, openApiDocument());
+  },
 };
