@@ -21,6 +21,13 @@ export interface TaskSnapshot {
   recentKeys: string[];
   /** Terminal and its Task Completed was published: nothing about it changes any more. */
   closed: boolean;
+  /**
+   * Task Completed was published already, by the callback processor on byrobot's JOB_INFO_RESULT
+   * push (shared/callbacks/process.ts): the poller need not publish it again when it reconciles
+   * the task's final calls and closes it. A push sets only this, status, statusLabel, version and
+   * updatedAt; never counts, baselineDone, announced, recentKeys or closed.
+   */
+  completedAnnounced?: boolean;
   updatedAt: string;
 }
 
