@@ -28,9 +28,9 @@ export async function startCallbackStack(options: Parameters<typeof startApiStac
   const metrics: Record<string, number> = {};
   // Recorded, not replaced: the real Metrics still gets every call.
   const addMetric = stack.deps.metrics.addMetric.bind(stack.deps.metrics);
-  stack.deps.metrics.addMetric = (name, unit, value) => {
+  stack.deps.metrics.addMetric = (name, unit, value, resolution) => {
     metrics[name] = (metrics[name] ?? 0) + value;
-    addMetric(name, unit, value);
+    return addMetric(name, unit, value, resolution);
   };
   async function post(body: string, contentType: string | null = JSON_TYPE, token = LOCAL_CALLBACK_TOKEN) {
     const res = await fetch(`${api.url}/byrobot/callback/${encodeURIComponent(token)}`, {
