@@ -24,7 +24,7 @@ export function formatEventLine(event: StoredEvent): string {
   };
   const parts = [event.time, event['detail-type'].padEnd(19), `task ${d.taskId ?? '-'}`];
   if (event['detail-type'] === 'Call Intent Changed') {
-    parts.push(`call ${d.callInstanceId}`, `intent ${d.previousLevel ?? '?'} → ${d.level}`);
+    parts.push(`call ${d.callInstanceId}`, `intent ${d.previousLevel ?? '–'} → ${d.level}`);
     if (d.changedBy) parts.push(`by ${String(d.changedBy)}`);
     if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
       parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);

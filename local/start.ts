@@ -279,6 +279,10 @@ console.log(
     ? access.describe
     : `API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`,
 );
+// byrobot's push callbacks (docs/api.md, "Push callbacks"); a token of your own stays a variable.
+console.log(
+  `byrobot callbacks: POST ${api.url}/byrobot/callback/${env.LOCAL_CALLBACK_TOKEN ? '$LOCAL_CALLBACK_TOKEN' : LOCAL_CALLBACK_TOKEN}`,
+);
 console.log(
   `DynamoDB (dynalite): ${dynamo.endpoint}, table ${tableName}, ${dataDir ? `kept in ${dataDir}` : 'in memory'}; EventBridge: ${bus.endpoint}`,
 );

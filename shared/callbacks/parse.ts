@@ -84,7 +84,9 @@ export function parseCallback(raw: string): Parsed {
   try {
     body = JSON.parse(raw);
   } catch (error) {
-    return { ok: false, reason: `malformed JSON: ${(error as Error).message}`, dataType: null, id: null };
+    // Where, not what: V8's message quotes the text around the fault, which may name a customer.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { ok: false, reason: `malformed JSON${at ? ` at position ${at}` : ''}`, dataType: null, id: null };
   }
   const fail = (reason: string, dataType: string | null = null, idText: string | null = null): Parsed => ({
     ok: false,
