@@ -151,6 +151,7 @@ export async function startApiStack(
     status: number;
     headers: Record<string, string>;
     json: Record<string, unknown> & { errors?: Array<{ field: string; rule: string }> };
+    text: string;
   }> {
     if (!handlers.has(name)) handlers.set(name, routeHandler(name, deps));
     const body =
@@ -168,10 +169,14 @@ export async function startApiStack(
       lambdaContext(name),
     )) as ApiResult;
     const text = result.body ?? '';
+    const answered = (result.headers ?? {}) as Record<string, string>;
+    // Every route answers JSON but the callback receiver, whose `success` is text/plain.
+    const isJson = !String(answered['content-type'] ?? '').startsWith('text/plain');
     return {
       status: result.statusCode ?? 200,
-      headers: (result.headers ?? {}) as Record<string, string>,
-      json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      headers: answered,
+      json: text && isJson ? (JSON.parse(text) as Record<string, unknown>) : {},
+      text,
     };
   }
 
