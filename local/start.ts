@@ -200,7 +200,12 @@ const publish = busPublisher({
   endpoint: bus.endpoint,
 });
 // The callback queue, kept beside it the same way: a callback answered `success` survives a kill -9.
-const callbackQueue = new LocalQueue(dataDir ? { dir: join(dataDir, 'callback-queue') } : {});
+// A callback whose call another path is announcing (an `in-flight` claim) is retried, as SQS retries
+// it after its visibility timeout: 2 s apart here, so five receives outlast any live claimant.
+const callbackQueue = new LocalQueue({
+  visibilityMs: 2000,
+  ...(dataDir ? { dir: join(dataDir, 'callback-queue') } : {}),
+});
 const deps = createApiDeps(config, 'local-api', {
   byrobot: byrobotClientOnFirstUse(config),
   queue,
