@@ -39,7 +39,7 @@ export const EVENT_CATALOGUE: readonly CatalogueEntry[] = [
     detailType: DETAIL_TYPES.taskStatusChanged,
     slug: 'task-status-changed',
     description:
-      "A task's status changed between two polls (started, queued, paused by a user or by byrobot, completed, terminated…). Carries the previous and new status and the task's counts.",
+      "A task's status changed (started, queued, paused by a user or by byrobot, completed, terminated…), seen between two polls or pushed by byrobot's task status callback, under the same id either way. Carries the previous and new status and the task's counts (a push carries the counts of the poller's last look).",
     examplePattern: { 'detail-type': ['Task Status Changed'], detail: { status: { code: [4, 5, 9] } } },
     schema: TaskStatusChangedSchema,
     example: {
