@@ -1,5 +1,6 @@
+import * as v from 'valibot';
 import { INTENT_RESULT_NAME, type IntentLevel, intentLetter } from '../byrobot/enums.ts';
-import { toInt } from '../byrobot/models.ts';
+import { CallDetailSchema, toInt } from '../byrobot/models.ts';
 
 /*
  * What a byrobot push callback is (reference/byrobot-docs/callback.md), decided from its raw text
@@ -78,6 +79,21 @@ function intentChangedBy(entry: Raw): string | null {
   return null;
 }
 
+/**
+ * What the call-detail normaliser needs of a call record (shared/byrobot/models.ts
+ * CallDetailSchema: `taskResult` a list of objects, `phoneLog.phoneLogs` a list of objects), so
+ * that the processor never fails on a body the receiver accepted. The first problem, or null.
+ */
+function callShape(data: Raw): string | null {
+  const result = v.safeParse(CallDetailSchema, data);
+  if (result.success) return null;
+  const issue = result.issues[0];
+  const path = (issue.path ?? []).map((p) => String(p.key)).join('.');
+  // The rule, not the value ("… but received <value>" could quote personal data).
+  const rule = issue.message.replace(/\s+but received[\s\S]*$/, '');
+  return `data.data${path ? `.${path}` : ''}: ${rule}`.slice(0, 200);
+}
+
 /** Parses and classifies one callback body. Never throws. */
 export function parseCallback(raw: string): Parsed {
   let body: unknown;
@@ -126,6 +142,11 @@ export function parseCallback(raw: string): Parsed {
         dataType,
         String(inboundInstanceId),
       );
+    const shape = callShape({
+      ...data,
+      sceneInstance: { ...data.sceneInstance, callInstanceId: inboundInstanceId },
+    });
+    if (shape) return fail(shape, dataType, String(inboundInstanceId));
     return {
       ok: true,
       ...signed,
@@ -152,10 +173,8 @@ export function parseCallback(raw: string): Parsed {
         dataType,
         String(callInstanceId),
       );
-    if (data.taskResult != null && !Array.isArray(data.taskResult))
-      return fail('data.data.taskResult: not a list', dataType, String(callInstanceId));
-    if (data.phoneLog != null && !isObject(data.phoneLog))
-      return fail('data.data.phoneLog: not an object', dataType, String(callInstanceId));
+    const shape = callShape(data);
+    if (shape) return fail(shape, dataType, String(callInstanceId));
     return {
       ok: true,
       ...signed,

@@ -74,9 +74,14 @@ describe('POST /byrobot/callback/{token}', () => {
     const sent = s.callbackQueue.stats.sent;
     expect(await s.post(unknown)).toMatchObject({ status: 200, text: 'success' });
     expect(await s.post(JSON.stringify(noId))).toMatchObject({ status: 200, text: 'success' });
+    // A transcript that is not a list would fail the processor on every delivery: refused here.
+    const badTranscript = JSON.parse(fixture('call-record'));
+    badTranscript.data.data.phoneLog.phoneLogs = '张三 13800138000';
+    expect(await s.post(JSON.stringify(badTranscript))).toMatchObject({ status: 200, text: 'success' });
     const reasons = (await rejected()).map((r) => r.reason);
     expect(reasons).toContain('data.dataType: unknown "SMS_RESULT"');
     expect(reasons).toContain('data.data.sceneInstance.callInstanceId: missing or not an id');
+    expect(reasons).toContain('data.data.phoneLog.phoneLogs: Invalid type: Expected Array');
     expect(s.callbackQueue.stats.sent).toBe(sent);
   });
 
