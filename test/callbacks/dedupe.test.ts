@@ -131,6 +131,27 @@ describe('call records', () => {
     expect((await ledger.attempts(1, 503))[0]!.item.announcedVia).toBe('poll');
   });
 
+  it('both at once: while the reconciler holds the claim the push fails (SQS redelivers it), then finds it announced', async () => {
+    const body = callBody(505);
+    const detail = normalizeCallDetail(v.parse(CallDetailSchema, body.data.data));
+    const ref = { companyId: 1, callInstanceId: 505, attempt: 0, taskId: 1 };
+    const ledger = new CallLedger(s.deps.doc, s.deps.tableName);
+    expect(await ledger.claim(ref, 'poll')).toBe('claimed');
+    const processor = createCallbackProcessor(s.deps);
+    const message = sqsEventFor(JSON.stringify(body));
+    expect((await processor(message)).batchItemFailures).toHaveLength(1);
+    // The reconciler publishes and records it, as announceCalls does.
+    const event = callCompleted(
+      { companyId: 1, detectedAt: '2026-12-01T08:00:00+08:00', taskId: 1, taskName: 'GG0112-YX NEW1' },
+      detail,
+      255 * 1024,
+    );
+    await s.deps.publish([event]);
+    await ledger.markAnnounced(ref, { eventId: event.detail.eventId, via: 'poll' });
+    expect((await processor(message)).batchItemFailures).toHaveLength(0);
+    expect(callEvents(505)).toHaveLength(1);
+  });
+
   it('a processor that dies between PutEvents and markAnnounced: the redelivery publishes the same id', async () => {
     const body = JSON.stringify(callBody(504));
     const message = sqsEventFor(body);
