@@ -17,6 +17,7 @@ import {
   parseCommandArgs,
   UsageError,
 } from './command.ts';
+import { callbacksRejectedCommand } from './commands/callbacks.ts';
 import { callsListCommand, callsShowCommand } from './commands/calls.ts';
 import { companiesCommand, phonesCommand, robotsCommand } from './commands/companies.ts';
 import { customersPendingCommand } from './commands/customers.ts';
@@ -67,6 +68,7 @@ export const COMMANDS: readonly CommandDef[] = [
   customersPendingCommand,
   callsListCommand,
   callsShowCommand,
+  callbacksRejectedCommand,
   rulesTestCommand,
   pollCommand,
   eventsTailCommand,

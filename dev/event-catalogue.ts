@@ -3,7 +3,9 @@ import type * as v from 'valibot';
 import { DETAIL_TYPES, type DetailType } from '../shared/events/builders.ts';
 import {
   CallCompletedSchema,
+  CallIntentChangedSchema,
   ImportCompletedSchema,
+  InboundCallCompletedSchema,
   SCHEMA_VERSION,
   TaskCompletedSchema,
   TaskStatusChangedSchema,
@@ -37,7 +39,7 @@ export const EVENT_CATALOGUE: readonly CatalogueEntry[] = [
     detailType: DETAIL_TYPES.taskStatusChanged,
     slug: 'task-status-changed',
     description:
-      "A task's status changed between two polls (started, queued, paused by a user or by byrobot, completed, terminated…). Carries the previous and new status and the task's counts.",
+      "A task's status changed (started, queued, paused by a user or by byrobot, completed, terminated…), seen between two polls or pushed by byrobot's task status callback, under the same id either way. Carries the previous and new status and the task's counts (a push carries the counts of the poller's last look).",
     examplePattern: { 'detail-type': ['Task Status Changed'], detail: { status: { code: [4, 5, 9] } } },
     schema: TaskStatusChangedSchema,
     example: {
@@ -161,6 +163,79 @@ export const EVENT_CATALOGUE: readonly CatalogueEntry[] = [
         failedRows: 0,
       },
       chunks: { total: 50, succeeded: 50, failed: 0 },
+    },
+  },
+  {
+    detailType: DETAIL_TYPES.callIntentChanged,
+    slug: 'call-intent-changed',
+    description:
+      "Someone changed a call's intent level after the call, in byrobot's CRM (byrobot's manual intent-change callback): the previous and new level, the call's ids and the import properties (the CRM id). One event per change, its id from the call and the change's sequence number; a change to the level the call has already is not announced, nor one older than the last (byrobot's gmtModified, when it sends one). Published by push only: the poller never sees re-grades.",
+    examplePattern: {
+      'detail-type': ['Call Intent Changed'],
+      detail: { level: ['A', 'B'], previousLevel: [{ 'anything-but': ['A', 'B'] }] },
+    },
+    schema: CallIntentChangedSchema,
+    example: {
+      eventId: '9e1d2c3b-4a5f-5e6d-8c7b-6a5f4e3d2c1b',
+      schemaVersion: SCHEMA_VERSION,
+      companyId: 1,
+      taskId: 67,
+      callInstanceId: 540,
+      previousLevel: 'C',
+      level: 'A',
+      changedAt: '2026-11-23T11:02:40+08:00',
+      detectedAt: '2026-11-23T11:02:41+08:00',
+      properties: { crmId: 'LEAD-1042' },
+      changedBy: null,
+    },
+  },
+  {
+    detailType: DETAIL_TYPES.inboundCallCompleted,
+    slug: 'inbound-call-completed',
+    description:
+      "A customer called a robot (an inbound call) and the call ended: byrobot's inbound callback, announced once. A detail type of its own rather than a direction field on Call Completed, so rules on Call Completed keep matching outbound calls only. Carries what Call Completed does, with the number called (calleePhone) and any transfer to a person.",
+    examplePattern: { 'detail-type': ['Inbound Call Completed'], detail: { intentLevel: ['A', 'B'] } },
+    schema: InboundCallCompletedSchema,
+    example: {
+      eventId: '4d3c2b1a-0f9e-5d8c-9b7a-6f5e4d3c2b1a',
+      schemaVersion: SCHEMA_VERSION,
+      companyId: 1,
+      taskId: 98,
+      detectedAt: '2026-11-23T15:28:10+08:00',
+      inboundInstanceId: 1091,
+      calleePhone: '057126881788',
+      transfer: { status: null, info: null },
+      intentLevel: 'B',
+      finishStatus: { code: 0, label: 'answered' },
+      status: { code: 2, label: 'completed' },
+      customer: { id: 22142595, name: '未知呼入客户', phone: '13800138000' },
+      properties: {},
+      durationSeconds: 27,
+      chatRounds: 3,
+      hangUp: { code: 1, label: 'customer' },
+      startTime: '2026-11-23T15:27:39+08:00',
+      endTime: '2026-11-23T15:28:09+08:00',
+      recording: { url: 'https://recordings.example.com/in-1091.wav', customerUrl: null },
+      analysis: [
+        {
+          name: '客户意向等级',
+          value: 'B级(一般)',
+          description: '拒绝次数 <= 1 次 并且 命中业务问题 >= 1',
+          analyzeType: null,
+        },
+      ],
+      transcript: [
+        {
+          speaker: 'AI',
+          role: 'ai',
+          content: '您好，请问有什么可以帮您？',
+          startMs: 0,
+          endMs: 2100,
+          aiUnknown: false,
+        },
+      ],
+      transcriptTrimmed: false,
+      transcriptTurns: 1,
     },
   },
 ];

@@ -20,6 +20,8 @@ export interface Grantable {
   secrets: Record<Secret, secretsmanager.ISecret>;
   /** What the `queue` client sends to. */
   importQueue: sqs.IQueue;
+  /** What the `callbackQueue` client sends to. */
+  callbackQueue: sqs.IQueue;
   /** What the `publish` client puts events on. */
   bus: events.IEventBus;
 }
@@ -38,7 +40,8 @@ export function tableAccess(name: FunctionName): [KeyPrefix, readonly TableActio
  * Everything a function may do, from its record in shared/manifest.ts and nothing more: the
  * DynamoDB actions it calls, each only on items whose partition key starts with the record's prefix
  * (`dynamodb:LeadingKeys`: every granted action names its keys, so the condition always applies);
- * the secrets it reads; sending to the import queue for the `queue` client, PutEvents on the
+ * the secrets it reads; sending to the import queue for the `queue` client and to the callback
+ * queue for `callbackQueue`, PutEvents on the
  * stage's bus for `publish`.
  */
 export function grantFromManifest(fn: lambda.IFunction, name: FunctionName, to: Grantable): void {
@@ -47,6 +50,7 @@ export function grantFromManifest(fn: lambda.IFunction, name: FunctionName, to: 
   for (const secret of record.secrets) to.secrets[secret].grantRead(fn);
   const clients: readonly string[] = record.clients;
   if (clients.includes('queue')) to.importQueue.grantSendMessages(fn);
+  if (clients.includes('callbackQueue')) to.callbackQueue.grantSendMessages(fn);
   if (clients.includes('publish')) to.bus.grantPutEventsTo(fn);
 }
 

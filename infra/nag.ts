@@ -6,6 +6,8 @@ import type { BridgeFunction } from './constructs/bridge-function.ts';
 export interface NagTargets {
   poller: BridgeFunction;
   importWorker: BridgeFunction;
+  /** byrobot's push callbacks, SQS → events (shared/callbacks/process.ts). */
+  callbackProcessor: BridgeFunction;
   /** Scheduled every 5 minutes, like the poller. */
   importSweeper: BridgeFunction;
   /** One function per HTTP API route, invoked synchronously by API Gateway. */
@@ -25,7 +27,15 @@ const ack = (scope: IConstruct, id: string, reason: string) =>
  * here fails `cdk synth` (cdk-nag runs as a policy-validation plugin, infra/bridge-app.ts).
  */
 export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
-  const all = [t.poller, t.importWorker, t.importSweeper, ...t.routes, ...t.forwarders, ...t.deliverers];
+  const all = [
+    t.poller,
+    t.importWorker,
+    t.callbackProcessor,
+    t.importSweeper,
+    ...t.routes,
+    ...t.forwarders,
+    ...t.deliverers,
+  ];
   for (const f of all) {
     ack(
       f.fn,
@@ -33,13 +43,18 @@ export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
       'Tracing is off on purpose: no function carries a tracer (a Powertools Tracer would add its weight to every cold start), so X-Ray would record only Lambda’s own segment, and Lambda’s X-Ray integration does not exist in the China regions. Latency is in the metrics and REPORT lines (infra/constructs/bridge-function.ts).',
     );
   }
-  for (const f of [...t.routes, t.importWorker]) {
+  for (const f of [...t.routes, t.importWorker, t.callbackProcessor]) {
     ack(
       f.fn,
       'Serverless-LambdaDLQ',
-      'Not invoked asynchronously: API Gateway waits for the answer (a failure is the caller’s 5xx, alarmed), and the import worker’s failed messages go to the import queue’s own dead-letter queue.',
+      'Not invoked asynchronously: API Gateway waits for the answer (a failure is the caller’s 5xx, alarmed), and the import worker’s and callback processor’s failed messages go to their queue’s own dead-letter queue.',
     );
   }
+  ack(
+    t.callbackProcessor.fn,
+    'Serverless-LambdaEventSourceMappingDestination',
+    'An SQS event source has no on-failure destination of its own: a callback that keeps failing moves to the callback dead-letter queue by the queue’s redrive policy (maxReceiveCount 5), alarmed, redriven by hand (docs/runbook.md).',
+  );
   ack(
     t.importWorker.fn,
     'Serverless-LambdaEventSourceMappingDestination',
@@ -77,7 +92,7 @@ export function acknowledgeStackFindings(stack: Stack, t: NagTargets): void {
       ack(
         child,
         'AwsSolutions-APIG4',
-        'Authorisation happens in each route’s function: hashed, scoped API keys, or Standard Webhooks HMAC signatures over the raw body, which an API Gateway authorizer never sees. /health and /openapi.json are public by design (docs/api.md).',
+        'Authorisation happens in each route’s function: hashed, scoped API keys, Standard Webhooks HMAC signatures over the raw body, which an API Gateway authorizer never sees, or byrobot’s callback token (a per-stage secret in the path, compared in constant time: byrobot’s console takes only a URL). /health and /openapi.json are public by design (docs/api.md).',
       );
     }
   }

@@ -39,6 +39,10 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _d, c: string
 /** How many import-worker invocations SQS may run at once: byrobot rate-limits per app key. */
 const IMPORT_WORKER_MAX_CONCURRENCY = 2;
 const IMPORT_MAX_RECEIVE_COUNT = 5;
+/** A callback that fails five times (byrobot down for its getTaskDetail, a bug) goes to the DLQ. */
+const CALLBACK_MAX_RECEIVE_COUNT = 5;
+/** Callback processors at once: each does a few ledger writes and one PutEvents per callback. */
+const CALLBACK_PROCESSOR_MAX_CONCURRENCY = 5;
 
 /** byrobot-bridge for one stage: table, bus, poller, HTTP API, import queue, notifications, ops. */
 export class BridgeStack extends Stack {
@@ -110,6 +114,11 @@ export class BridgeStack extends Stack {
       'WebhookSources',
       s.secrets.webhookSources,
     );
+    const callbackTokenSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'CallbackToken',
+      s.secrets.callbackToken,
+    );
     const common = {
       TABLE_NAME: table.tableName,
       EVENT_BUS_NAME: bus.eventBusName,
@@ -127,6 +136,9 @@ export class BridgeStack extends Stack {
         POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
         POLL_BACKFILL: String(s.backfill),
         BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
+        // The poller as reconciler (shared/poller/): off polls as before push existed.
+        BRIDGE_CALLBACKS: s.callbacks,
+        CALLBACK_GRACE_SECONDS: String(s.callbackGraceSeconds),
       },
     });
     this.functions.poller = poller;
@@ -162,11 +174,29 @@ export class BridgeStack extends Stack {
       deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
       removalPolicy: s.removalPolicy,
     });
+    // ── Push callbacks: receiver route → queue → processor ─────────────────────────────────
+    const callbackDlq = deadLetterQueue(this, 'CallbackDlq', s.removalPolicy);
+    deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
+    const callbackQueue = new sqs.Queue(this, 'CallbackQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * MANIFEST['process-callbacks'].timeoutSeconds),
+      // Answered `success`, byrobot never sends it again: keep it as long as SQS can.
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: callbackDlq, maxReceiveCount: CALLBACK_MAX_RECEIVE_COUNT },
+      removalPolicy: s.removalPolicy,
+    });
     // What each function may touch: its record in shared/manifest.ts says which of these.
     const grantable: Grantable = {
       table,
-      secrets: { byrobot: byrobotSecret, apiKeys: apiKeysSecret, webhooks: webhookSecret },
+      secrets: {
+        byrobot: byrobotSecret,
+        apiKeys: apiKeysSecret,
+        webhooks: webhookSecret,
+        callbackToken: callbackTokenSecret,
+      },
       importQueue,
+      callbackQueue,
       bus,
     };
     grantFromManifest(poller.fn, 'poller', grantable);
@@ -209,6 +239,21 @@ export class BridgeStack extends Stack {
       }),
     });
 
+    const callbackProcessor = new BridgeFunction(this, 'ProcessCallbacks', {
+      ...fnDefaults,
+      name: 'process-callbacks',
+      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys },
+    });
+    this.functions['process-callbacks'] = callbackProcessor;
+    callbackProcessor.fn.addEventSource(
+      new SqsEventSource(callbackQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: CALLBACK_PROCESSOR_MAX_CONCURRENCY,
+      }),
+    );
+    grantFromManifest(callbackProcessor.fn, 'process-callbacks', grantable);
+
     // ── HTTP API: one function per route, each with only its route's permissions ─────────────
     const apiEnv = {
       ...common,
@@ -217,8 +262,16 @@ export class BridgeStack extends Stack {
       IMPORT_QUEUE_URL: importQueue.queueUrl,
     };
     const apiFunctions = new Map<RouteName, BridgeFunction>();
+    // The receiver alone learns the callback settings (shared/config/api.ts readCallbackConfig).
+    const callbackEnv = {
+      CALLBACK_TOKEN_SECRET: s.secrets.callbackToken,
+      CALLBACK_QUEUE_URL: callbackQueue.queueUrl,
+      CALLBACK_SOURCE_IPS: s.callbackSourceIps.join(','),
+      CALLBACK_SIGNATURE: s.callbackSignature ? 'on' : 'off',
+    };
     for (const name of ROUTE_NAMES) {
-      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment: apiEnv });
+      const environment = name === 'receive-callback' ? { ...apiEnv, ...callbackEnv } : apiEnv;
+      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment });
       grantFromManifest(fn.fn, name, grantable);
       apiFunctions.set(name, fn);
       this.functions[name] = fn;
@@ -299,6 +352,9 @@ export class BridgeStack extends Stack {
       deadLetterQueues,
       importQueue,
       importWorker: worker.fn,
+      callbackQueue,
+      callbackProcessor: callbackProcessor.fn,
+      callbacks: s.callbacks,
       httpApi,
     });
 
@@ -310,12 +366,19 @@ export class BridgeStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: ops.topic.topicArn });
     new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
     new CfnOutput(this, 'ImportDlqArn', { value: importDlq.queueArn });
+    new CfnOutput(this, 'CallbackQueueUrl', { value: callbackQueue.queueUrl });
+    new CfnOutput(this, 'CallbackDlqArn', { value: callbackDlq.queueArn });
+    // The token is the secret's value, never in the template: docs/deploy.md says how to fill it in.
+    new CfnOutput(this, 'CallbackUrlTemplate', {
+      value: `${httpApi.apiEndpoint}/byrobot/callback/<token from ${s.secrets.callbackToken}>`,
+    });
     // The log groups are the functions' own (CDK-named), not /aws/lambda/<name>: the poller's, for tailing.
     new CfnOutput(this, 'PollerLogGroupName', { value: poller.logGroup.logGroupName });
 
     acknowledgeStackFindings(this, {
       poller,
       importWorker: worker,
+      callbackProcessor,
       importSweeper: sweeper,
       routes: [...apiFunctions.values()],
       forwarders: notifications.forwarders,
@@ -338,7 +401,11 @@ function refuseUndeliverableRecipients(stage: string, s: StageSettings): void {
     );
 }
 
-/** JSON access log lines (request id, route, status, latency, integration error, caller IP). */
+/**
+ * JSON access log lines (request id, route, status, latency, integration error, caller IP). No
+ * `$context.path`: the callback route's path carries its token (POST /byrobot/callback/{token}),
+ * and HTTP APIs cannot mask one variable; `routeKey` names the route with `{token}` unexpanded.
+ */
 function apigwv2AccessLogFormat() {
   return AccessLogFormat.custom(
     JSON.stringify({
@@ -347,7 +414,6 @@ function apigwv2AccessLogFormat() {
       requestTime: '$context.requestTime',
       httpMethod: '$context.httpMethod',
       routeKey: '$context.routeKey',
-      path: '$context.path',
       status: '$context.status',
       protocol: '$context.protocol',
       responseLength: '$context.responseLength',

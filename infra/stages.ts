@@ -38,7 +38,24 @@ export interface StageSettings {
     apiKeys: string;
     /** `{"sources": [{ "name", "secrets": ["whsec_…"], "companies", "mapping"? }]}` (docs/api.md) */
     webhookSources: string;
+    /** `{"token": "<16–256 URL-safe characters>"}`: the path segment of byrobot's callback URLs (docs/deploy.md) */
+    callbackToken: string;
   };
+  /**
+   * byrobot's push callbacks (docs/deploy.md, "Push callbacks"). The receiver route is deployed
+   * either way; `on` makes the poller a reconciler that reads only calls no callback delivered
+   * within `callbackGraceSeconds` (BRIDGE_CALLBACKS, CALLBACK_GRACE_SECONDS); `off` polls as before.
+   */
+  callbacks: 'on' | 'off';
+  /** How long the reconciler waits for a call's callback before reading the call itself. @default 120 */
+  callbackGraceSeconds: number;
+  /** Source IPs byrobot's callbacks may come from (empty: any); byrobot documents 120.55.46.3. */
+  callbackSourceIps: string[];
+  /**
+   * Check byrobot's `sign`/`dateTime` on each callback (only once byrobot enabled them for the
+   * account, "需联系开通"; the computation is assumed, shared/callbacks/signature.ts).
+   */
+  callbackSignature: boolean;
   /**
    * How long the bus archive keeps events for replay. The archive holds every event, `Call
    * Completed` with names, phones, transcripts and recording URLs, under the stage's own KMS key
@@ -68,6 +85,7 @@ const secretsFor = (stage: string) => ({
   byrobotCredentials: `byrobot-bridge/${stage}/byrobot-credentials`,
   apiKeys: `byrobot-bridge/${stage}/api-keys`,
   webhookSources: `byrobot-bridge/${stage}/webhook-sources`,
+  callbackToken: `byrobot-bridge/${stage}/callback-token`,
 });
 
 export const STAGES: Record<string, StageSettings> = {
@@ -82,6 +100,10 @@ export const STAGES: Record<string, StageSettings> = {
     maxInFlight: 4,
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('dev'),
+    callbacks: 'off',
+    callbackGraceSeconds: 120,
+    callbackSourceIps: [],
+    callbackSignature: false,
     archiveRetention: Duration.days(7),
     notifications: NOTIFICATION_RULES.dev!,
     alarmEmail: { ssmParameter: alarmEmailParameter('dev') },
@@ -102,6 +124,11 @@ export const STAGES: Record<string, StageSettings> = {
     maxInFlight: 8,
     eventSource: 'byrobot.bridge',
     secrets: secretsFor('prod'),
+    callbacks: 'on',
+    callbackGraceSeconds: 120,
+    // byrobot's documented callback server (reference/byrobot-docs/callback.md).
+    callbackSourceIps: ['120.55.46.3'],
+    callbackSignature: false,
     archiveRetention: Duration.days(90),
     notifications: NOTIFICATION_RULES.prod!,
     alarmEmail: { ssmParameter: alarmEmailParameter('prod') },

@@ -8,14 +8,15 @@ import { startLocalBus } from '../dev/eventbus.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { sweepStuckImports } from '../shared/api/imports.ts';
 import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
-import type { ApiConfig } from '../shared/config/api.ts';
+import { LOCAL_CALLBACK_TOKEN } from '../shared/callbacks/token.ts';
+import { type ApiConfig, readCallbackConfig } from '../shared/config/api.ts';
 import { DeliveryLog } from '../shared/delivery/log-store.ts';
 import { busPublisher } from '../shared/events/bus-client.ts';
 import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import { lambdaContext } from './api-server/events.ts';
-import { importWorkerHandler } from './api-server/handlers.ts';
+import { callbackProcessorHandler, importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { inInvocation } from './api-server/invocation.ts';
 import { startSimulator } from './byrobot-sim/index.ts';
@@ -30,7 +31,8 @@ const USAGE = `usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [
   BYROBOT_BASE_URL, BYROBOT_APP_KEY, BYROBOT_APP_SECRET: bridge a real byrobot instead of the simulator;
   --stage <name> (STAGE, local): whose notification rules to run; Slack URLs from LOCAL_SECRETS_FILE or SLACK_WEBHOOK_URL;
   EVENTS_FILE (.local/events.ndjson): every event, one JSON line each;
-  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import queue there across runs.`;
+  LOCAL_CALLBACK_TOKEN (local-callback-token): the token of POST /byrobot/callback/{token} (docs/api.md);
+  --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import and callback queues there across runs.`;
 
 let parsed: ReturnType<typeof parseFlags>;
 function parseFlags() {
@@ -179,6 +181,17 @@ const config: ApiConfig = {
   dynamoEndpoint: dynamo.endpoint,
   eventBridgeEndpoint: bus.endpoint,
 };
+// byrobot's push callbacks: the token (LOCAL_CALLBACK_TOKEN, else local-callback-token), and the
+// CALLBACK_SOURCE_IPS / CALLBACK_SIGNATURE a stage would set, if set here.
+try {
+  const callbacks = readCallbackConfig(env);
+  Object.assign(config, callbacks, {
+    callbackToken: callbacks.callbackToken ?? (async () => LOCAL_CALLBACK_TOKEN),
+  });
+} catch (error) {
+  console.error(`error: ${(error as Error).message} (docs/api.md, "Push callbacks")`);
+  process.exit(1);
+}
 // With --data-dir the import queue is kept beside the tables: a kill -9 mid-import loses no chunk.
 const queue = new LocalQueue(dataDir ? { dir: join(dataDir, 'import-queue') } : {});
 const publish = busPublisher({
@@ -186,9 +199,17 @@ const publish = busPublisher({
   source: config.eventSource,
   endpoint: bus.endpoint,
 });
+// The callback queue, kept beside it the same way: a callback answered `success` survives a kill -9.
+// A callback whose call another path is announcing (an `in-flight` claim) is retried, as SQS retries
+// it after its visibility timeout: 2 s apart here, so five receives outlast any live claimant.
+const callbackQueue = new LocalQueue({
+  visibilityMs: 2000,
+  ...(dataDir ? { dir: join(dataDir, 'callback-queue') } : {}),
+});
 const deps = createApiDeps(config, 'local-api', {
   byrobot: byrobotClientOnFirstUse(config),
   queue,
+  callbackQueue,
   publish,
   deliveries,
 });
@@ -199,6 +220,12 @@ queue.attach((event) => {
   return inInvocation(context.awsRequestId, () => worker(event, context));
 });
 closers.push(async () => queue.stop());
+const processor = callbackProcessorHandler(deps);
+callbackQueue.attach((event) => {
+  const context = lambdaContext('process-callbacks');
+  return inInvocation(context.awsRequestId, () => processor(event, context));
+});
+closers.push(async () => callbackQueue.stop());
 
 const port = Number(env.PORT ?? 3000);
 const api = await listen('API', port, () => startApiServer({ deps, port }));
@@ -256,6 +283,10 @@ console.log(
   access.describe
     ? access.describe
     : `API key: ${apiKey}   webhook source "local-crm", secret: ${webhookSecret}`,
+);
+// byrobot's push callbacks (docs/api.md, "Push callbacks"); a token of your own stays a variable.
+console.log(
+  `byrobot callbacks: POST ${api.url}/byrobot/callback/${env.LOCAL_CALLBACK_TOKEN ? '$LOCAL_CALLBACK_TOKEN' : LOCAL_CALLBACK_TOKEN}`,
 );
 console.log(
   `DynamoDB (dynalite): ${dynamo.endpoint}, table ${tableName}, ${dataDir ? `kept in ${dataDir}` : 'in memory'}; EventBridge: ${bus.endpoint}`,

@@ -13,10 +13,13 @@ import type { Scope } from './config/api.ts';
  */
 
 /** What a function is given beyond the table and its configuration (shared/api/deps.ts `Clients`). */
-export type Client = 'byrobot' | 'queue' | 'publish' | 'deliveries';
+export type Client = 'byrobot' | 'queue' | 'publish' | 'deliveries' | 'callbackQueue';
 
-/** Who may call a route: an API key with this scope, a Standard Webhooks source, or anyone. */
-export type Auth = Scope | 'webhook' | 'none';
+/**
+ * Who may call a route: an API key with this scope, a Standard Webhooks source, byrobot's push
+ * callbacks (the stage's callback token in the path, shared/callbacks/token.ts), or anyone.
+ */
+export type Auth = Scope | 'webhook' | 'callback' | 'none';
 
 export type TableAction =
   | 'GetItem'
@@ -44,7 +47,7 @@ export type KeyPrefix =
   | 'CBBAD#';
 
 /** The stage's Secrets Manager secrets a function reads (infra/stages.ts names them). */
-export type Secret = 'byrobot' | 'apiKeys' | 'webhooks';
+export type Secret = 'byrobot' | 'apiKeys' | 'webhooks' | 'callbackToken';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -219,6 +222,20 @@ export const MANIFEST = {
     timeoutSeconds: 10,
     memoryMb: 256,
   },
+  'receive-callback': {
+    routes: [{ method: 'POST', path: '/byrobot/callback/{token}' }],
+    auth: 'callback',
+    // No `body`: byrobot's private cloud sends JSON as text/plain, which the JSON-body middleware
+    // refuses; the route parses the raw text itself (shared/callbacks/receive.ts).
+    clients: ['callbackQueue'],
+    // A callback it cannot understand is kept for inspection (CBBAD#<day>), never queued.
+    table: { 'CBBAD#': ['PutItem'] },
+    // The byrobot secret only for the optional sign/dateTime check (docs/api.md, "Push callbacks").
+    secrets: ['callbackToken', 'byrobot'],
+    // Answered well inside a second: one SendMessage or one PutItem, nothing else.
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
   openapi: {
     routes: [
       { method: 'GET', path: '/openapi.json' },
@@ -274,6 +291,22 @@ export const MANIFEST = {
     secrets: [],
     timeoutSeconds: 60,
     memoryMb: 256,
+  },
+  'process-callbacks': {
+    description:
+      "byrobot's push callbacks (SQS) → the call ledger and EventBridge events (partial batch failures)",
+    clients: ['byrobot', 'publish'],
+    table: {
+      // The call ledger (shared/calls/ledger.ts): attempts and intent state, and inbound calls.
+      'CALL#': ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+      'INBOUND#': ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      // The task's announced-calls counter (UpdateItem) and its snapshot (GetItem, PutItem).
+      'CO#': ['GetItem', 'PutItem', 'UpdateItem'],
+    },
+    secrets: ['byrobot'],
+    // A batch of 10: ledger writes, one PutEvents each, at most a phoneLogInfo or getTaskDetail.
+    timeoutSeconds: 60,
+    memoryMb: 512,
   },
   deliver: {
     description: "One destination's queue → DingTalk, WeCom, Feishu or a signed webhook (retries, DLQ, log)",

@@ -93,8 +93,18 @@ export interface OperationsProps {
   deadLetterQueues: { name: string; queue: sqs.IQueue }[];
   importQueue: sqs.IQueue;
   importWorker: lambda.IFunction;
+  /** byrobot's push callbacks: the receiver's queue and its processor. */
+  callbackQueue: sqs.IQueue;
+  callbackProcessor: lambda.IFunction;
+  /** The stage's `callbacks` (infra/stages.ts): the reconciler-share alarm means something only when on. */
+  callbacks: 'on' | 'off';
   httpApi: apigwv2.IHttpApi;
 }
+
+/** The reconciler catching more than this share of calls means push is failing (docs/runbook.md). */
+export const RECONCILER_SHARE_ALARM_PERCENT = 20;
+/** Below this many calls an hour, the share is noise: one missed push of three is not an outage. */
+export const RECONCILER_SHARE_MIN_CALLS = 20;
 
 /** The ops topic (email), the alarms, and one dashboard. */
 export class Operations extends Construct {
@@ -207,6 +217,49 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const fnMetric = (service: string, metricName: string, period = Duration.minutes(5)) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        // The function's service name and the stage: Powertools' default dimensions (shared/observability/powertools.ts).
+        dimensionsMap: { service, stage: props.stage },
+        statistic: 'Sum',
+        period,
+      });
+    alarm('CallbackAuthFailures', {
+      alarmDescription:
+        'A callback came with a wrong token (401): the URL in byrobot\'s console does not match the callback-token secret (rotated?), or someone probes the route. byrobot retries for 26 h; fix the URL or the secret (docs/deploy.md, "Push callbacks").',
+      metric: fnMetric('receive-callback', 'CallbackAuthFailures'),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('CallbacksUnprocessable', {
+      alarmDescription:
+        'byrobot sent callbacks the bridge could not understand (bad JSON, unknown dataType, no id, refused signature); they are kept under CBBAD#<day> (docs/runbook.md, "Unprocessable callbacks").',
+      metric: fnMetric('receive-callback', 'CallbacksUnprocessable', Duration.minutes(15)),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const byReconciler = fnMetric('poller', 'CallsAnnouncedByReconciler', Duration.hours(1));
+    const byPush = fnMetric('process-callbacks', 'CallsAnnouncedByPush', Duration.hours(1));
+    if (props.callbacks === 'on')
+      alarm('ReconcilerShare', {
+        alarmDescription: `The poller (reconciler) announced more than ${RECONCILER_SHARE_ALARM_PERCENT} % of the last hour's calls: byrobot's pushes are not arriving (console URL, IP allowlist, token, the receiver) (docs/runbook.md, "Push callbacks").`,
+        metric: new cloudwatch.MathExpression({
+          expression: `IF((r + p) >= ${RECONCILER_SHARE_MIN_CALLS}, 100 * r / (r + p), 0)`,
+          usingMetrics: { r: byReconciler.with({}), p: byPush.with({}) },
+          label: 'calls announced by the reconciler (%)',
+          period: Duration.hours(1),
+        }),
+        threshold: RECONCILER_SHARE_ALARM_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     alarm('Api5xx', {
       alarmDescription: 'The HTTP API answered 5xx (byrobot down, our credentials refused, or a bug).',
       metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -261,6 +314,35 @@ export class Operations extends Construct {
           props.importQueue.metricApproximateNumberOfMessagesVisible({ label: 'queued chunks' }),
           props.importQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest chunk age (s)' }),
           props.importWorker.metricErrors({ label: 'worker errors' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Push callbacks',
+        left: [
+          search(
+            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("CallbacksReceived" OR "CallbacksUnprocessable" OR "CallbackAuthFailures" OR "CallbackSourceRefused" OR "CallbacksNotStored" OR "CallbacksFailed")', 'Sum', 300)`,
+            'callbacks',
+          ),
+        ],
+        right: [
+          props.callbackQueue.metricApproximateNumberOfMessagesVisible({ label: 'queued callbacks' }),
+          props.callbackQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest callback age (s)' }),
+          props.callbackProcessor.metricErrors({ label: 'processor errors' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Calls announced: push vs reconciler',
+        left: [
+          byPush.with({ period: Duration.minutes(5), label: 'by push' }),
+          byReconciler.with({ period: Duration.minutes(5), label: 'by the reconciler' }),
+        ],
+        right: [
+          search(
+            `SEARCH('{${METRICS_NAMESPACE},dataType,service,stage} stage="${props.stage}" MetricName=("CallbacksProcessed" OR "CallbackDuplicates")', 'Sum', 300)`,
+            'processed / duplicates',
+          ),
         ],
         width: 12,
       }),

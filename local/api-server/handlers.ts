@@ -10,10 +10,12 @@ import {
   taskActionRoute,
 } from '../../shared/api/routes.ts';
 import { getTaskRoute, listTaskCallsRoute, listTasksRoute } from '../../shared/api/task-reads.ts';
+import { receiveCallbackRoute } from '../../shared/callbacks/receive.ts';
 import { deliveryActionRoute, getDeliveriesRoute } from '../../shared/delivery/routes.ts';
 import type { RouteName } from '../../shared/manifest.ts';
 
 export { importWorkerHandler } from '../../shared/api/worker.ts';
+export { callbackProcessorHandler } from '../../shared/callbacks/process.ts';
 
 /**
  * Every route's logic by name: the local API server and the tests serve them all from here, with
@@ -31,6 +33,7 @@ export const ROUTE_DEFINITIONS: { [N in RouteName]: RouteDefinition<N> } = {
   'list-task-calls': listTaskCallsRoute,
   'get-deliveries': getDeliveriesRoute,
   'delivery-action': deliveryActionRoute,
+  'receive-callback': receiveCallbackRoute,
   openapi: openApiRoute,
   health: healthRoute,
 };

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ByrobotClient } from '../byrobot/client.ts';
+import type { CallbackQueue } from '../callbacks/queue.ts';
 import type { ApiConfig } from '../config/api.ts';
 import type { DeliveryControl } from '../delivery/control.ts';
 import type { Publisher } from '../events/bus-client.ts';
@@ -22,6 +23,8 @@ export interface Clients {
   publish: Publisher;
   /** Replay and resume of the deliverers (shared/delivery/): SQS on AWS, the local runner locally. */
   deliveries: DeliveryControl;
+  /** Where byrobot's push callbacks are made durable: SQS (`sqsCallbackQueue`) on AWS, a local queue locally. */
+  callbackQueue: CallbackQueue;
 }
 
 /** What every API function and the import worker get, whatever their record lists. */
@@ -67,6 +70,12 @@ export function createApiDeps<C extends Client = never>(
     apiKeys: config.apiKeys,
     webhookSources: config.webhookSources,
     idempotency: new IdempotencyStore(doc, config.tableName),
+    callbacks: {
+      token: config.callbackToken,
+      sourceIps: config.callbackSourceIps ?? [],
+      signature: config.callbackSignature ?? false,
+      credentials: config.credentials,
+    },
     now: options.now,
     doc,
     tableName: config.tableName,

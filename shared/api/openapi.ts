@@ -17,6 +17,7 @@ import { CreateTaskSchema, ImportRequestSchema } from './schemas.ts';
 /** An operation's `security`, from its function's `auth` in shared/manifest.ts. */
 const security = (name: RouteName): Record<string, string[]>[] => {
   const { auth } = routeRecord(name);
+  if (auth === 'callback') return [{ callbackToken: [] }];
   return auth === 'none' ? [] : auth === 'webhook' ? [{ standardWebhooks: [] }] : [{ apiKey: [] }];
 };
 
@@ -128,6 +129,13 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           description: 'Authorization: Bearer <API key>; keys are scoped to actions and companies',
+        },
+        callbackToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-callback-token-in-path',
+          description:
+            "byrobot's push callbacks carry no header of their own: the stage's callback token (Secrets Manager) is the {token} path segment, compared in constant time; optionally the source IP and byrobot's sign/dateTime are checked too (docs/api.md, \"Push callbacks\"). No header is read.",
         },
         standardWebhooks: {
           type: 'apiKey',
@@ -323,6 +331,33 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [pathParam('destination', '<rule>-<kind>, e.g. hot-leads-chat-dingtalk', 'string')],
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
           responses: { '200': { description: 'Resumed' }, ...common },
+        },
+      },
+      '/byrobot/callback/{token}': {
+        post: {
+          operationId: 'receiveCallback',
+          summary: "byrobot's push callbacks: call records, intent changes, task status, inbound calls",
+          description:
+            "byrobot's envelope {code, data: {dataType, data}} as application/json or text/plain (both UTF-8; no Content-Type also works). Answered with the text `success` once the callback is stored (queued for processing, or kept for inspection when it cannot be understood); 503 when it could not be stored, which byrobot retries.",
+          security: security('receive-callback'),
+          parameters: [pathParam('token', "the stage's callback token (never logged)", 'string')],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'object' } },
+              'text/plain': { schema: { type: 'string', description: 'the same JSON, as text' } },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Stored: the body is exactly `success`',
+              content: { 'text/plain': { schema: { type: 'string', enum: ['success'] } } },
+            },
+            ...common,
+            '401': problem('Wrong or missing callback token: nothing was stored'),
+            '403': problem("The source IP is not in the stage's callback allowlist"),
+            '503': problem('The callback could not be stored (queue or table unavailable); byrobot retries'),
+          },
         },
       },
       '/openapi.json': {

@@ -20,10 +20,11 @@ export function routeOptions(name: RouteName): RouteOptions {
   const { auth, body, idempotent } = routeRecord(name);
   return {
     name,
-    scope: auth === 'none' ? null : auth === 'webhook' ? 'import' : auth,
+    scope: auth === 'none' || auth === 'callback' ? null : auth === 'webhook' ? 'import' : auth,
     body,
     idempotent,
     webhook: auth === 'webhook',
+    callback: auth === 'callback',
   };
 }
 

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { callbackTokenFromSecret, TokenSchema } from '../callbacks/token.ts';
 import { ImportMappingSchema } from '../imports/mapping.ts';
 import { type ByrobotCredentials, byrobotCredentials, envJson, requiredEnv, secretJson } from './secrets.ts';
 
@@ -63,6 +64,17 @@ export interface ApiConfig {
   webhookSources: () => Promise<WebhookSourceConfig[]>;
   /** The import queue (AWS); absent locally, where the local queue is wired in code. */
   importQueueUrl?: string;
+  /**
+   * byrobot's callback token (POST /byrobot/callback/{token}): CALLBACK_TOKEN_SECRET on AWS,
+   * LOCAL_CALLBACK_TOKEN or `local-callback-token` locally. Absent: every callback is refused 401.
+   */
+  callbackToken?: () => Promise<string>;
+  /** Source IPs callbacks may come from (CALLBACK_SOURCE_IPS, comma-separated); empty: any. */
+  callbackSourceIps?: readonly string[];
+  /** Check byrobot's callback `sign`/`dateTime` (CALLBACK_SIGNATURE=on). @default false */
+  callbackSignature?: boolean;
+  /** The callback queue (AWS: CALLBACK_QUEUE_URL); absent locally. */
+  callbackQueueUrl?: string;
   dynamoEndpoint?: string;
   eventBridgeEndpoint?: string;
 }
@@ -101,7 +113,33 @@ export function readApiConfig(env: Env = process.env): ApiConfig {
     apiKeys: async () => (await keys()).keys,
     webhookSources: async () => (await sources()).sources,
     importQueueUrl: env.IMPORT_QUEUE_URL || undefined,
+    ...readCallbackConfig(env),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
+  };
+}
+
+/** The callback route's settings from the environment (infra/stack.ts sets them from the stage). */
+export function readCallbackConfig(
+  env: Env,
+): Pick<ApiConfig, 'callbackToken' | 'callbackSourceIps' | 'callbackSignature' | 'callbackQueueUrl'> {
+  let callbackToken: (() => Promise<string>) | undefined;
+  if (env.CALLBACK_TOKEN_SECRET) callbackToken = callbackTokenFromSecret(env.CALLBACK_TOKEN_SECRET);
+  else if (env.LOCAL_CALLBACK_TOKEN) {
+    const token = parse(TokenSchema)(env.LOCAL_CALLBACK_TOKEN);
+    callbackToken = async () => token;
+  }
+  const ips = (env.CALLBACK_SOURCE_IPS ?? '')
+    .split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  const signature = env.CALLBACK_SIGNATURE ?? 'off';
+  if (signature !== 'on' && signature !== 'off')
+    throw new Error(`configuration: CALLBACK_SIGNATURE must be on or off (got ${signature.slice(0, 20)})`);
+  return {
+    callbackToken,
+    callbackSourceIps: ips,
+    callbackSignature: signature === 'on',
+    callbackQueueUrl: env.CALLBACK_QUEUE_URL || undefined,
   };
 }

@@ -3,7 +3,9 @@ import { deterministicId } from './ids.ts';
 // Types only: the schemas themselves stay out of the functions that build events.
 import type {
   CallCompletedDetail,
+  CallIntentChangedDetail,
   ImportCompletedDetail,
+  InboundCallCompletedDetail,
   TaskCompletedDetail,
   TaskStatusChangedDetail,
   TranscriptTurnDetail,
@@ -15,6 +17,8 @@ export const DETAIL_TYPES = {
   callCompleted: 'Call Completed',
   taskCompleted: 'Task Completed',
   importCompleted: 'Import Completed',
+  callIntentChanged: 'Call Intent Changed',
+  inboundCallCompleted: 'Inbound Call Completed',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -110,6 +114,75 @@ export function callCompleted(
   return { detailType: DETAIL_TYPES.callCompleted, detail: fitTranscript(detail, maxDetailBytes) };
 }
 
+/** A call's intent level changed after the call (someone re-graded it in byrobot's CRM). */
+export function callIntentChanged(
+  input: Omit<CallIntentChangedDetail, 'eventId' | 'schemaVersion'> & { seq: number },
+): BridgeEvent<CallIntentChangedDetail> {
+  const { seq, ...rest } = input;
+  return {
+    detailType: DETAIL_TYPES.callIntentChanged,
+    detail: {
+      // The change's sequence number on the call (shared/calls/ledger.ts intent state): stable on replay.
+      eventId: deterministicId('intent', input.companyId, input.callInstanceId, seq),
+      schemaVersion: SCHEMA_VERSION,
+      ...rest,
+    },
+  };
+}
+
+/** An inbound call (a customer called the robot) ended: byrobot's inbound callback, once. */
+export function inboundCallCompleted(
+  ctx: Context & { taskId: number | null },
+  call: CallDetail,
+  inbound: { calleePhone: string | null; transfer: InboundCallCompletedDetail['transfer'] },
+  maxDetailBytes: number,
+): BridgeEvent<InboundCallCompletedDetail> {
+  const transcript = turns(call);
+  const detail: InboundCallCompletedDetail = {
+    eventId: deterministicId('inbound', ctx.companyId, call.callInstanceId),
+    schemaVersion: SCHEMA_VERSION,
+    companyId: ctx.companyId,
+    taskId: ctx.taskId,
+    detectedAt: ctx.detectedAt,
+    inboundInstanceId: call.callInstanceId,
+    calleePhone: inbound.calleePhone,
+    transfer: inbound.transfer,
+    intentLevel: call.intentLevel,
+    finishStatus: call.finishStatus,
+    status: call.status,
+    customer: call.customer,
+    properties: call.properties,
+    durationSeconds: call.durationSeconds,
+    chatRounds: call.chatRounds,
+    hangUp: call.hangUp,
+    startTime: call.startTime,
+    endTime: call.endTime,
+    recording: call.recording,
+    analysis: analysisOf(call),
+    transcript,
+    transcriptTrimmed: false,
+    transcriptTurns: transcript.length,
+  };
+  return { detailType: DETAIL_TYPES.inboundCallCompleted, detail: fitTranscript(detail, maxDetailBytes) };
+}
+
+const turns = (call: CallDetail): TranscriptTurnDetail[] =>
+  call.transcript.map((t) => ({
+    speaker: t.speaker,
+    role: t.role,
+    content: t.content,
+    startMs: t.startMs,
+    endMs: t.endMs,
+    aiUnknown: t.aiUnknown,
+  }));
+const analysisOf = (call: CallDetail) =>
+  call.analysis.map(({ name, value, description, analyzeType }) => ({
+    name,
+    value,
+    description,
+    analyzeType,
+  }));
+
 export function taskCompleted(ctx: Context, task: TaskDetail): BridgeEvent<TaskCompletedDetail> {
   return {
     detailType: DETAIL_TYPES.taskCompleted,
@@ -166,7 +239,10 @@ const MARKER = '…';
  * (the greeting and the ending say most about a call), then, if one turn alone is too long, cutting
  * long turns' text. Never drops the event: the rest of the detail is what a CRM needs.
  */
-export function fitTranscript(detail: CallCompletedDetail, maxDetailBytes: number): CallCompletedDetail {
+export function fitTranscript<D extends { transcript: TranscriptTurnDetail[]; transcriptTrimmed: boolean }>(
+  detail: D,
+  maxDetailBytes: number,
+): D {
   if (utf8(detail) <= maxDetailBytes) return detail;
   const all = detail.transcript;
   const withTurns = (turns: TranscriptTurnDetail[]) => ({

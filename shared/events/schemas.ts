@@ -139,6 +139,82 @@ export const ImportCompletedSchema = v.object({
   chunks: v.object({ total: v.number(), succeeded: v.number(), failed: v.number() }),
 });
 
+const callBody = {
+  intentLevel,
+  finishStatus: v.nullable(coded),
+  status: v.nullable(coded),
+  customer: v.object({
+    id: v.nullable(v.number()),
+    name: v.nullable(v.string()),
+    phone: v.nullable(v.string()),
+  }),
+  properties: v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.description("The call's properties, parsed back: the CRM's record id travels here"),
+  ),
+  durationSeconds: v.nullable(v.number()),
+  chatRounds: v.nullable(v.number()),
+  hangUp: v.nullable(coded),
+  startTime: nullableIso,
+  endTime: nullableIso,
+  recording: v.object({ url: v.nullable(v.string()), customerUrl: v.nullable(v.string()) }),
+  analysis: CallCompletedSchema.entries.analysis,
+  transcript: v.array(TranscriptTurnSchema),
+  transcriptTrimmed: CallCompletedSchema.entries.transcriptTrimmed,
+  transcriptTurns: CallCompletedSchema.entries.transcriptTurns,
+};
+
+export const CallIntentChangedSchema = v.object({
+  eventId: v.pipe(
+    common.eventId,
+    v.description('Deterministic per change: the call and the sequence number of its re-grades'),
+  ),
+  schemaVersion: common.schemaVersion,
+  companyId: common.companyId,
+  taskId: v.pipe(
+    v.nullable(v.pipe(v.number(), v.integer())),
+    v.description("The call's task, when the bridge announced the call or could read it"),
+  ),
+  callInstanceId: v.pipe(v.number(), v.integer()),
+  previousLevel: v.pipe(
+    intentLevel,
+    v.description("The level before this change: the last re-grade's, else the announced call's, else null"),
+  ),
+  level: v.picklist(['A', 'B', 'C', 'D', 'E', 'F']),
+  changedAt: v.pipe(
+    nullableIso,
+    v.description(
+      "When byrobot says the level changed (gmtModified), if it says; byrobot's minimal body does not",
+    ),
+  ),
+  detectedAt: common.detectedAt,
+  properties: v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.description("The call's import properties, as Call Completed carries them (the CRM id)"),
+  ),
+  changedBy: v.pipe(
+    v.nullable(v.string()),
+    v.description('Who changed it, if byrobot says; its documented bodies do not'),
+  ),
+});
+
+export const InboundCallCompletedSchema = v.object({
+  eventId: v.pipe(common.eventId, v.description('Deterministic: the company and the inbound call')),
+  schemaVersion: common.schemaVersion,
+  companyId: common.companyId,
+  taskId: v.pipe(
+    v.nullable(v.pipe(v.number(), v.integer())),
+    v.description('The inbound task (callJobId), when byrobot gives one'),
+  ),
+  detectedAt: common.detectedAt,
+  inboundInstanceId: v.pipe(v.number(), v.integer(), v.description("byrobot's inbound call record id")),
+  calleePhone: v.pipe(v.nullable(v.string()), v.description('The number the customer called')),
+  transfer: v.object({ status: v.nullable(coded), info: v.nullable(v.string()) }),
+  ...callBody,
+});
+
+export type CallIntentChangedDetail = v.InferOutput<typeof CallIntentChangedSchema>;
+export type InboundCallCompletedDetail = v.InferOutput<typeof InboundCallCompletedSchema>;
 export type TaskStatusChangedDetail = v.InferOutput<typeof TaskStatusChangedSchema>;
 export type CallCompletedDetail = v.InferOutput<typeof CallCompletedSchema>;
 export type TaskCompletedDetail = v.InferOutput<typeof TaskCompletedSchema>;

@@ -3,7 +3,7 @@ import type { ApiKeyConfig, Scope, WebhookSourceConfig } from '../config/api.ts'
 
 /** Who is calling, once authenticated. */
 export interface Principal {
-  kind: 'api-key' | 'webhook';
+  kind: 'api-key' | 'webhook' | 'callback';
   /** The key id or the webhook source name: scopes idempotency records and logs. */
   id: string;
   scopes: readonly Scope[];

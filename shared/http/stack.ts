@@ -5,6 +5,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { tokenMatches } from '../callbacks/token.ts';
 import type { ApiKeyConfig, Scope, WebhookSourceConfig } from '../config/api.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
 import { findApiKey, type Principal, verifyWebhook } from './auth.ts';
@@ -19,7 +20,21 @@ export interface HttpDeps {
   apiKeys: () => Promise<ApiKeyConfig[]>;
   webhookSources: () => Promise<WebhookSourceConfig[]>;
   idempotency: IdempotencyStore;
+  /** byrobot's push callbacks (auth `callback`): absent, every callback is refused 401. */
+  callbacks?: CallbackAuth;
   now?: () => number;
+}
+
+/** How the callback route authenticates byrobot (shared/callbacks/token.ts, docs/api.md). */
+export interface CallbackAuth {
+  /** The stage's token (Secrets Manager, read again after 60 s); absent, every callback is refused. */
+  token?: () => Promise<string>;
+  /** Source IPs byrobot may call from (requestContext.http.sourceIp); empty: any. */
+  sourceIps: readonly string[];
+  /** Check byrobot's `sign`/`dateTime` (shared/callbacks/signature.ts). */
+  signature: boolean;
+  /** The app key and secret the signature is assumed to use. */
+  credentials: () => Promise<{ appKey: string; appSecret: string }>;
 }
 
 export interface RouteOptions {
@@ -35,6 +50,8 @@ export interface RouteOptions {
   idempotent?: boolean;
   /** Authenticate with the Standard Webhooks signature of the `{source}` path parameter's source. */
   webhook?: boolean;
+  /** Authenticate byrobot's push callbacks: the `{token}` path parameter (and the source IP). */
+  callback?: boolean;
 }
 
 /** As configuration requires of a webhook source's name (shared/config/api.ts). */
@@ -153,6 +170,29 @@ function body(options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
 function authenticate(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     before: async ({ event }) => {
+      if (options.callback) {
+        const token = deps.callbacks?.token;
+        if (!token) {
+          deps.logger.error('no callback token is configured: every callback is refused', {
+            route: options.name,
+          });
+          deps.metrics.addMetric('CallbackAuthFailures', MetricUnit.Count, 1);
+          throw problems.unauthorized();
+        }
+        // Never logged: the token is the credential (infra/stack.ts keeps the path out of access logs).
+        if (!tokenMatches(event.pathParameters?.token, await token())) {
+          deps.metrics.addMetric('CallbackAuthFailures', MetricUnit.Count, 1);
+          throw problems.unauthorized();
+        }
+        const allowed = deps.callbacks?.sourceIps ?? [];
+        const ip = event.requestContext?.http?.sourceIp ?? '';
+        if (allowed.length > 0 && !allowed.includes(ip)) {
+          deps.metrics.addMetric('CallbackSourceRefused', MetricUnit.Count, 1);
+          throw problems.forbidden(`source IP ${ip.slice(0, 45)} is not in the stage's callback allowlist`);
+        }
+        event.principal = { kind: 'callback', id: 'byrobot-callback', scopes: [], companies: '*' };
+        return;
+      }
       if (options.scope === null) {
         event.principal = { kind: 'api-key', id: 'anonymous', scopes: [], companies: [] };
         return;

@@ -33,6 +33,19 @@ export const EMAIL_TEMPLATES: Readonly<Record<string, readonly string[]>> = {
     'Task id <$.detail.taskId>, company <$.detail.companyId> · <$.detail.counts.done> of <$.detail.counts.total> calls done',
     'Event id: <$.detail.eventId>',
   ],
+  'Call Intent Changed': [
+    'byrobot-bridge: call <$.detail.callInstanceId> re-graded from <$.detail.previousLevel> to <$.detail.level>',
+    'Task id <$.detail.taskId>, company <$.detail.companyId> · CRM id: <$.detail.properties.crmId>',
+    'Changed at <$.detail.changedAt> by <$.detail.changedBy>',
+    'Event id: <$.detail.eventId>',
+  ],
+  'Inbound Call Completed': [
+    'byrobot-bridge: inbound call <$.detail.inboundInstanceId> completed at <$.detail.endTime>',
+    'Called <$.detail.calleePhone> · customer: <$.detail.customer.name> · company <$.detail.companyId>',
+    'Outcome: <$.detail.finishStatus.label> · intent level: <$.detail.intentLevel> · <$.detail.durationSeconds> s',
+    'Recording: <$.detail.recording.url>',
+    'Event id: <$.detail.eventId>',
+  ],
   'Import Completed': [
     'byrobot-bridge: import <$.detail.importId> into task <$.detail.taskName> finished: <$.detail.outcome>',
     'Rows: <$.detail.counts.received> received · <$.detail.counts.imported> imported · <$.detail.counts.invalid> invalid · <$.detail.counts.duplicates> duplicates · <$.detail.counts.failedRows> failed',

@@ -21,12 +21,15 @@ export interface TaskSnapshot {
   recentKeys: string[];
   /** Terminal and its Task Completed was published: nothing about it changes any more. */
   closed: boolean;
-  updatedAt: string;
   /**
-   * Task Completed is out already (a task-status push published it, or a cycle did while the task's
-   * calls were still being reconciled): no cycle publishes it again.
+   * Task Completed is out already: the callback processor published it on byrobot's JOB_INFO_RESULT
+   * push (shared/callbacks/process.ts), or a cycle did while the task's calls were still being
+   * reconciled. No cycle publishes it again; the poller still reconciles the final calls and closes
+   * the task. A push sets only this, status, statusLabel, version and
+   * updatedAt; never counts, baselineDone, announced, recentKeys or closed.
    */
   completedAnnounced?: boolean;
+  updatedAt: string;
   /**
    * Callbacks on: the task's call counter in the shared ledger (CO#/CALLS#) that corresponds to
    * `baselineDone` done calls and none announced since, so that

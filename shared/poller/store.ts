@@ -77,6 +77,20 @@ export class PollerStore {
     );
   }
 
+  /** One task's snapshot (consistent read), or null before the poller first saw the task. */
+  async snapshot(companyId: number, taskId: number): Promise<TaskSnapshot | null> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.snapshot(companyId, taskId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return null;
+    const { pk: _pk, sk: _sk, ...snapshot } = out.Item;
+    return snapshot as TaskSnapshot;
+  }
+
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
     const out = new Map<number, TaskSnapshot>();
     let ExclusiveStartKey: Record<string, unknown> | undefined;

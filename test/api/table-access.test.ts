@@ -1,14 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableAccess } from '../../infra/grants.ts';
+import { lambdaContext } from '../../local/api-server/events.ts';
+import { callbackProcessorHandler } from '../../local/api-server/handlers.ts';
 import { QUEUEING_STUCK_MS } from '../../shared/api/import-store.ts';
 import { sweepStuckImports } from '../../shared/api/imports.ts';
+import { LOCAL_CALLBACK_TOKEN } from '../../shared/callbacks/token.ts';
 import { CallLedger } from '../../shared/calls/ledger.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { signWebhook } from '../../shared/http/auth.ts';
 import type { FunctionName } from '../../shared/manifest.ts';
+import { PollerStore } from '../../shared/poller/store.ts';
 import { createDocumentClient } from '../../shared/store/dynamo.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
@@ -175,6 +180,66 @@ beforeAll(async () => {
       api.call(fn, { method: 'GET', path: `/${fn === 'health' ? 'health' : 'openapi.json'}` }),
     );
 
+  // byrobot's push callbacks: the receiver (a call record, twice; an intent change; an inbound call;
+  // a task status; garbage) and the processor behind its queue.
+  const processor = callbackProcessorHandler(api.deps);
+  api.callbackQueue.attach((event: SQSEvent) =>
+    as('process-callbacks', () => processor(event, lambdaContext('process-callbacks'))),
+  );
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../fixtures/callbacks/${name}.json`, import.meta.url), 'utf8');
+  // A snapshot the status push moves on, written outside any function (not recorded).
+  await new PollerStore(
+    createDocumentClient({ endpoint: api.dynamo.endpoint }),
+    api.tableName,
+  ).commitSnapshot({
+    companyId: 243,
+    taskId: 535,
+    name: '测试-问题学习',
+    status: 1,
+    statusLabel: 'running',
+    counts: { total: 1, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
+    version: 1,
+    baselineDone: 0,
+    announced: 0,
+    recentKeys: [],
+    closed: false,
+    updatedAt: '2026-12-01T08:00:00+08:00',
+  });
+  const status = JSON.parse(fixture('task-status'));
+  status.data.data.status = 4;
+  const regrade = JSON.stringify({
+    code: 200,
+    data: {
+      dataType: 'CALL_INSTANCE_RESULT',
+      data: {
+        taskResult: [{ companyId: 1, sceneInstanceId: 1, resultName: '客户意向等级', resultValue: 'A' }],
+      },
+    },
+  });
+  const bodies = [
+    fixture('call-record'),
+    fixture('call-record'),
+    fixture('inbound-call'),
+    fixture('inbound-call'),
+    JSON.stringify(status),
+    'not json',
+  ];
+  const callback = (body: string) =>
+    as('receive-callback', () =>
+      api.call('receive-callback', {
+        method: 'POST',
+        path: `/byrobot/callback/${LOCAL_CALLBACK_TOKEN}`,
+        pathParameters: { token: LOCAL_CALLBACK_TOKEN },
+        headers: { 'content-type': 'text/plain;charset=utf-8' },
+        body,
+      }),
+    );
+  for (const body of bodies) expect((await callback(body)).status).toBe(200);
+  await api.callbackQueue.drained();
+  expect((await callback(regrade)).status).toBe(200);
+  await api.callbackQueue.drained();
+
   // The poller: a first cycle (baseline), then a task's calls until some are announced.
   stack = await startLocalStack();
   recordTableAccess(stack.doc, () => 'poller');
@@ -237,6 +302,8 @@ const EXERCISED: FunctionName[] = [
   'get-import',
   'health',
   'openapi',
+  'receive-callback',
+  'process-callbacks',
 ];
 
 describe('Table access: the manifest against the code', () => {
@@ -267,9 +334,13 @@ describe('Table access: the manifest against the code', () => {
     const dropsStaleHint = ['task-action', 'import-customers', 'webhook-customers'].map(
       (fn) => `${fn} DeleteItem TASKCO#`,
     );
-    // The reconciling poller gives a ledger claim back (DeleteItem CALL#) only when EventBridge
-    // refuses its batch (announceCalls in shared/calls/ledger.ts; test/integration/call-ledger.test.ts).
-    const releasesOnRefusedPublish = ['poller DeleteItem CALL#'];
+    // A ledger claim is given back (DeleteItem CALL#/INBOUND#) only when EventBridge refuses the
+    // batch (announceCalls in shared/calls/ledger.ts; test/integration/call-ledger.test.ts).
+    const releasesOnRefusedPublish = [
+      'poller DeleteItem CALL#',
+      'process-callbacks DeleteItem CALL#',
+      'process-callbacks DeleteItem INBOUND#',
+    ];
     expect(granted.filter((g) => !calls.has(g)).sort()).toEqual(
       ['poller Query LEDGER#', ...freesKeyOnlyOn5xx, ...dropsStaleHint, ...releasesOnRefusedPublish].sort(),
     );

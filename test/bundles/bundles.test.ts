@@ -31,7 +31,9 @@ const SECRETS = {
   apiKeys: 'byrobot-bridge/test/api-keys',
   webhooks: 'byrobot-bridge/test/webhook-sources',
   slack: 'byrobot-bridge/test/slack',
+  callbackToken: 'byrobot-bridge/test/callback-token',
 };
+const CALLBACK_TOKEN = 'bundle-callback-token-0123456789';
 
 let outDir: string;
 let built: Map<FunctionName, BuiltFunction>;
@@ -132,6 +134,7 @@ beforeAll(async () => {
       ],
     },
     [SECRETS.webhooks]: { sources: [{ name: 'crm', secrets: [WEBHOOK_SECRET], companies: [1] }] },
+    [SECRETS.callbackToken]: { token: CALLBACK_TOKEN },
     [SECRETS.slack]: { webhookUrl: `http://127.0.0.1:${(slack.address() as AddressInfo).port}/hook` },
   });
   secretReads = secrets.reads;
@@ -315,6 +318,43 @@ describe('Built bundles, each in a fresh Node process', () => {
     );
     expect([400, 404]).toContain(imp.result?.statusCode);
   });
+
+  it('receive-callback queues a callback through SQS (success), and process-callbacks publishes its event', async () => {
+    const callbackEnv = {
+      CALLBACK_TOKEN_SECRET: SECRETS.callbackToken,
+      CALLBACK_QUEUE_URL: `${sqs.endpoint}/000000000000/byrobot-bridge-test-callbacks`,
+    };
+    const raw = readFileSync(new URL('../fixtures/callbacks/call-record.json', import.meta.url), 'utf8');
+    const post = (token: string) =>
+      invoke(
+        'receive-callback',
+        httpEvent({
+          method: 'POST',
+          path: `/byrobot/callback/${token}`,
+          pathParameters: { token },
+          headers: { 'content-type': 'text/plain;charset=utf-8' },
+          body: raw,
+        }),
+        callbackEnv,
+      );
+    const before = sqs.messages.length;
+    const refused = await post('not-the-token-0123456789');
+    expect(refused.result?.statusCode).toBe(401);
+    expect(sqs.messages).toHaveLength(before);
+    const r = await post(CALLBACK_TOKEN);
+    expect(r.result?.statusCode, r.result?.body).toBe(200);
+    expect(r.result?.body).toBe('success');
+    expect(secretReads).toContain(SECRETS.callbackToken);
+    const queued = sqs.messages.slice(before);
+    expect(queued).toHaveLength(1);
+    const worked = await invoke('process-callbacks', sqsEvent(queued));
+    expect(worked.ok, worked.error).toBe(true);
+    expect(worked.result).toEqual({ batchItemFailures: [] });
+    const calls = bus.bus.events.filter(
+      (e) => e['detail-type'] === 'Call Completed' && e.detail.callInstanceId === 1,
+    );
+    expect(calls).toHaveLength(1);
+  }, 60_000);
 
   it('poller runs one cycle over every company the key sees', async () => {
     const r = await invoke('poller', {});

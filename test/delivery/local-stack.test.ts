@@ -83,6 +83,7 @@ beforeAll(async () => {
     deliveries,
     byrobot: byrobotClientOnFirstUse(config),
     queue: new LocalQueue(),
+    callbackQueue: new LocalQueue(),
     publish: busPublisher({
       eventBusName: config.eventBusName,
       source: config.eventSource,

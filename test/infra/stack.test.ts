@@ -168,7 +168,9 @@ describe('Stack: byrobot-bridge per stage', () => {
         expect(actions.has('events:PutEvents'), route).toBe(false);
         // the deliveries client sends replays to the destinations' queues (infra/constructs/delivery.ts)
         expect(actions.has('sqs:SendMessage'), route).toBe(
-          (access.clients as readonly string[]).some((c) => c === 'queue' || c === 'deliveries'),
+          (access.clients as readonly string[]).some(
+            (c) => c === 'queue' || c === 'deliveries' || c === 'callbackQueue',
+          ),
         );
         expect(actions.has('secretsmanager:GetSecretValue'), route).toBe(access.secrets.length > 0);
       }
@@ -243,6 +245,111 @@ describe('Stack: byrobot-bridge per stage', () => {
     expect(new Set(nodeOptions(prod.resources))).toEqual(new Set([undefined]));
   });
 
+  describe('Push callbacks', () => {
+    const env = (resources: Resources, constructId: string) =>
+      (
+        resources[functionId(resources, constructId)]!.Properties!.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    const idOf = (resources: Resources, prefix: string) =>
+      ofType(resources, 'AWS::SQS::Queue').find(([id]) => id.startsWith(prefix))![0];
+
+    it('the receiver alone gets the callback settings; the poller gets callbacks on|off and the grace period', () => {
+      expect(env(prod.resources, 'ReceiveCallback')).toMatchObject({
+        CALLBACK_TOKEN_SECRET: 'byrobot-bridge/prod/callback-token',
+        CALLBACK_QUEUE_URL: { Ref: idOf(prod.resources, 'CallbackQueue') },
+        CALLBACK_SOURCE_IPS: '120.55.46.3',
+        CALLBACK_SIGNATURE: 'off',
+      });
+      expect(env(dev.resources, 'ReceiveCallback')).toMatchObject({ CALLBACK_SOURCE_IPS: '' });
+      for (const other of ROUTE_NAMES.filter((n) => n !== 'receive-callback'))
+        expect(env(prod.resources, pascal(other)).CALLBACK_TOKEN_SECRET, other).toBeUndefined();
+      expect(env(prod.resources, 'Poller')).toMatchObject({
+        BRIDGE_CALLBACKS: 'on',
+        CALLBACK_GRACE_SECONDS: '120',
+      });
+      expect(env(dev.resources, 'Poller')).toMatchObject({
+        BRIDGE_CALLBACKS: 'off',
+        CALLBACK_GRACE_SECONDS: '120',
+      });
+    });
+
+    it('the receiver may send to the callback queue only and read its token; the processor may not send', () => {
+      const receiver = grants(prod.resources, 'ReceiveCallback');
+      const sends = receiver.statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      expect(sends.map((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [idOf(prod.resources, 'CallbackQueue'), 'Arn'] },
+      ]);
+      expect(receiver.actions.has('events:PutEvents')).toBe(false);
+      const processor = grants(prod.resources, 'ProcessCallbacks');
+      expect(processor.actions.has('events:PutEvents')).toBe(true);
+      expect(processor.actions.has('sqs:SendMessage')).toBe(false);
+    });
+
+    it('the queue is encrypted, dead-lettered after 5 receives, and drives the processor with partial batch failures', () => {
+      const [, queue] = ofType(prod.resources, 'AWS::SQS::Queue').find(([id]) =>
+        id.startsWith('CallbackQueue'),
+      )!;
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [idOf(prod.resources, 'CallbackDlq'), 'Arn'] },
+          maxReceiveCount: 5,
+        },
+      });
+      const mapping = ofType(prod.resources, 'AWS::Lambda::EventSourceMapping').find(
+        ([, m]) =>
+          JSON.stringify(m.Properties!.EventSourceArn) ===
+          JSON.stringify({ 'Fn::GetAtt': [idOf(prod.resources, 'CallbackQueue'), 'Arn'] }),
+      );
+      expect(mapping?.[1].Properties).toMatchObject({
+        FunctionName: { Ref: functionId(prod.resources, 'ProcessCallbacks') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('the route is on the API, and the access log carries no path (the token is in it)', () => {
+      const routes = ofType(prod.resources, 'AWS::ApiGatewayV2::Route').map(
+        ([, r]) => r.Properties!.RouteKey,
+      );
+      expect(routes).toContain('POST /byrobot/callback/{token}');
+      const [, apiStage] = ofType(prod.resources, 'AWS::ApiGatewayV2::Stage')[0]!;
+      const format = (apiStage.Properties!.AccessLogSettings as { Format: string }).Format;
+      expect(format).toContain('$context.routeKey');
+      expect(format).not.toContain('$context.path');
+    });
+
+    it('alarms: auth failures, unprocessable callbacks, the callback DLQ, and (callbacks on) the reconciler share', () => {
+      const names = (r: Resources) =>
+        ofType(r, 'AWS::CloudWatch::Alarm').map(([, a]) =>
+          (a.Properties!.AlarmName as string).replace(/^byrobot-bridge-\w+-/, ''),
+        );
+      expect(names(prod.resources)).toEqual(
+        expect.arrayContaining([
+          'CallbackAuthFailures',
+          'CallbacksUnprocessable',
+          'Dlq-callback',
+          'ReconcilerShare',
+        ]),
+      );
+      expect(names(dev.resources)).not.toContain('ReconcilerShare');
+      const [, share] = ofType(prod.resources, 'AWS::CloudWatch::Alarm').find(([, a]) =>
+        String(a.Properties!.AlarmName).endsWith('ReconcilerShare'),
+      )!;
+      expect(share.Properties!.Threshold).toBe(20);
+      const metrics = share.Properties!.Metrics as Array<{
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+      }>;
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF((r + p) >= 20, 100 * r / (r + p), 0)');
+      expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual([
+        'CallsAnnouncedByPush',
+        'CallsAnnouncedByReconciler',
+      ]);
+    });
+  });
+
   describe('Poll schedule', () => {
     it('runs the poller at the stage rate with no retries and a 60 s maximum event age, dead-lettered', () => {
       const [, schedule] = ofType(prod.resources, 'AWS::Scheduler::Schedule')[0]!;
@@ -285,7 +392,9 @@ describe('Stack: byrobot-bridge per stage', () => {
       const schemas = ofType(dev.resources, 'AWS::EventSchemas::Schema');
       expect(schemas.map(([, s]) => s.Properties!.SchemaName).sort()).toEqual([
         'byrobot.bridge@CallCompleted',
+        'byrobot.bridge@CallIntentChanged',
         'byrobot.bridge@ImportCompleted',
+        'byrobot.bridge@InboundCallCompleted',
         'byrobot.bridge@TaskCompleted',
         'byrobot.bridge@TaskStatusChanged',
       ]);
@@ -376,7 +485,10 @@ describe('Stack: byrobot-bridge per stage', () => {
         ]),
       );
       const dlqs = ofType(prod.resources, 'AWS::SQS::Queue').filter(
-        ([id]) => !id.startsWith('ImportQueue') && !/^Delivery.*Queue[0-9A-F]{8}$/.test(id),
+        ([id]) =>
+          !id.startsWith('ImportQueue') &&
+          !id.startsWith('CallbackQueue') &&
+          !/^Delivery.*Queue[0-9A-F]{8}$/.test(id),
       );
       expect(names.filter((n) => n.startsWith('Dlq-'))).toHaveLength(dlqs.length);
       const silent = alarms.find((a) => (a.AlarmName as string).endsWith('PollerSilent'))!;

@@ -9,10 +9,16 @@ import { LocalQueue } from '../../local/queue/index.ts';
 
 export { httpEvent, lambdaContext };
 
-import { importWorkerHandler, routeHandler } from '../../local/api-server/handlers.ts';
+import {
+  callbackProcessorHandler,
+  importWorkerHandler,
+  routeHandler,
+} from '../../local/api-server/handlers.ts';
 import { type AllDeps, createApiDeps } from '../../shared/api/deps.ts';
 import type { ByrobotClientOptions } from '../../shared/byrobot/client.ts';
 import { byrobotClientOnFirstUse } from '../../shared/byrobot/on-first-use.ts';
+import type { ProcessorOptions } from '../../shared/callbacks/process.ts';
+import { LOCAL_CALLBACK_TOKEN } from '../../shared/callbacks/token.ts';
 import type { ApiConfig, ApiKeyConfig, WebhookSourceConfig } from '../../shared/config/api.ts';
 import { DeliveryLog } from '../../shared/delivery/log-store.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
@@ -38,6 +44,8 @@ export async function startApiStack(
     now?: () => number;
     queueBatchSize?: number;
     client?: Partial<ByrobotClientOptions>;
+    /** The callback route's source-IP allowlist and signature check (default: any IP, no check). */
+    callbacks?: { sourceIps?: string[]; signature?: boolean; processor?: ProcessorOptions };
   } = {},
 ) {
   const [sim, dynamo, bus] = await Promise.all([
@@ -80,7 +88,11 @@ export async function startApiStack(
     webhookSources: async () => sources,
     dynamoEndpoint: dynamo.endpoint,
     eventBridgeEndpoint: bus.endpoint,
+    callbackToken: async () => LOCAL_CALLBACK_TOKEN,
+    callbackSourceIps: options.callbacks?.sourceIps ?? [],
+    callbackSignature: options.callbacks?.signature ?? false,
   };
+  const callbackQueue = new LocalQueue({ visibilityMs: 20, maxReceiveCount: 5 });
   const queue = new LocalQueue({
     visibilityMs: 20,
     maxReceiveCount: 3,
@@ -105,6 +117,7 @@ export async function startApiStack(
     'test',
     {
       queue,
+      callbackQueue,
       publish,
       byrobot: byrobotClientOnFirstUse(config, clientOptions),
       // No destinations here: test/delivery/ tries them against local receivers.
@@ -120,6 +133,8 @@ export async function startApiStack(
   );
   const worker = importWorkerHandler(deps, { maxReceiveCount: 3 });
   queue.attach((event: SQSEvent) => worker(event, lambdaContext('import-worker')));
+  const processor = callbackProcessorHandler(deps, options.callbacks?.processor);
+  callbackQueue.attach((event: SQSEvent) => processor(event, lambdaContext('process-callbacks')));
   const handlers = new Map<RouteName, ReturnType<typeof routeHandler>>();
 
   async function call(
@@ -136,6 +151,7 @@ export async function startApiStack(
     status: number;
     headers: Record<string, string>;
     json: Record<string, unknown> & { errors?: Array<{ field: string; rule: string }> };
+    text: string;
   }> {
     if (!handlers.has(name)) handlers.set(name, routeHandler(name, deps));
     const body =
@@ -153,10 +169,14 @@ export async function startApiStack(
       lambdaContext(name),
     )) as ApiResult;
     const text = result.body ?? '';
+    const answered = (result.headers ?? {}) as Record<string, string>;
+    // Every route answers JSON but the callback receiver, whose `success` is text/plain.
+    const isJson = !String(answered['content-type'] ?? '').startsWith('text/plain');
     return {
       status: result.statusCode ?? 200,
-      headers: (result.headers ?? {}) as Record<string, string>,
-      json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      headers: answered,
+      json: text && isJson ? (JSON.parse(text) as Record<string, unknown>) : {},
+      text,
     };
   }
 
@@ -164,13 +184,18 @@ export async function startApiStack(
     sim,
     bus,
     queue,
+    callbackQueue,
+    config,
     deps,
+    dynamo,
+    tableName,
     /** The import worker as the queue calls it (tests may wrap it). */
     worker: (event: SQSEvent) => worker(event, lambdaContext('import-worker')),
     call,
     auth: (key: string) => ({ authorization: `Bearer ${key}` }),
     async close() {
       queue.stop();
+      callbackQueue.stop();
       await Promise.all([sim.close(), dynamo.close(), bus.close()]);
     },
   };

@@ -13,12 +13,15 @@ export interface ReceivedMessage {
  * An SQS endpoint for tests that load built bundles: SendMessageBatch in the service's JSON protocol
  * (x-amz-json-1.0, `X-Amz-Target: AmazonSQS.SendMessageBatch`), with the MD5 of each body the SDK
  * checks. The bundled SDK reaches it through the queue URL's host, as on AWS. `refuseOnce` names
- * entry ids to report as failed the first time they arrive, as SQS may.
+ * entry ids to report as failed the first time they arrive, as SQS may. SendMessage too (the
+ * callback receiver's one message); `failing(n)` answers the next n requests with SQS's 500
+ * InternalError, as an SQS outage does, so a caller's failure path runs against real HTTP.
  */
 export async function startSqs(options: { refuseOnce?: string[] } = {}) {
   const messages: ReceivedMessage[] = [];
   const refuse = new Set(options.refuseOnce ?? []);
   let batches = 0;
+  let failNext = 0;
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (c) => {
@@ -30,6 +33,21 @@ export async function startSqs(options: { refuseOnce?: string[] } = {}) {
         res.end(JSON.stringify(payload));
       };
       const target = String(req.headers['x-amz-target'] ?? '');
+      if (failNext > 0) {
+        failNext--;
+        return send(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'service unavailable' });
+      }
+      if (target === 'AmazonSQS.SendMessage') {
+        const input = JSON.parse(text || '{}') as { QueueUrl?: string; MessageBody?: string };
+        if (!input.QueueUrl || !input.MessageBody)
+          return send(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'bad message' });
+        const messageId = randomUUID();
+        messages.push({ queueUrl: input.QueueUrl, id: messageId, messageId, body: input.MessageBody });
+        return send(200, {
+          MessageId: messageId,
+          MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex'),
+        });
+      }
       if (target !== 'AmazonSQS.SendMessageBatch')
         return send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: target });
       const input = JSON.parse(text || '{}') as {
@@ -63,6 +81,10 @@ export async function startSqs(options: { refuseOnce?: string[] } = {}) {
     endpoint: url,
     messages,
     batches: () => batches,
+    /** The next n requests fail with HTTP 500 InternalError. */
+    failing: (n: number) => {
+      failNext = n;
+    },
     close,
   };
 }
