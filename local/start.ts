@@ -19,7 +19,7 @@ import { lambdaContext } from './api-server/events.ts';
 import { callbackProcessorHandler, importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { inInvocation } from './api-server/invocation.ts';
-import { startSimulator } from './byrobot-sim/index.ts';
+import { type RunningSimulator, startSimulator } from './byrobot-sim/index.ts';
 import { type LocalAccess, readLocalAccess } from './config.ts';
 import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries.ts';
 import { createLocalNotifier } from './notify/index.ts';
@@ -92,6 +92,7 @@ async function listen<T>(what: string, port: number, start: () => Promise<T>): P
 }
 
 let byrobotUrl = env.BYROBOT_BASE_URL ?? '';
+let sim: RunningSimulator | undefined;
 let credentials = { appKey: env.BYROBOT_APP_KEY ?? '', appSecret: env.BYROBOT_APP_SECRET ?? '' };
 if (realByrobot) {
   if (!credentials.appKey || !credentials.appSecret) {
@@ -100,7 +101,7 @@ if (realByrobot) {
   }
 } else {
   const simPort = Number(env.SIM_PORT ?? 4010);
-  const sim = await listen('simulator', simPort, () =>
+  sim = await listen('simulator', simPort, () =>
     startSimulator({ port: simPort, speed: Number(flags.speed ?? 10), seed: 1 }),
   );
   closers.push(sim.close);
@@ -231,18 +232,33 @@ const port = Number(env.PORT ?? 3000);
 const api = await listen('API', port, () => startApiServer({ deps, port }));
 closers.push(api.close);
 
-const poller = createPollerRuntime({
-  tableName,
-  eventBusName: config.eventBusName,
-  eventSource: config.eventSource,
-  byrobotBaseUrl: byrobotUrl,
-  credentials: config.credentials,
-  companies: 'all',
-  backfill: false,
-  maxInFlight: 4,
-  dynamoEndpoint: dynamo.endpoint,
-  eventBridgeEndpoint: bus.endpoint,
-});
+// Push first, the poller reconciles (docs/architecture.md): on with the simulator, which pushes to
+// this stack; off with a real byrobot, which cannot reach localhost, unless BRIDGE_CALLBACKS says on.
+const pushOn = env.BRIDGE_CALLBACKS ? env.BRIDGE_CALLBACKS === 'on' : !realByrobot;
+const callbackUrl = `${api.url}/byrobot/callback/${env.LOCAL_CALLBACK_TOKEN ?? LOCAL_CALLBACK_TOKEN}`;
+if (sim && pushOn)
+  // As byrobot's console configures them: both URLs of every company point at the receiver.
+  for (const companyId of sim.sim.world().companies.keys())
+    sim.sim.registerCallbacks({ companyId, callRecordUrl: callbackUrl, taskStatusUrl: callbackUrl });
+const simulator = sim?.sim;
+const poller = createPollerRuntime(
+  {
+    tableName,
+    eventBusName: config.eventBusName,
+    eventSource: config.eventSource,
+    byrobotBaseUrl: byrobotUrl,
+    credentials: config.credentials,
+    companies: 'all',
+    backfill: false,
+    maxInFlight: 4,
+    dynamoEndpoint: dynamo.endpoint,
+    eventBridgeEndpoint: bus.endpoint,
+    callbacks: pushOn,
+    callbackGraceSeconds: Number(env.CALLBACK_GRACE_SECONDS ?? 120),
+  },
+  // Calls end on the simulator's virtual clock: the grace period is measured on it too.
+  simulator ? { now: () => new Date(simulator.world().now) } : {},
+);
 let polling = false;
 const poll = async () => {
   if (polling) return; // the lease would skip it anyway; don't pile up ticks
@@ -286,7 +302,13 @@ console.log(
 );
 // byrobot's push callbacks (docs/api.md, "Push callbacks"); a token of your own stays a variable.
 console.log(
-  `byrobot callbacks: POST ${api.url}/byrobot/callback/${env.LOCAL_CALLBACK_TOKEN ? '$LOCAL_CALLBACK_TOKEN' : LOCAL_CALLBACK_TOKEN}`,
+  `byrobot callbacks: POST ${api.url}/byrobot/callback/${env.LOCAL_CALLBACK_TOKEN ? '$LOCAL_CALLBACK_TOKEN' : LOCAL_CALLBACK_TOKEN}${
+    sim && pushOn
+      ? ' (the simulator pushes here; the poller reconciles what push missed)'
+      : pushOn
+        ? ''
+        : ' (push off: the poller reads every call)'
+  }`,
 );
 console.log(
   `DynamoDB (dynalite): ${dynamo.endpoint}, table ${tableName}, ${dataDir ? `kept in ${dataDir}` : 'in memory'}; EventBridge: ${bus.endpoint}`,
@@ -367,6 +389,35 @@ if (demo) {
     `demo: task ${taskId} created with ${names.length} customers and started; events follow as calls finish (npm start -- --no-demo to skip)`,
   );
   console.log(`Try (paste into bash):\n${tryCommands(String(taskId), true)}`);
+  if (simulator && pushOn) regradeOneLead(simulator, taskId);
+}
+
+/**
+ * The demo's re-graded lead: once the demo task has a call with a level below A, someone in byrobot's
+ * CRM grades it A, as a sales lead who called back would be; byrobot pushes the change and a
+ * `Call Intent Changed` follows.
+ */
+function regradeOneLead(simulator: NonNullable<typeof sim>['sim'], taskId: number) {
+  const timer = setInterval(() => {
+    const task = simulator.world().tasks.get(taskId);
+    // An answered call (a conversation happened) that the robot graded below A.
+    const call = task?.done.find(
+      (c) =>
+        c.outcome?.finishStatus === 0 &&
+        c.outcome.results.some((r) => r.name === '客户意向等级' && !r.value?.startsWith('A')),
+    );
+    if (!call) return;
+    clearInterval(timer);
+    try {
+      simulator.regrade(call.callInstanceId, 'A', '演示销售');
+      console.log(
+        `demo: call ${call.callInstanceId} re-graded to A in byrobot's CRM; a Call Intent Changed follows`,
+      );
+    } catch (error) {
+      console.error(`demo: re-grade failed: ${(error as Error).message}`);
+    }
+  }, 500);
+  closers.push(async () => clearInterval(timer));
 }
 
 let stopping = false;

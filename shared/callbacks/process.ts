@@ -255,6 +255,12 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
       const version = snapshot.version + 1;
       const status = coded(TASK_STATUS, cb.status);
       const name = typeof cb.data.jobName === 'string' ? cb.data.jobName : snapshot.name;
+      // An end's final statistics (and the status event's counts) come from the task's detail; the
+      // snapshot's counts stay the poller's cursor (a push never moves them).
+      const terminal = isTerminal(cb.status);
+      const detail = terminal
+        ? await (await deps.byrobot()).getTaskDetail({ companyId: cb.companyId, taskId: cb.taskId })
+        : null;
       const listed: Task = {
         taskId: cb.taskId,
         name,
@@ -267,7 +273,7 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
         breakEndTime: null,
         sceneDefId: null,
         remark: null,
-        counts: snapshot.counts,
+        counts: detail?.counts ?? snapshot.counts,
         callerLines: [],
         raw: {},
       };
@@ -277,15 +283,8 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
           label: snapshot.statusLabel,
         }),
       ];
-      const terminal = isTerminal(cb.status);
-      if (terminal) {
-        const detail = await (await deps.byrobot()).getTaskDetail({
-          companyId: cb.companyId,
-          taskId: cb.taskId,
-        });
-        // The pushed status: the id the poller gives it (deterministic on the terminal code).
-        events.push(taskCompleted({ companyId: cb.companyId, detectedAt }, { ...detail, status }));
-      }
+      // The pushed status: the id the poller gives it (deterministic on the terminal code).
+      if (detail) events.push(taskCompleted({ companyId: cb.companyId, detectedAt }, { ...detail, status }));
       await publishOrThrow(events);
       const committed = await store.commitSnapshot({
         ...snapshot,

@@ -117,6 +117,30 @@ describe('npm start, as a newcomer runs it', () => {
       'E2E-4',
     ]);
     expect(stdout).toMatch(/Call Completed +task \d+ +call \d+/);
+    // Push first: the simulator pushed each call to the stack's receiver, so the poller, reconciling,
+    // read none of them (no phoneLogInfo at all).
+    const simUrl = `http://127.0.0.1:${simPort}`;
+    const stats = (await (await fetch(`${simUrl}/__sim/stats`)).json()) as {
+      byEndpoint: Record<string, number>;
+      pushes: { call: { delivered: number } };
+    };
+    expect(stats.pushes.call.delivered).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(stats.byEndpoint).filter((e) => e.includes('phoneLogInfo'))).toEqual([]);
+    // A lead re-graded in byrobot's CRM reaches the bus, by push only.
+    const regraded = calls[0]!.detail.callInstanceId as number;
+    const regrade = await fetch(`${simUrl}/__sim/calls/${regraded}/intent`, {
+      method: 'POST',
+      body: JSON.stringify({ level: calls[0]!.detail.intentLevel === 'A' ? 'B' : 'A' }),
+    });
+    expect(regrade.status).toBe(200);
+    await until(
+      'Call Intent Changed',
+      () =>
+        events().some(
+          (e) => e['detail-type'] === 'Call Intent Changed' && e.detail.callInstanceId === regraded,
+        ),
+      30_000,
+    );
 
     expect(processesWith(marker).length).toBeGreaterThan(0);
     process.kill(-child.pid!, 'SIGINT');
