@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startDynalite } from '../dev/dynamo.ts';
 import { startLocalBus } from '../dev/eventbus.ts';
-import { startSimulator } from '../local/byrobot-sim/index.ts';
+import { type RunningSimulator, startSimulator } from '../local/byrobot-sim/index.ts';
 import type { SimStats } from '../local/byrobot-sim/server.ts';
 import { ByrobotClient } from '../shared/byrobot/index.ts';
 import type { BridgeEvent } from '../shared/events/builders.ts';
@@ -31,7 +31,7 @@ import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
  * after the virtual minute.
  */
 
-interface Scenario {
+export interface Scenario {
   name: string;
   description: string;
   companies: number;
@@ -54,7 +54,7 @@ interface Scenario {
   nullCounts?: boolean;
 }
 
-const S2: Scenario = {
+export const S2: Scenario = {
   name: 'S2 busy',
   description: '1,000 tasks, 100 running, ~2,000 calls finishing per cycle, a few tasks completing',
   companies: 1,
@@ -98,9 +98,9 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-const LATENCY_MS = 50;
-const MAX_IN_FLIGHT = 8;
-const TASK_CONCURRENCY = 32;
+export const LATENCY_MS = 50;
+export const MAX_IN_FLIGHT = 8;
+export const TASK_CONCURRENCY = 32;
 const TERMINAL = new Set([2, 6]);
 const CHILD_FLAG = '--poller-bench-sim';
 
@@ -112,19 +112,8 @@ interface ChildEndpoints {
   busEndpoint: string;
 }
 
-async function serveScenarioInChild(): Promise<void> {
-  const scenario = await new Promise<Scenario>((resolve) =>
-    process.once('message', (m) => resolve(m as Scenario)),
-  );
-  const server = await startSimulator({
-    seed: 2026,
-    speed: 0,
-    companies: scenario.companies,
-    seats: 100_000,
-  });
-  const dynamo = await startDynalite();
-  const bus = await startLocalBus({ eventsFile: null });
-  const world = server.sim.world();
+/** The scenario's tasks in a fresh simulator world (no time has passed yet). */
+export function buildWorld(world: ReturnType<RunningSimulator['sim']['world']>, scenario: Scenario): void {
   // Open tasks sit among closed ones: every 10th older task of a company is paused, the rest
   // completed; the running ones are the newest, the finishing ones just older than the others.
   for (let c = 1; c <= scenario.companies; c++) {
@@ -145,6 +134,21 @@ async function serveScenarioInChild(): Promise<void> {
         });
     }
   }
+}
+
+async function serveScenarioInChild(): Promise<void> {
+  const scenario = await new Promise<Scenario>((resolve) =>
+    process.once('message', (m) => resolve(m as Scenario)),
+  );
+  const server = await startSimulator({
+    seed: 2026,
+    speed: 0,
+    companies: scenario.companies,
+    seats: 100_000,
+  });
+  const dynamo = await startDynalite();
+  const bus = await startLocalBus({ eventsFile: null });
+  buildWorld(server.sim.world(), scenario);
   server.sim.advance(120); // calls in flight and some done before the baseline
   const endpoints: ChildEndpoints = {
     simUrl: server.url,
@@ -189,14 +193,14 @@ async function startSimProcess(scenario: Scenario): Promise<SimProcess> {
 
 // ---------------------------------------------------------------- the simulator's controls over HTTP
 
-interface StateTask {
+export interface StateTask {
   taskId: number;
   companyId: number;
   status: number;
   counts: { done: number };
 }
 
-async function control<T>(simUrl: string, path: string, body?: unknown): Promise<T> {
+export async function control<T>(simUrl: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${simUrl}/__sim/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -206,13 +210,14 @@ async function control<T>(simUrl: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 }
 
-const simState = async (simUrl: string) => (await control<{ tasks: StateTask[] }>(simUrl, 'state')).tasks;
-const simStats = (simUrl: string) => control<SimStats>(simUrl, 'stats');
-const resetSimStats = (simUrl: string) => control<SimStats>(simUrl, 'stats/reset', {});
+export const simState = async (simUrl: string) =>
+  (await control<{ tasks: StateTask[] }>(simUrl, 'state')).tasks;
+export const simStats = (simUrl: string) => control<SimStats>(simUrl, 'stats');
+export const resetSimStats = (simUrl: string) => control<SimStats>(simUrl, 'stats/reset', {});
 
 // ---------------------------------------------------------------- the lower bound
 
-interface BoundParts {
+export interface BoundParts {
   listingPages: number;
   completedDetails: number;
   newCallPages: number;
@@ -227,7 +232,7 @@ interface BoundParts {
  * at the start of the cycle; one detail per task that reached a terminal status; per task with new
  * calls, ceil(new / 50) done-list pages and one detail per new call.
  */
-function lowerBound(before: StateTask[], after: StateTask[], nullCounts = false): BoundParts {
+export function lowerBound(before: StateTask[], after: StateTask[], nullCounts = false): BoundParts {
   const was = new Map(before.map((t) => [t.taskId, t]));
   const byCompany = new Map<number, StateTask[]>();
   for (const t of after) byCompany.set(t.companyId, [...(byCompany.get(t.companyId) ?? []), t]);
@@ -309,7 +314,7 @@ class NaivePoller {
   }
 }
 
-async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
+export async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);

@@ -5,6 +5,7 @@ import { benchApi } from './api.ts';
 import { benchBundles } from './bundles.ts';
 import { benchDelivery } from './delivery.ts';
 import { benchPoller } from './poller.ts';
+import { benchPush } from './push.ts';
 
 // The SDK's Node-version notice (Lambda runs nodejs24.x) would only clutter the figures' output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -62,6 +63,47 @@ if (!only || only === 'poller') {
   );
 }
 
+if (!only || only === 'push') {
+  const results = await benchPush();
+  writeFileSync('bench/results/push.json', `${JSON.stringify(results, null, 2)}\n`);
+  const ms = (n: number | null) => (n === null ? '–' : `${n} ms`);
+  const s = (n: number | null) => (n === null ? '–' : `${n} s`);
+  const failed = results.flatMap((r) =>
+    Object.entries(r.checks)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `${r.scenario}: ${name}`),
+  );
+  replaceSection(
+    'push-bench',
+    [
+      `Measured ${new Date().toISOString().slice(0, 10)} on this project's ${availableParallelism()}-core machine (Node ${process.versions.node}), 50 ms added to every byrobot request, grace period 120 s; simulator, receiver, callback queue, processor, dynalite and the local bus in a child process, the reconciling poller in this one.`,
+      '',
+      '| scenario | cycles | calls | pushes dropped | byrobot requests (a cycle) | bound | requests ÷ bound | phoneLogInfo | queryDoneTaskPhones | push → PutEvents wall p50 / p99 | push → event virtual p50 / p99 | every call → event virtual p50 / p99 / max |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...results.map(
+        (r) =>
+          `| ${r.scenario} | ${r.cycles} | ${r.newCalls.toLocaleString('en')} | ${r.dropped} | ${r.requests} (${r.requestsPerCycle.toFixed(1)}) | ${r.bound} | ${r.ratio.toFixed(3)} | ${r.byEndpoint['v1/task/phoneLogInfo'] ?? 0} | ${r.byEndpoint['v1/task/queryDoneTaskPhones'] ?? 0} | ${ms(r.pushWallMs.p50)} / ${ms(r.pushWallMs.p99)} | ${s(r.pushVirtualSeconds.p50)} / ${s(r.pushVirtualSeconds.p99)} | ${s(r.allCallsVirtualSeconds.p50)} / ${s(r.allCallsVirtualSeconds.p99)} / ${s(r.allCallsVirtualSeconds.max)} |`,
+      ),
+      '',
+      'Requests by endpoint over each run, and the time the push path took to absorb each virtual minute (60 one-second steps):',
+      '',
+      ...results.map(
+        (r) =>
+          `- ${r.scenario}: ${Object.entries(r.byEndpoint)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}; ${Object.entries(r.entries)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(
+              ', ',
+            )}; minutes absorbed in ${r.pushDrainSeconds.join(', ')} s; poll cycles ${r.pollWallSeconds.join(', ')} s`,
+      ),
+      '',
+      failed.length === 0
+        ? 'Checks passed: every call that ended in the run was announced by exactly one `Call Completed` with one id (pushed or reconciled), no call was read when every push arrived, and requests stayed within 1.1 × the bound.'
+        : `Checks FAILED: ${failed.join('; ')}.`,
+    ].join('\n'),
+  );
+}
 if (!only || only === 'api') {
   const r = await benchApi();
   console.log(r);

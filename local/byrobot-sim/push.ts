@@ -114,6 +114,8 @@ export interface PushAttempt {
   /** Virtual time it was sent, Beijing ISO. */
   at: string;
   atMs: number;
+  /** Real time it was sent (epoch ms): benches time push → event from it. */
+  wallMs: number;
   /** `success`, `success ignored`, `HTTP 500 "…"`, `timeout`, `connection error: …`, `no URL registered`. */
   outcome: string;
 }
@@ -467,7 +469,12 @@ export class Pusher {
   async #send(push: Push): Promise<void> {
     const world = this.#world!;
     const sentAt = world.now;
-    const attempt: PushAttempt = { at: toBeijingIsoOrNull(sentAt)!, atMs: sentAt, outcome: 'sending' };
+    const attempt: PushAttempt = {
+      at: toBeijingIsoOrNull(sentAt)!,
+      atMs: sentAt,
+      wallMs: Date.now(),
+      outcome: 'sending',
+    };
     push.attempts.push(attempt);
     push.state = 'sending';
     push.nextAt = null;

@@ -80,6 +80,18 @@ export interface ImportJob {
   sweptAt?: number;
 }
 
+/** A job's row counts as GET /imports/{id} and the Import Completed event both give them. */
+export const importCounts = (job: ImportJob) => ({
+  received: job.received,
+  valid: job.accepted,
+  duplicates: job.duplicatesCount,
+  invalid: job.invalidCount,
+  imported: job.imported,
+  repeats: job.repeats,
+  variableFailures: job.variableFailures,
+  failedRows: job.rowsFailed,
+});
+
 /** The rows of one chunk as its queue message carries them. */
 export type ChunkRows = Array<{
   index: number;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ImportCountsSchema } from '../events/schemas.ts';
 
 /*
  * Response schemas of the HTTP API, for the OpenAPI document only (shared/api/openapi.ts): apart
@@ -17,16 +18,6 @@ export const CustomerRowSchema = v.object({
 });
 
 const problemRow = v.object({ index: v.number(), field: v.string(), rule: v.string(), message: v.string() });
-export const ImportCountsSchema = v.object({
-  received: v.number(),
-  /** Rows that passed validation: `valid` as in the Import Completed event. */
-  valid: v.number(),
-  duplicates: v.number(),
-  invalid: v.number(),
-  imported: v.nullable(v.number()),
-  repeats: v.nullable(v.number()),
-  variableFailures: v.nullable(v.number()),
-});
 export const ImportResultSchema = v.object({
   importId: v.nullable(v.string()),
   status: v.picklist(['completed', 'accepted', 'completed_with_errors', 'failed']),

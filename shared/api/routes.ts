@@ -8,7 +8,7 @@ import { type ApiEvent, type ApiResult, json } from '../http/types.ts';
 import { pathId, validate } from '../http/validate.ts';
 import { toBeijingIso } from '../time.ts';
 import type { ApiDeps } from './deps.ts';
-import { QUEUEING_STUCK_MS } from './import-store.ts';
+import { importCounts, QUEUEING_STUCK_MS } from './import-store.ts';
 import type { RouteDefinition } from './route.ts';
 import { CreateTaskSchema, ImportIdSchema } from './schemas.ts';
 import { resolveTaskCompany } from './task-company.ts';
@@ -87,16 +87,7 @@ export async function getImport(event: ApiEvent, deps: ApiDeps): Promise<ApiResu
     companyId: job.companyId,
     createdAt: job.createdAt,
     finishedAt: job.finishedAt ?? null,
-    counts: {
-      received: job.received,
-      valid: job.accepted,
-      duplicates: job.duplicatesCount,
-      invalid: job.invalidCount,
-      imported: job.imported,
-      repeats: job.repeats,
-      variableFailures: job.variableFailures,
-      failedRows: job.rowsFailed,
-    },
+    counts: importCounts(job),
     chunks: {
       total: job.chunksTotal,
       succeeded: job.chunksSucceeded,

@@ -7,7 +7,7 @@ import { importCompleted } from '../events/builders.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
 import { toBeijingIso } from '../time.ts';
 import type { DepsOf } from './deps.ts';
-import type { ImportJob } from './import-store.ts';
+import { type ImportJob, importCounts } from './import-store.ts';
 import type { ChunkMessage } from './imports.ts';
 
 export interface WorkerOptions {
@@ -156,16 +156,7 @@ async function maybeFinish(job: ImportJob, deps: DepsOf<'import-worker'>): Promi
     },
     {
       outcome,
-      counts: {
-        received: job.received,
-        valid: job.accepted,
-        duplicates: job.duplicatesCount,
-        invalid: job.invalidCount,
-        imported: job.imported,
-        repeats: job.repeats,
-        variableFailures: job.variableFailures,
-        failedRows: job.rowsFailed,
-      },
+      counts: importCounts(job),
       chunks: { total: job.chunksTotal, succeeded: job.chunksSucceeded, failed: job.chunksFailed },
     },
   );

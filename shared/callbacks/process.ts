@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { DepsOf } from '../api/deps.ts';
 import { coded, TASK_STATUS, TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
 import { ByrobotNotFoundError } from '../byrobot/errors.ts';
-import { type CallDetail, CallDetailSchema, normalizeCallDetail, type Task } from '../byrobot/models.ts';
+import { type CallDetail, CallDetailSchema, normalizeCallDetail } from '../byrobot/models.ts';
 import { announceCalls, CallLedger, type LedgerAttempt } from '../calls/ledger.ts';
 import {
   type BridgeEvent,
@@ -18,6 +18,7 @@ import {
   taskStatusChanged,
 } from '../events/builders.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
+import { taskOfSnapshot } from '../poller/snapshot.ts';
 import { PollerStore } from '../poller/store.ts';
 import { beijingToIso, toBeijingIso } from '../time.ts';
 import { type Callback, parseCallback } from './parse.ts';
@@ -261,22 +262,7 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
       const detail = terminal
         ? await (await deps.byrobot()).getTaskDetail({ companyId: cb.companyId, taskId: cb.taskId })
         : null;
-      const listed: Task = {
-        taskId: cb.taskId,
-        name,
-        type: null,
-        status,
-        startDate: null,
-        workingStartTime: null,
-        workingEndTime: null,
-        breakStartTime: null,
-        breakEndTime: null,
-        sceneDefId: null,
-        remark: null,
-        counts: detail?.counts ?? snapshot.counts,
-        callerLines: [],
-        raw: {},
-      };
+      const listed = taskOfSnapshot(snapshot, status, detail?.counts ?? snapshot.counts, name);
       const events: BridgeEvent[] = [
         taskStatusChanged({ companyId: cb.companyId, detectedAt, version }, listed, {
           code: snapshot.status,

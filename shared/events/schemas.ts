@@ -64,15 +64,8 @@ export const TranscriptTurnSchema = v.object({
   aiUnknown: v.boolean(),
 });
 
-export const CallCompletedSchema = v.object({
-  ...common,
-  callInstanceId: v.pipe(v.number(), v.integer()),
-  attempt: v.pipe(
-    v.number(),
-    v.integer(),
-    v.minValue(0),
-    v.description('Redials before this final attempt (byrobot secondaryCallTimes)'),
-  ),
+/** What a finished call carries, outbound (Call Completed) or inbound (Inbound Call Completed). */
+const callBody = {
   intentLevel,
   finishStatus: v.nullable(coded),
   status: v.nullable(coded),
@@ -83,14 +76,13 @@ export const CallCompletedSchema = v.object({
   }),
   properties: v.pipe(
     v.record(v.string(), v.unknown()),
-    v.description("The import properties, parsed back: the CRM's record id travels here"),
+    v.description("The call's import properties, parsed back: the CRM's record id travels here"),
   ),
   durationSeconds: v.nullable(v.number()),
   chatRounds: v.nullable(v.number()),
   hangUp: v.nullable(coded),
   startTime: nullableIso,
   endTime: nullableIso,
-  callerPhone: v.nullable(v.string()),
   recording: v.object({ url: v.nullable(v.string()), customerUrl: v.nullable(v.string()) }),
   analysis: v.array(
     v.object({
@@ -106,6 +98,19 @@ export const CallCompletedSchema = v.object({
     v.description('True when turns were left out of the middle to fit the 256 KB entry limit'),
   ),
   transcriptTurns: v.pipe(v.number(), v.integer(), v.description('Turns in the whole call, trimmed or not')),
+};
+
+export const CallCompletedSchema = v.object({
+  ...common,
+  callInstanceId: v.pipe(v.number(), v.integer()),
+  attempt: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(0),
+    v.description('Redials before this final attempt (byrobot secondaryCallTimes)'),
+  ),
+  ...callBody,
+  callerPhone: v.nullable(v.string()),
 });
 
 export const TaskCompletedSchema = v.object({
@@ -122,47 +127,25 @@ export const TaskCompletedSchema = v.object({
   ),
 });
 
+/** An import's row counts, as the import routes answer them and Import Completed carries them. */
+export const ImportCountsSchema = v.object({
+  received: v.number(),
+  /** Rows that passed validation. */
+  valid: v.number(),
+  duplicates: v.number(),
+  invalid: v.number(),
+  imported: v.nullable(v.number()),
+  repeats: v.nullable(v.number()),
+  variableFailures: v.nullable(v.number()),
+});
+
 export const ImportCompletedSchema = v.object({
   ...common,
   importId: v.string(),
   outcome: v.picklist(['completed', 'completed_with_errors', 'failed']),
-  counts: v.object({
-    received: v.number(),
-    valid: v.number(),
-    duplicates: v.number(),
-    invalid: v.number(),
-    imported: v.nullable(v.number()),
-    repeats: v.nullable(v.number()),
-    variableFailures: v.nullable(v.number()),
-    failedRows: v.number(),
-  }),
+  counts: v.object({ ...ImportCountsSchema.entries, failedRows: v.number() }),
   chunks: v.object({ total: v.number(), succeeded: v.number(), failed: v.number() }),
 });
-
-const callBody = {
-  intentLevel,
-  finishStatus: v.nullable(coded),
-  status: v.nullable(coded),
-  customer: v.object({
-    id: v.nullable(v.number()),
-    name: v.nullable(v.string()),
-    phone: v.nullable(v.string()),
-  }),
-  properties: v.pipe(
-    v.record(v.string(), v.unknown()),
-    v.description("The call's properties, parsed back: the CRM's record id travels here"),
-  ),
-  durationSeconds: v.nullable(v.number()),
-  chatRounds: v.nullable(v.number()),
-  hangUp: v.nullable(coded),
-  startTime: nullableIso,
-  endTime: nullableIso,
-  recording: v.object({ url: v.nullable(v.string()), customerUrl: v.nullable(v.string()) }),
-  analysis: CallCompletedSchema.entries.analysis,
-  transcript: v.array(TranscriptTurnSchema),
-  transcriptTrimmed: CallCompletedSchema.entries.transcriptTrimmed,
-  transcriptTurns: CallCompletedSchema.entries.transcriptTurns,
-};
 
 export const CallIntentChangedSchema = v.object({
   eventId: v.pipe(

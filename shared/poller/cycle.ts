@@ -22,7 +22,7 @@ import {
   gapTiming,
   startingCounter,
 } from './reconcile.ts';
-import { RECENT_KEYS_KEPT, type TaskSnapshot } from './snapshot.ts';
+import { RECENT_KEYS_KEPT, type TaskSnapshot, taskOfSnapshot } from './snapshot.ts';
 import type { PollerStore } from './store.ts';
 
 export interface PollerLogger {
@@ -605,10 +605,14 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
   }
   const detectedAt = toBeijingIso(ctx.now());
   const version = snapshot.version + 1;
-  const event = taskStatusChanged({ companyId, detectedAt, version }, deletedTask(snapshot, counts), {
-    code: snapshot.status,
-    label: snapshot.statusLabel,
-  });
+  const event = taskStatusChanged(
+    { companyId, detectedAt, version },
+    taskOfSnapshot(snapshot, DELETED_TASK_STATUS, counts),
+    {
+      code: snapshot.status,
+      label: snapshot.statusLabel,
+    },
+  );
   const result = await deps.publish([event]);
   if (result.failed.length > 0) throw new PublishFailedError(result.failed);
   ctx.report.events[event.detailType] = (ctx.report.events[event.detailType] ?? 0) + 1;
@@ -624,26 +628,6 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
     },
     ctx,
   );
-}
-
-/** The task as the event shows it once deleted: what the snapshot knew, the deleted status. */
-function deletedTask(snapshot: TaskSnapshot, counts: TaskSnapshot['counts']): Task {
-  return {
-    taskId: snapshot.taskId,
-    name: snapshot.name,
-    type: null,
-    status: DELETED_TASK_STATUS,
-    startDate: null,
-    workingStartTime: null,
-    workingEndTime: null,
-    breakStartTime: null,
-    breakEndTime: null,
-    sceneDefId: null,
-    remark: null,
-    counts,
-    callerLines: [],
-    raw: {},
-  };
 }
 
 async function commit(snapshot: TaskSnapshot, ctx: TaskContext): Promise<void> {

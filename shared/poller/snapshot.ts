@@ -1,4 +1,5 @@
-import type { TaskCounts } from '../byrobot/models.ts';
+import type { Coded } from '../byrobot/enums.ts';
+import type { Task, TaskCounts } from '../byrobot/models.ts';
 
 /** What the poller remembers of a task between cycles (one DynamoDB item). */
 export interface TaskSnapshot {
@@ -44,3 +45,31 @@ export interface TaskSnapshot {
 }
 
 export const RECENT_KEYS_KEPT = 200;
+
+/**
+ * The task as an event shows it when only the snapshot knows it (a deleted task, a task-status push):
+ * its id, name and counts, with this status; what byrobot's listing would add is null.
+ */
+export function taskOfSnapshot(
+  snapshot: TaskSnapshot,
+  status: Coded,
+  counts: TaskCounts = snapshot.counts,
+  name: string = snapshot.name,
+): Task {
+  return {
+    taskId: snapshot.taskId,
+    name,
+    type: null,
+    status,
+    startDate: null,
+    workingStartTime: null,
+    workingEndTime: null,
+    breakStartTime: null,
+    breakEndTime: null,
+    sceneDefId: null,
+    remark: null,
+    counts,
+    callerLines: [],
+    raw: {},
+  };
+}
