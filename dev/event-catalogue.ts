@@ -240,10 +240,6 @@ export const EVENT_CATALOGUE: readonly CatalogueEntry[] = [
   },
 ];
 
-export function catalogueEntry(detailType: string): CatalogueEntry | undefined {
-  return EVENT_CATALOGUE.find((e) => e.detailType === detailType);
-}
-
 /** The JSON Schema (draft-07) of one detail type, with its title and an example. */
 export function detailJsonSchema(entry: CatalogueEntry): Record<string, unknown> {
   const schema = toJsonSchema(entry.schema, { errorMode: 'ignore' }) as Record<string, unknown>;
