@@ -72,14 +72,6 @@ export function callCompleted(
   call: CallDetail,
   maxDetailBytes: number,
 ): BridgeEvent<CallCompletedDetail> {
-  const transcript: TranscriptTurnDetail[] = call.transcript.map((t) => ({
-    speaker: t.speaker,
-    role: t.role,
-    content: t.content,
-    startMs: t.startMs,
-    endMs: t.endMs,
-    aiUnknown: t.aiUnknown,
-  }));
   const detail: CallCompletedDetail = {
     eventId: deterministicId('call', ctx.companyId, call.callInstanceId, call.redial.times),
     schemaVersion: SCHEMA_VERSION,
@@ -89,27 +81,8 @@ export function callCompleted(
     detectedAt: ctx.detectedAt,
     callInstanceId: call.callInstanceId,
     attempt: call.redial.times,
-    intentLevel: call.intentLevel,
-    finishStatus: call.finishStatus,
-    status: call.status,
-    customer: call.customer,
-    properties: call.properties,
-    durationSeconds: call.durationSeconds,
-    chatRounds: call.chatRounds,
-    hangUp: call.hangUp,
-    startTime: call.startTime,
-    endTime: call.endTime,
     callerPhone: call.callerPhone,
-    recording: call.recording,
-    analysis: call.analysis.map(({ name, value, description, analyzeType }) => ({
-      name,
-      value,
-      description,
-      analyzeType,
-    })),
-    transcript,
-    transcriptTrimmed: false,
-    transcriptTurns: transcript.length,
+    ...callBody(call),
   };
   return { detailType: DETAIL_TYPES.callCompleted, detail: fitTranscript(detail, maxDetailBytes) };
 }
@@ -137,7 +110,6 @@ export function inboundCallCompleted(
   inbound: { calleePhone: string | null; transfer: InboundCallCompletedDetail['transfer'] },
   maxDetailBytes: number,
 ): BridgeEvent<InboundCallCompletedDetail> {
-  const transcript = turns(call);
   const detail: InboundCallCompletedDetail = {
     eventId: deterministicId('inbound', ctx.companyId, call.callInstanceId),
     schemaVersion: SCHEMA_VERSION,
@@ -147,6 +119,22 @@ export function inboundCallCompleted(
     inboundInstanceId: call.callInstanceId,
     calleePhone: inbound.calleePhone,
     transfer: inbound.transfer,
+    ...callBody(call),
+  };
+  return { detailType: DETAIL_TYPES.inboundCallCompleted, detail: fitTranscript(detail, maxDetailBytes) };
+}
+
+/** What a finished call's event carries, outbound (Call Completed) or inbound. */
+function callBody(call: CallDetail) {
+  const transcript: TranscriptTurnDetail[] = call.transcript.map((t) => ({
+    speaker: t.speaker,
+    role: t.role,
+    content: t.content,
+    startMs: t.startMs,
+    endMs: t.endMs,
+    aiUnknown: t.aiUnknown,
+  }));
+  return {
     intentLevel: call.intentLevel,
     finishStatus: call.finishStatus,
     status: call.status,
@@ -158,30 +146,17 @@ export function inboundCallCompleted(
     startTime: call.startTime,
     endTime: call.endTime,
     recording: call.recording,
-    analysis: analysisOf(call),
+    analysis: call.analysis.map(({ name, value, description, analyzeType }) => ({
+      name,
+      value,
+      description,
+      analyzeType,
+    })),
     transcript,
     transcriptTrimmed: false,
     transcriptTurns: transcript.length,
   };
-  return { detailType: DETAIL_TYPES.inboundCallCompleted, detail: fitTranscript(detail, maxDetailBytes) };
 }
-
-const turns = (call: CallDetail): TranscriptTurnDetail[] =>
-  call.transcript.map((t) => ({
-    speaker: t.speaker,
-    role: t.role,
-    content: t.content,
-    startMs: t.startMs,
-    endMs: t.endMs,
-    aiUnknown: t.aiUnknown,
-  }));
-const analysisOf = (call: CallDetail) =>
-  call.analysis.map(({ name, value, description, analyzeType }) => ({
-    name,
-    value,
-    description,
-    analyzeType,
-  }));
 
 export function taskCompleted(ctx: Context, task: TaskDetail): BridgeEvent<TaskCompletedDetail> {
   return {

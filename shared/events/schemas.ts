@@ -109,8 +109,8 @@ export const CallCompletedSchema = v.object({
     v.minValue(0),
     v.description('Redials before this final attempt (byrobot secondaryCallTimes)'),
   ),
-  ...callBody,
   callerPhone: v.nullable(v.string()),
+  ...callBody,
 });
 
 export const TaskCompletedSchema = v.object({
