@@ -46,6 +46,19 @@ const snapshot = (status: number, done: number): TaskSnapshot => ({
 const known = { companyKnown: true, newestKnownId: 5, backfill: false };
 
 describe('Function: decideTask (the poller’s per-task decision, no I/O)', () => {
+  it('a terminal task announces Task Completed (reading the detail) unless the snapshot says it is out', () => {
+    expect(decideTask(task(5, 2, 3), snapshot(1, 3), known)).toMatchObject({
+      announceCompleted: true,
+      readDetail: true,
+    });
+    expect(decideTask(task(5, 2, 3), { ...snapshot(2, 3), completedAnnounced: true }, known)).toMatchObject({
+      announceCompleted: false,
+      readDetail: false,
+      announceStatus: false,
+    });
+    expect(decideTask(task(5, 1, 3), snapshot(1, 3), known)).toMatchObject({ announceCompleted: false });
+  });
+
   it('a status change is announced; the next version is committed', () => {
     expect(decideTask(task(5, 4, 3), snapshot(1, 3), known)).toMatchObject({
       version: 4,

@@ -1,13 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
-import type { Task } from '../../../shared/byrobot/models.ts';
 import { createObservability } from '../../../shared/observability/powertools.ts';
 import { readPollerConfig } from '../../../shared/poller/config.ts';
-import { type CompanyCycleReport, decideTask } from '../../../shared/poller/cycle.ts';
+import type { CompanyCycleReport } from '../../../shared/poller/cycle.ts';
 import { recordPollMetrics } from '../../../shared/poller/metrics.ts';
 import { callGap, endedBefore, gapTiming, startingCounter } from '../../../shared/poller/reconcile.ts';
 import type { PollRunReport } from '../../../shared/poller/runtime.ts';
-import type { TaskSnapshot } from '../../../shared/poller/snapshot.ts';
 
 describe('The reconciler’s arithmetic (callbacks on)', () => {
   it('callGap: done calls less the baseline less what either path announced since', () => {
@@ -46,54 +44,6 @@ describe('The reconciler’s arithmetic (callbacks on)', () => {
     expect(endedBefore('2026-11-23T09:59:59+08:00', cutoff)).toBe(true);
     expect(endedBefore('2026-11-23T10:00:01+08:00', cutoff)).toBe(false);
     expect(endedBefore(null, cutoff)).toBe(true);
-  });
-});
-
-describe('decideTask and a Task Completed already out', () => {
-  const task = (status: number): Task => ({
-    taskId: 5,
-    name: 't',
-    type: null,
-    status: { code: status, label: String(status) },
-    startDate: null,
-    workingStartTime: null,
-    workingEndTime: null,
-    breakStartTime: null,
-    breakEndTime: null,
-    sceneDefId: null,
-    remark: null,
-    counts: { total: 3, done: 3, called: 3, rejected: 0, unavailable: 0, fromUnavailable: 0 },
-    callerLines: [],
-    raw: {},
-  });
-  const snapshot = (extra: Partial<TaskSnapshot>): TaskSnapshot => ({
-    companyId: 1,
-    taskId: 5,
-    name: 't',
-    status: 2,
-    statusLabel: '2',
-    counts: task(2).counts,
-    version: 4,
-    baselineDone: 0,
-    announced: 3,
-    recentKeys: [],
-    closed: false,
-    updatedAt: '2026-11-23T10:00:00+08:00',
-    ...extra,
-  });
-  const known = { companyKnown: true, newestKnownId: 5, backfill: false };
-
-  it('a terminal task announces Task Completed (reading the detail) unless the snapshot says it is out', () => {
-    expect(decideTask(task(2), snapshot({ status: 1 }), known)).toMatchObject({
-      announceCompleted: true,
-      readDetail: true,
-    });
-    expect(decideTask(task(2), snapshot({ completedAnnounced: true }), known)).toMatchObject({
-      announceCompleted: false,
-      readDetail: false,
-      announceStatus: false,
-    });
-    expect(decideTask(task(1), snapshot({ status: 1 }), known)).toMatchObject({ announceCompleted: false });
   });
 });
 
