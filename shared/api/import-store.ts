@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
@@ -167,7 +166,6 @@ export class ImportStore {
   /** The job's chunks; their pending rows (up to 200 KB each) only when asked for (the sweeper). */
   async chunks(importId: string, options: { withRows?: boolean } = {}): Promise<ImportChunk[]> {
     const out: ImportChunk[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
     const projection = options.withRows
       ? {}
       : {
@@ -175,22 +173,20 @@ export class ImportStore {
             '#c, #s, #r, firstIndex, lastIndex, imported, repeats, variableFailures, lastError',
           ExpressionAttributeNames: { '#c': 'chunk', '#s': 'status', '#r': 'rows' },
         };
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-          ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
-          ...projection,
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+        ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
+        ...projection,
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...chunk } = item;
         out.push(chunk as ImportChunk);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return out;
   }
 

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /*
@@ -80,23 +80,21 @@ export class RejectedCallbacks {
   /** One UTC day's rejected callbacks, oldest first. */
   async list(day: string, limit = 100): Promise<RejectedCallback[]> {
     const out: RejectedCallback[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.callbacksRejectedOn(day) },
-          ExclusiveStartKey,
-          Limit: limit,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.callbacksRejectedOn(day) },
+        Limit: limit,
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...rest } = item;
         out.push(rest as RejectedCallback);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey && out.length < limit);
+      if (out.length >= limit) break;
+    }
     return out.slice(0, limit);
   }
 }

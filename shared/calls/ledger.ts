@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -243,21 +244,18 @@ export class CallLedger {
   /** Announced calls per task of a company (both paths), from the counters. */
   async counts(companyId: number): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :calls)',
-          ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':calls': 'CALLS#' },
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :calls)',
+        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':calls': 'CALLS#' },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         out.set(Number(String(item.sk).slice('CALLS#'.length)), Number(item.announced ?? 0));
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return out;
   }
 

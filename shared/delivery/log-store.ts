@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { AttemptResult, BusEvent } from './send.ts';
 
@@ -172,19 +172,15 @@ export class DeliveryLog {
   /** Every destination's summary and attempts for one event, attempts oldest first. */
   async forEvent(eventId: string): Promise<{ summaries: DeliverySummary[]; attempts: AttemptRecord[] }> {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `DLV#${eventId}` },
-          ExclusiveStartKey: start,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `DLV#${eventId}` },
+      },
+    ))
       items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
     const summaries: DeliverySummary[] = [];
     const attempts: AttemptRecord[] = [];
     for (const item of items) {

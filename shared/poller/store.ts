@@ -4,7 +4,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { TaskSnapshot } from './snapshot.ts';
@@ -93,22 +93,19 @@ export class PollerStore {
 
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
     const out = new Map<number, TaskSnapshot>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
-          ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
+        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, ...snapshot } = item;
         out.set(snapshot.taskId as number, snapshot as TaskSnapshot);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return out;
   }
 
@@ -171,19 +168,15 @@ export class PollerStore {
   /** Every call key ever announced for a task (the completion sweep reads this). */
   async announcedKeys(companyId: number, taskId: number): Promise<Set<string>> {
     const out = new Set<string>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.ledgerOf(companyId, taskId) },
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.ledgerOf(companyId, taskId) },
+      },
+    ))
       for (const item of page.Items ?? []) for (const key of (item.keys as string[]) ?? []) out.add(key);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
     return out;
   }
 }
