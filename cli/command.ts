@@ -144,6 +144,33 @@ export function parseWhole(text: string, what: string, range: { min?: number; ma
   return value;
 }
 
+/** `1`, `running`, `paused-by-user` → the code of one of `labels`; `what` opens the error (`--status must be a code`). */
+export function parseCode(text: string, labels: Readonly<Record<number, string>>, what: string): number {
+  const trimmed = text.trim();
+  if (DIGITS.test(trimmed)) return Number(trimmed);
+  const wanted = trimmed.toLowerCase().replace(/[-_]+/g, ' ');
+  const entries = Object.entries(labels);
+  const found = entries.find(([, label]) => label.toLowerCase() === wanted);
+  if (found) return Number(found[0]);
+  const known = entries.map(([code, label]) => `${code} ${label}`).join(', ');
+  throw new UsageError(`${what} or label (${known}), got ${JSON.stringify(text)}`);
+}
+
+/** The items of a listing that `keep` accepts, up to `limit` (`--limit`): no further page is asked for. */
+export async function take<T>(
+  items: AsyncIterable<T>,
+  limit: number | undefined,
+  keep: (item: T) => boolean = () => true,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) {
+    if (!keep(item)) continue;
+    out.push(item);
+    if (out.length === limit) break;
+  }
+  return out;
+}
+
 /** Parses a command's arguments with node:util parseArgs, strictly: an unknown option is a usage error. */
 export function parseCommandArgs(
   def: CommandDef,
