@@ -43,13 +43,8 @@ export const webhookSendCommand: CommandDef = {
     const { io, json } = ctx;
     const urlText = args.positional(0, 'url');
     const file = args.positional(1, 'body.json');
-    let url: URL;
-    try {
-      url = new URL(urlText);
-    } catch {
-      throw new UsageError(`<url> must be an absolute http(s) URL, got ${JSON.stringify(urlText)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    const url = URL.parse(urlText);
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
       throw new UsageError(`<url> must be an absolute http(s) URL, got ${JSON.stringify(urlText)}`);
     const secret = args.string('secret') ?? io.env.WEBHOOK_SECRET;
     if (!secret) throw new UsageError('--secret is required (or set WEBHOOK_SECRET)');
