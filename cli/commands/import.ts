@@ -91,36 +91,23 @@ export const customersImportCommand: CommandDef = {
     const phoneOf = (index: number) => maskPhone(file.rows[index]?.phone ?? null);
 
     const rejected: RowReport[] = [
-      ...file.problems.map((p) => ({
-        row: p.where,
-        phone: null,
-        field: p.field,
-        rule: p.rule,
-        message: p.message,
-      })),
-      ...prepared.invalid.map((p) => ({
-        row: whereOf(p.index),
-        phone: phoneOf(p.index),
-        field: p.field,
-        rule: p.rule,
-        message: p.message,
-      })),
-      ...prepared.duplicates.map((d) => ({
-        row: whereOf(d.index),
-        phone: d.phone,
-        field: 'phone',
-        rule: 'duplicate',
-        message: `same phone as ${whereOf(d.duplicateOf)}; only that row is sent`,
-      })),
+      ...file.problems.map((p) => rowReport(p.where, null, p)),
+      ...prepared.invalid.map((p) => rowReport(whereOf(p.index), phoneOf(p.index), p)),
+      ...prepared.duplicates.map((d) =>
+        rowReport(whereOf(d.index), d.phone, {
+          field: 'phone',
+          rule: 'duplicate',
+          message: `same phone as ${whereOf(d.duplicateOf)}; only that row is sent`,
+        }),
+      ),
     ].sort((a, b) => rowOrder(a.row) - rowOrder(b.row));
     // Rows missing a script variable that go ahead anyway (--missing-variables pass).
-    const warnings: RowReport[] = prepared.warnings.map((w) => ({
-      row: whereOf(w.index),
-      phone: phoneOf(w.index),
-      field: w.field,
-      rule: w.rule,
-      message: `${w.message}; sent anyway, byrobot will likely refuse it`,
-    }));
+    const warnings = prepared.warnings.map((w) =>
+      rowReport(whereOf(w.index), phoneOf(w.index), {
+        ...w,
+        message: `${w.message}; sent anyway, byrobot will likely refuse it`,
+      }),
+    );
     const invalidRows = file.problems.length + prepared.counts.invalid;
     const counts = {
       received: file.received,
@@ -275,6 +262,10 @@ export const customersImportCommand: CommandDef = {
     return exitCode;
   },
 };
+
+function rowReport(row: string, phone: string | null, problem: Omit<RowReport, 'row' | 'phone'>): RowReport {
+  return { row, phone, field: problem.field, rule: problem.rule, message: problem.message };
+}
 
 /** Sorts `line 12` and `[3]` labels by their number. */
 function rowOrder(label: string): number {
