@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { captureIo } from './support.ts';
+import { captureIo, runCli } from './support.ts';
 
 /*
  * Every command against the byrobot simulator over real HTTP, in-process through run(). The
@@ -28,11 +28,7 @@ function env(): Record<string, string> {
   return { BYROBOT_BASE_URL: simulator.url, BYROBOT_APP_KEY: 'demo-key', BYROBOT_APP_SECRET: 'demo-secret' };
 }
 
-async function cli(...argv: string[]) {
-  const io = captureIo(env());
-  const code = await run(argv, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const cli = (...argv: string[]) => runCli(argv, env());
 
 async function cliJson<T = unknown>(...argv: string[]): Promise<T> {
   const result = await cli(...argv, '--json');
@@ -633,17 +629,14 @@ describe('CLI against the simulator: pause, stop and errors', () => {
   });
 
   it('adds the credentials hint to a 401 and never prints the secret', async () => {
-    // Prepare
-    const io = captureIo({ ...env(), BYROBOT_APP_SECRET: 'wrong-secret' });
-
     // Act
-    const code = await run(['companies'], io);
+    const { code, stderr } = await runCli(['companies'], { ...env(), BYROBOT_APP_SECRET: 'wrong-secret' });
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stderr.text).toContain('byrobot error 401: ');
-    expect(io.stderr.text).toContain('check BYROBOT_APP_KEY / BYROBOT_APP_SECRET');
-    expect(io.stderr.text).not.toContain('wrong-secret');
+    expect(stderr).toContain('byrobot error 401: ');
+    expect(stderr).toContain('check BYROBOT_APP_KEY / BYROBOT_APP_SECRET');
+    expect(stderr).not.toContain('wrong-secret');
   });
 
   it('fails an import of a file without customers, sending nothing', async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tailEvents } from '../../cli/commands/events.ts';
 import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
-import { captureIo } from './support.ts';
+import { captureIo, runCli } from './support.ts';
 
 /*
  * `events tail` on a real file that the test writes to as the local bus does (one JSON line per
@@ -104,15 +104,16 @@ describe('Command: events tail', () => {
   it('prints the last n events readably and exits with --no-follow', async () => {
     // Prepare
     const file = eventsFile([1, 2, 3, 4].map((n) => line(event(n))).join(''));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow', '--lines', '2'], io);
+    const { code, stdout } = await runCli(['events', 'tail', '--no-follow', '--lines', '2'], {
+      EVENTS_FILE: file,
+    });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(`${formatEventLine(event(3))}\n${formatEventLine(event(4))}\n`);
-    expect(io.stdout.text).toContain('call 100003  answered  intent B  王芳  139****0002  crmId DEMO-3');
+    expect(stdout).toBe(`${formatEventLine(event(3))}\n${formatEventLine(event(4))}\n`);
+    expect(stdout).toContain('call 100003  answered  intent B  王芳  139****0002  crmId DEMO-3');
   });
 
   it('filters on detail types, loosely named, and prints raw lines with --json', async () => {
@@ -135,29 +136,27 @@ describe('Command: events tail', () => {
   it('says there are no events yet when the file does not exist, without following', async () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'missing.ndjson');
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow'], io);
+    const { code, stdout, stderr } = await runCli(['events', 'tail', '--no-follow'], { EVENTS_FILE: file });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe('');
-    expect(io.stderr.text).toBe(`no events yet: ${file} does not exist\n`);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`no events yet: ${file} does not exist\n`);
   });
 
   it('leaves out a half-written last line with --no-follow', async () => {
     // Prepare
     const file = eventsFile(line(event(1)) + line(event(2)).slice(0, 40));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow'], io);
+    const { code, stdout, stderr } = await runCli(['events', 'tail', '--no-follow'], { EVENTS_FILE: file });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(`${formatEventLine(event(1))}\n`);
-    expect(io.stderr.text).toBe('');
+    expect(stdout).toBe(`${formatEventLine(event(1))}\n`);
+    expect(stderr).toBe('');
   });
 
   it('follows appended events, completing a line written in two parts, until stopped', async () => {
@@ -280,11 +279,10 @@ describe('Command: events tail', () => {
 
   it('refuses --follow with --no-follow', async () => {
     // Act
-    const io = captureIo();
-    const code = await run(['events', 'tail', '--follow', '--no-follow'], io);
+    const { code, stderr } = await runCli(['events', 'tail', '--follow', '--no-follow']);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain('--follow and --no-follow contradict each other');
+    expect(stderr).toContain('--follow and --no-follow contradict each other');
   });
 });

@@ -1,4 +1,5 @@
 import type { CliIo } from '../../cli/io.ts';
+import { run } from '../../cli/run.ts';
 
 /** A text sink that keeps what was written. */
 export class Capture {
@@ -19,4 +20,11 @@ export interface CapturedIo extends CliIo {
 
 export function captureIo(env: Record<string, string | undefined> = {}, isTTY = false): CapturedIo {
   return { stdout: new Capture(), stderr: new Capture(), env, isTTY };
+}
+
+/** Runs the CLI in-process, as `byrobot-bridge argv…` with `env`: its exit code and what it wrote. */
+export async function runCli(argv: string[], env: Record<string, string | undefined> = {}) {
+  const io = captureIo(env);
+  const code = await run(argv, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
 }

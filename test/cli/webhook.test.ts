@@ -2,10 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/run.ts';
 import { startApiServer } from '../../local/api-server/index.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
-import { captureIo } from './support.ts';
+import { runCli } from './support.ts';
 
 /*
  * `webhook send` against the real API over HTTP: the local API server in front of the real handlers
@@ -50,11 +49,7 @@ async function bodyFile(name: string, phones: string[]): Promise<string> {
   return path;
 }
 
-async function send(...argv: string[]) {
-  const io = captureIo({});
-  const code = await run(['webhook', 'send', ...argv], io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const send = (...argv: string[]) => runCli(['webhook', 'send', ...argv]);
 
 const url = () => `${server.url}/webhooks/crm/tasks/${taskId}/customers`;
 
@@ -86,16 +81,17 @@ describe('Command: webhook send', () => {
   it('takes the secret from WEBHOOK_SECRET and answers --json', async () => {
     // Prepare
     const file = await bodyFile('env.json', ['13900000103']);
-    const io = captureIo({ WEBHOOK_SECRET: WEBHOOK_SECRETS.old });
 
     // Act
-    const code = await run(['webhook', 'send', url(), file, '--json'], io);
+    const { code, stdout, stderr } = await runCli(['webhook', 'send', url(), file, '--json'], {
+      WEBHOOK_SECRET: WEBHOOK_SECRETS.old,
+    });
 
     // Assess
-    expect(code, io.stderr.text).toBe(0);
-    const out = JSON.parse(io.stdout.text) as { status: number; body: { counts: { valid: number } } };
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout) as { status: number; body: { counts: { valid: number } } };
     expect(out).toMatchObject({ status: 200, body: { counts: { valid: 1 } } });
-    expect(io.stdout.text).not.toContain(WEBHOOK_SECRETS.old.slice(6));
+    expect(stdout).not.toContain(WEBHOOK_SECRETS.old.slice(6));
   });
 
   it('sends the same --id twice as one delivery: the bridge replays its first answer', async () => {
