@@ -36,22 +36,14 @@ async function cliJson<T = unknown>(...argv: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
+/** `tasks create` on company 1 with this name and the other arguments. */
+function createArgs(name: string, ...argv: string[]): string[] {
+  return ['tasks', 'create', '--company', '1', '--name', name, ...argv];
+}
+
 /** A manual task on company 1 with robot 102 (scene variable 还款金额) on two landlines. */
 async function createTask(name: string): Promise<number> {
-  const result = await cli(
-    'tasks',
-    'create',
-    '--company',
-    '1',
-    '--name',
-    name,
-    '--robot',
-    '102',
-    '--phones',
-    '11,12',
-    '--concurrency',
-    '3',
-  );
+  const result = await cli(...createArgs(name, '--robot', '102', '--phones', '11,12', '--concurrency', '3'));
   expect(result.code, result.stderr).toBe(0);
   return Number(result.stdout.trim());
 }
@@ -124,20 +116,17 @@ describe('CLI against the simulator: creating tasks', () => {
   it('creates a task with the robot’s scene and first recording and prints only its id', async () => {
     // Act
     const { code, stdout, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '新客回访',
-      '--robot',
-      '101',
-      '--phones',
-      '13',
-      '--hours',
-      '09:30-18:00',
-      '--remark',
-      'from the CLI',
+      ...createArgs(
+        '新客回访',
+        '--robot',
+        '101',
+        '--phones',
+        '13',
+        '--hours',
+        '09:30-18:00',
+        '--remark',
+        'from the CLI',
+      ),
     );
 
     // Assess
@@ -161,26 +150,23 @@ describe('CLI against the simulator: creating tasks', () => {
   it('sends a scheduled task with a redial rule and the lines’ call type', async () => {
     // Act
     const created = await cliJson<{ taskId: number; request: Record<string, unknown> }>(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '定时',
-      '--robot',
-      '101',
-      '--phones',
-      '13',
-      '--record',
-      '302',
-      '--type',
-      'scheduled',
-      '--start-date',
-      '2026-11-24',
-      '--redial-on',
-      '2,6',
-      '--redial-times',
-      '2',
+      ...createArgs(
+        '定时',
+        '--robot',
+        '101',
+        '--phones',
+        '13',
+        '--record',
+        '302',
+        '--type',
+        'scheduled',
+        '--start-date',
+        '2026-11-24',
+        '--redial-on',
+        '2,6',
+        '--redial-times',
+        '2',
+      ),
     );
 
     // Assess
@@ -201,18 +187,7 @@ describe('CLI against the simulator: creating tasks', () => {
 
   it('warns about an unavailable caller line and still creates the task', async () => {
     // Act
-    const { code, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      'x',
-      '--robot',
-      '101',
-      '--phones',
-      '11,14',
-    );
+    const { code, stderr } = await cli(...createArgs('x', '--robot', '101', '--phones', '11,14'));
 
     // Assess
     expect(code).toBe(0);
@@ -224,7 +199,7 @@ describe('CLI against the simulator: creating tasks', () => {
     [['--robot', '101', '--phones', '11,77'], "caller line 77 is not one of company 1's lines"],
   ])('refuses %j with its own explanation (exit 1)', async (extra, message) => {
     // Act
-    const { code, stderr } = await cli('tasks', 'create', '--company', '1', '--name', 'x', ...extra);
+    const { code, stderr } = await cli(...createArgs('x', ...extra));
 
     // Assess
     expect(code).toBe(1);
@@ -234,18 +209,7 @@ describe('CLI against the simulator: creating tasks', () => {
   it('prints byrobot’s refusal of a parameter it checks itself (concurrency over the seats)', async () => {
     // Act
     const { code, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      'x',
-      '--robot',
-      '101',
-      '--phones',
-      '11',
-      '--concurrency',
-      '99',
+      ...createArgs('x', '--robot', '101', '--phones', '11', '--concurrency', '99'),
     );
 
     // Assess
