@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tailEvents } from '../../cli/commands/events.ts';
 import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
-import { captureIo, runCli } from './support.ts';
+import { CLI_BIN, captureIo, runCli } from './support.ts';
 
 /*
  * `events tail` on a real file that the test writes to as the local bus does (one JSON line per
@@ -248,8 +247,7 @@ describe('Command: events tail', () => {
   it('stops cleanly on SIGINT in the real CLI process, exit code 0', async () => {
     // Prepare
     const file = eventsFile(line(event(1)));
-    const bin = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'events', 'tail'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'events', 'tail'], {
       env: { PATH: process.env.PATH ?? '', EVENTS_FILE: file },
     });
     let stdout = '';

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
 
@@ -27,4 +29,21 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const io = captureIo(env);
   const code = await run(argv, io);
   return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** The CLI's process entry, for the tests that need a real process. */
+export const CLI_BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+
+/** Runs cli/bin.mjs as its own process with only PATH and `env`: its exit code and output. */
+export function spawnCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
 }
