@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tailEvents } from '../../cli/commands/events.ts';
-import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { CLI_BIN, captureIo, runCli } from './support.ts';
 
@@ -52,12 +51,12 @@ function eventsFile(initial?: string): string {
 }
 
 /**
- * Polls until the captured output satisfies `ready` (the tail reads every few milliseconds). `ms`
+ * Polls until the captured output contains `wanted` (the tail reads every few milliseconds). `ms`
  * only ends a test that would otherwise hang: a loaded machine can stall a process for seconds.
  */
-async function until(read: () => string, ready: (text: string) => boolean, ms = 15_000): Promise<string> {
+async function until(read: () => string, wanted: string, ms = 15_000): Promise<string> {
   const deadline = Date.now() + ms;
-  while (!ready(read())) {
+  while (!read().includes(wanted)) {
     if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${read()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -119,17 +118,16 @@ describe('Command: events tail', () => {
     // Prepare
     const events = [event(1), event(2, 'Task Completed'), event(3), event(4, 'Task Status Changed')];
     const file = eventsFile(events.map(line).join(''));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(
+    const { code, stdout } = await runCli(
       ['events', 'tail', '--no-follow', '--json', '--type', 'task-completed, Task Status Changed'],
-      io,
+      { EVENTS_FILE: file },
     );
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(line(events[1]!) + line(events[3]!));
+    expect(stdout).toBe(line(events[1]!) + line(events[3]!));
   });
 
   it('says there are no events yet when the file does not exist, without following', async () => {
@@ -166,20 +164,14 @@ describe('Command: events tail', () => {
 
     // Act: one whole line, then one cut inside a Chinese character (the UTF-8 bytes split)
     appendFileSync(file, line(event(2)));
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100002'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100002');
     const bytes = Buffer.from(line(event(3)));
     const cut = bytes.indexOf(Buffer.from('王')) + 1;
     appendFileSync(file, bytes.subarray(0, cut));
     await tail.readsDone(1); // it has read the half line (and must not have printed it)
     const beforeRest = tail.io.stdout.text;
     appendFileSync(file, bytes.subarray(cut));
-    const text = await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100003'),
-    );
+    const text = await until(() => tail.io.stdout.text, 'call 100003');
     tail.stop();
     await tail.done;
 
@@ -193,17 +185,11 @@ describe('Command: events tail', () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'later.ndjson');
     const tail = follow(file);
-    await until(
-      () => tail.io.stderr.text,
-      (t) => t.includes('waiting for'),
-    );
+    await until(() => tail.io.stderr.text, 'waiting for');
 
     // Act
     writeFileSync(file, line(event(5)));
-    const text = await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100005'),
-    );
+    const text = await until(() => tail.io.stdout.text, 'call 100005');
     tail.stop();
     await tail.done;
 
@@ -215,25 +201,16 @@ describe('Command: events tail', () => {
     // Prepare
     const file = eventsFile([1, 2, 3].map((n) => line(event(n))).join(''));
     const tail = follow(file, { lines: 1 });
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100003'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100003');
 
     // Act: truncated (`: > events.ndjson`), then a shorter file; then replaced by another file
     truncateSync(file, 0);
     appendFileSync(file, line(event(7)));
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100007'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100007');
     const other = `${file}.new`;
     writeFileSync(other, line(event(8, 'Task Completed')));
     renameSync(other, file);
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('Task Completed'),
-    );
+    await until(() => tail.io.stdout.text, 'Task Completed');
     tail.stop();
     await tail.done;
 
@@ -255,16 +232,9 @@ describe('Command: events tail', () => {
       stdout += d.toString('utf8');
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until(
-      () => stdout,
-      (t) => t.includes('call 100001'),
-      15_000,
-    );
+    await until(() => stdout, 'call 100001', 15_000);
     appendFileSync(file, line(event(2)));
-    await until(
-      () => stdout,
-      (t) => t.includes('call 100002'),
-    );
+    await until(() => stdout, 'call 100002');
 
     // Act
     child.kill('SIGINT');
