@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ByrobotClient } from '../shared/byrobot/index.ts';
 import type { CliIo } from './io.ts';
@@ -74,6 +75,15 @@ export class CliError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CliError';
+  }
+}
+
+/** A file's text (UTF-8), or a CliError that names the file and why it cannot be read. */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
   }
 }
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { DescribeArchiveCommand, EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_CATALOGUE } from '../../dev/event-catalogue.ts';
 import type { StoredEvent } from '../../dev/format-line.ts';
@@ -7,7 +6,7 @@ import { type BusEvent, sendOnce } from '../../shared/delivery/send.ts';
 import type { BridgeEvent, DetailType } from '../../shared/events/builders.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
 import { toBeijingIso } from '../../shared/time.ts';
-import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
+import { CliError, type CommandDef, EXIT, readTextFile, UsageError } from '../command.ts';
 import { writeAnswer } from '../format.ts';
 import type { CliIo } from '../io.ts';
 import { DEFAULT_EVENTS_FILE, tailEvents, typeKey, untilInterrupted } from './events.ts';
@@ -73,13 +72,7 @@ export const eventsTriggerCommand: CommandDef = {
 
 /** The events of the local events file whose `time` lies in [from, to]. */
 export async function eventsBetween(file: string, from: Date, to: Date): Promise<StoredEvent[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  return text
+  return (await readTextFile(file))
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as StoredEvent)

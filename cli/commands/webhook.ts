@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { signWebhook } from '../../shared/http/auth.ts';
-import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
+import { CliError, type CommandDef, EXIT, readTextFile, UsageError } from '../command.ts';
 import { writeJson } from '../format.ts';
 
 /**
@@ -54,12 +53,7 @@ export const webhookSendCommand: CommandDef = {
     const id = args.string('id') ?? `msg_${randomUUID()}`;
     if (id.trim() === '') throw new UsageError('--id must not be empty');
 
-    let body: string;
-    try {
-      body = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-    }
+    const body = await readTextFile(file);
     try {
       JSON.parse(body);
     } catch (error) {
