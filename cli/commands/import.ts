@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { type ImportSummary, MAX_IMPORT_BATCH } from '../../shared/byrobot/index.ts';
-import { prepareImport } from '../../shared/imports/index.ts';
+import { type RowProblem as ImportProblem, prepareImport } from '../../shared/imports/index.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
 import { readCustomerFile } from '../customer-file.ts';
 import { heading, maskPhone, writeJson } from '../format.ts';
@@ -9,12 +9,9 @@ import { renderFields, renderTable } from '../table.ts';
 import { COMPANY_OPTION } from './companies.ts';
 
 /** One row that was not sent, as listed to the operator: phone masked, row as in the file. */
-export interface RowReport {
+export interface RowReport extends Omit<ImportProblem, 'index'> {
   row: string;
   phone: string | null;
-  field: string;
-  rule: string;
-  message: string;
 }
 
 export const customersImportCommand: CommandDef = {
