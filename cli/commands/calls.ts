@@ -1,5 +1,5 @@
 import { type DoneCallFilters, FINISH_STATUS, type IntentLevel } from '../../shared/byrobot/index.ts';
-import { type CommandDef, type OptionDef, parseCode, parseWhole, take, UsageError } from '../command.ts';
+import { type CommandDef, type OptionDef, parseCode, take, UsageError } from '../command.ts';
 import {
   formatCoded,
   formatCodedWithCode,
@@ -130,7 +130,7 @@ export const callsShowCommand: CommandDef = {
   examples: ['calls show 100012'],
   async run(ctx, args) {
     const { io, json } = ctx;
-    const callId = parseWhole(args.positional(0, 'callInstanceId'), '<callInstanceId>', { min: 1 });
+    const callId = args.positionalId(0, 'callInstanceId');
     const call = maskCustomer(await ctx.client.phoneLogInfo(callId), args.flag('mask'));
     if (json) {
       writeJson(io.stdout, withoutRaw(call));
