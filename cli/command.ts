@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ByrobotClient } from '../shared/byrobot/index.ts';
 import type { CliIo } from './io.ts';
@@ -77,6 +78,15 @@ export class CliError extends Error {
   }
 }
 
+/** A file's text (UTF-8), or a CliError that names the file and why it cannot be read. */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionDef> = {
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout instead of text' },
@@ -142,6 +152,33 @@ export function parseWhole(text: string, what: string, range: { min?: number; ma
   if (range.max !== undefined && value > range.max)
     throw new UsageError(`${what} must be at most ${range.max}`);
   return value;
+}
+
+/** `1`, `running`, `paused-by-user` → the code of one of `labels`; `what` opens the error (`--status must be a code`). */
+export function parseCode(text: string, labels: Readonly<Record<number, string>>, what: string): number {
+  const trimmed = text.trim();
+  if (DIGITS.test(trimmed)) return Number(trimmed);
+  const wanted = trimmed.toLowerCase().replace(/[-_]+/g, ' ');
+  const entries = Object.entries(labels);
+  const found = entries.find(([, label]) => label.toLowerCase() === wanted);
+  if (found) return Number(found[0]);
+  const known = entries.map(([code, label]) => `${code} ${label}`).join(', ');
+  throw new UsageError(`${what} or label (${known}), got ${JSON.stringify(text)}`);
+}
+
+/** The items of a listing that `keep` accepts, up to `limit` (`--limit`): no further page is asked for. */
+export async function take<T>(
+  items: AsyncIterable<T>,
+  limit: number | undefined,
+  keep: (item: T) => boolean = () => true,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) {
+    if (!keep(item)) continue;
+    out.push(item);
+    if (out.length === limit) break;
+  }
+  return out;
 }
 
 /** Parses a command's arguments with node:util parseArgs, strictly: an unknown option is a usage error. */

@@ -48,13 +48,8 @@ export function loadConfig(env: Record<string, string | undefined>): CliConfig {
       missing,
     );
   }
-  let url: URL | null = null;
-  try {
-    url = new URL(values.baseUrl);
-  } catch {
-    url = null;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  const url = URL.parse(values.baseUrl);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new ConfigError(
       `${CONFIG_VARIABLES.baseUrl} must be an absolute http(s) URL such as https://api.byrobot.cn, got ${JSON.stringify(values.baseUrl)}. ${HINT}`,
       [CONFIG_VARIABLES.baseUrl],

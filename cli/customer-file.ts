@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { RowProblem as ImportProblem, PreparedRow } from '../shared/imports/index.ts';
 import { CliError } from './command.ts';
 import { CsvError, decodeText, parseCsv } from './csv.ts';
 
@@ -10,19 +11,13 @@ import { CsvError, decodeText, parseCsv } from './csv.ts';
  * the CLI and the HTTP API judge rows the same way.
  */
 
-export interface CustomerRow {
-  name: string;
-  phone: string;
-  properties?: Record<string, string>;
-}
+/** A customer as the file gives it: the import preparation's row, before it has a position. */
+export type CustomerRow = Omit<PreparedRow, 'index'>;
 
-/** A row the reader could not turn into a customer at all. */
-export interface RowProblem {
+/** A row the reader could not turn into a customer at all, in the preparation's terms. */
+export interface RowProblem extends Omit<ImportProblem, 'index'> {
   /** Where the row is in the file: `line 5` (CSV) or `[3]` (JSON array index). */
   where: string;
-  field: string;
-  rule: string;
-  message: string;
 }
 
 export interface CustomerFile {

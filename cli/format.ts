@@ -1,6 +1,8 @@
 import type { Coded } from '../shared/byrobot/index.ts';
 import { maskPhone as maskImportPhone } from '../shared/imports/mask.ts';
+import type { CommandContext } from './command.ts';
 import type { TextSink } from './io.ts';
+import { type Cell, type Column, renderTable } from './table.ts';
 
 /*
  * How values look in the CLI's text output. Times stay in Beijing time, as byrobot's own console
@@ -63,6 +65,25 @@ export function writeJson(sink: TextSink, value: unknown): void {
   sink.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+type Output = Pick<CommandContext, 'io' | 'json'>;
+
+/** A command's answer on stdout: `value` as JSON with `--json`, else `text`. */
+export function writeAnswer(ctx: Output, value: unknown, text: string): void {
+  if (ctx.json) writeJson(ctx.io.stdout, value);
+  else ctx.io.stdout.write(text);
+}
+
+/** A list command's answer: the items' normalised shape as JSON with `--json`, else a table of them. */
+export function writeList<T extends { raw: unknown }>(
+  ctx: Output,
+  items: readonly T[],
+  columns: readonly Column[],
+  row: (item: T) => readonly Cell[],
+): void {
+  if (ctx.json) writeJson(ctx.io.stdout, items.map(withoutRaw));
+  else ctx.io.stdout.write(renderTable(columns, items.map(row)));
+}
+
 /** A text heading for a section of a `show` command. */
 export function heading(title: string): string {
   return `\n${title}\n`;
@@ -74,4 +95,9 @@ export function heading(title: string): string {
  */
 export function maskPhone(phone: string | null): string | null {
   return phone === null ? null : maskImportPhone(phone);
+}
+
+/** A call or a customer with its customer's phone masked when `mask` (`--mask`) is set. */
+export function maskCustomer<T extends { customer: { phone: string | null } }>(item: T, mask: boolean): T {
+  return mask ? { ...item, customer: { ...item.customer, phone: maskPhone(item.customer.phone) } } : item;
 }

@@ -1,11 +1,5 @@
-import {
-  type CallDetail,
-  type DoneCall,
-  type DoneCallFilters,
-  FINISH_STATUS,
-  type IntentLevel,
-} from '../../shared/byrobot/index.ts';
-import { type CommandDef, type OptionDef, parseWhole, UsageError } from '../command.ts';
+import { type DoneCallFilters, FINISH_STATUS, type IntentLevel } from '../../shared/byrobot/index.ts';
+import { type CommandDef, type OptionDef, parseCode, take, UsageError } from '../command.ts';
 import {
   formatCoded,
   formatCodedWithCode,
@@ -13,9 +7,10 @@ import {
   formatOffset,
   formatTime,
   heading,
-  maskPhone,
+  maskCustomer,
   withoutRaw,
   writeJson,
+  writeList,
 } from '../format.ts';
 import { renderFields, renderTable } from '../table.ts';
 
@@ -24,19 +19,6 @@ export const MASK_OPTION: OptionDef = {
   description: 'mask customer phone numbers (138****5678) in text and JSON, for screenshots and logs',
 };
 
-/** `0`, `answered`, `vacant-number` → a finish status code. */
-export function parseFinishStatus(text: string): number {
-  if (/^\d+$/.test(text.trim())) return Number(text.trim());
-  const wanted = text.trim().toLowerCase().replace(/[-_]+/g, ' ');
-  for (const [code, label] of Object.entries(FINISH_STATUS)) {
-    if (label === wanted) return Number(code);
-  }
-  const known = Object.entries(FINISH_STATUS)
-    .map(([code, label]) => `${code} ${label}`)
-    .join(', ');
-  throw new UsageError(`--finish-status must be a code or label (${known}), got ${JSON.stringify(text)}`);
-}
-
 /** `A,B` or `ab` → the intent letters. */
 export function parseIntentLevels(text: string): Set<IntentLevel> {
   const letters = text.toUpperCase().replace(/[\s,，]+/g, '');
@@ -44,11 +26,6 @@ export function parseIntentLevels(text: string): Set<IntentLevel> {
     throw new UsageError(`--intent takes intent letters A-F such as A,B; got ${JSON.stringify(text)}`);
   }
   return new Set(letters.split('') as IntentLevel[]);
-}
-
-function maskedCall(call: DoneCall, mask: boolean): DoneCall {
-  if (!mask) return call;
-  return { ...call, customer: { ...call.customer, phone: maskPhone(call.customer.phone) } };
 }
 
 export const callsListCommand: CommandDef = {
@@ -84,7 +61,6 @@ export const callsListCommand: CommandDef = {
   },
   examples: ['calls list 1001', 'calls list 1001 --finish-status answered --intent A,B --min-duration 30'],
   async run(ctx, args) {
-    const { io, json } = ctx;
     const taskId = args.positionalId(0, 'taskId');
     const finishText = args.string('finish-status');
     const intentText = args.string('intent');
@@ -97,54 +73,46 @@ export const callsListCommand: CommandDef = {
     const limit = args.int('limit', { min: 1 });
     const mask = args.flag('mask');
     const filters: DoneCallFilters = {
-      ...(finishText !== undefined && { finishStatus: parseFinishStatus(finishText) }),
+      ...(finishText !== undefined && {
+        finishStatus: parseCode(finishText, FINISH_STATUS, '--finish-status must be a code'),
+      }),
       ...(minDuration !== undefined && { durationLeft: minDuration }),
       ...(maxDuration !== undefined && { durationRight: maxDuration }),
     };
-    const calls: DoneCall[] = [];
-    for await (const call of ctx.client.doneCalls({ taskId, ...filters })) {
-      if (intents && (call.intentLevel === null || !intents.has(call.intentLevel))) continue;
-      calls.push(maskedCall(call, mask));
-      if (limit !== undefined && calls.length >= limit) break;
-    }
-    if (json) {
-      writeJson(io.stdout, calls.map(withoutRaw));
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        [
-          { header: 'CALL', align: 'right' },
-          { header: 'CUSTOMER', maxWidth: 20 },
-          { header: 'PHONE' },
-          { header: 'RESULT' },
-          { header: 'DURATION', align: 'right' },
-          { header: 'ROUNDS', align: 'right' },
-          { header: 'INTENT' },
-          { header: 'STARTED' },
-          { header: 'REDIALS', align: 'right' },
-        ],
-        calls.map((c) => [
-          c.callInstanceId,
-          c.customer.name,
-          c.customer.phone,
-          formatCoded(c.finishStatus),
-          formatDuration(c.durationSeconds),
-          c.chatRounds,
-          c.intentLevel,
-          formatTime(c.startTime),
-          c.redial.times,
-        ]),
-      ),
+    const calls = await take(
+      ctx.client.doneCalls({ taskId, ...filters }),
+      limit,
+      (call) => !intents || (call.intentLevel !== null && intents.has(call.intentLevel)),
+    );
+    writeList(
+      ctx,
+      calls.map((call) => maskCustomer(call, mask)),
+      [
+        { header: 'CALL', align: 'right' },
+        { header: 'CUSTOMER', maxWidth: 20 },
+        { header: 'PHONE' },
+        { header: 'RESULT' },
+        { header: 'DURATION', align: 'right' },
+        { header: 'ROUNDS', align: 'right' },
+        { header: 'INTENT' },
+        { header: 'STARTED' },
+        { header: 'REDIALS', align: 'right' },
+      ],
+      (c) => [
+        c.callInstanceId,
+        c.customer.name,
+        c.customer.phone,
+        formatCoded(c.finishStatus),
+        formatDuration(c.durationSeconds),
+        c.chatRounds,
+        c.intentLevel,
+        formatTime(c.startTime),
+        c.redial.times,
+      ],
     );
     return 0;
   },
 };
-
-function maskedDetail(call: CallDetail, mask: boolean): CallDetail {
-  if (!mask) return call;
-  return { ...call, customer: { ...call.customer, phone: maskPhone(call.customer.phone) } };
-}
 
 function propertyText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -162,8 +130,8 @@ export const callsShowCommand: CommandDef = {
   examples: ['calls show 100012'],
   async run(ctx, args) {
     const { io, json } = ctx;
-    const callId = parseWhole(args.positional(0, 'callInstanceId'), '<callInstanceId>', { min: 1 });
-    const call = maskedDetail(await ctx.client.phoneLogInfo(callId), args.flag('mask'));
+    const callId = args.positionalId(0, 'callInstanceId');
+    const call = maskCustomer(await ctx.client.phoneLogInfo(callId), args.flag('mask'));
     if (json) {
       writeJson(io.stdout, withoutRaw(call));
       return 0;

@@ -1,5 +1,5 @@
 import type { CommandDef, OptionDef } from '../command.ts';
-import { formatBool, formatCoded, withoutRaw, writeJson } from '../format.ts';
+import { formatBool, formatCoded, withoutRaw, writeAnswer, writeList } from '../format.ts';
 import { type Cell, renderTable } from '../table.ts';
 
 export const COMPANY_OPTION: OptionDef = {
@@ -15,17 +15,11 @@ export const companiesCommand: CommandDef = {
   options: {},
   examples: [`companies`, `companies --json`],
   async run(ctx) {
-    const { io, json } = ctx;
-    const companies = await ctx.client.getCompanys();
-    if (json) {
-      writeJson(io.stdout, companies.map(withoutRaw));
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        [{ header: 'ID', align: 'right' }, { header: 'NAME' }],
-        companies.map((c) => [c.companyId, c.companyName]),
-      ),
+    writeList(
+      ctx,
+      await ctx.client.getCompanys(),
+      [{ header: 'ID', align: 'right' }, { header: 'NAME' }],
+      (c) => [c.companyId, c.companyName],
     );
     return 0;
   },
@@ -41,13 +35,8 @@ export const robotsCommand: CommandDef = {
   options: { company: COMPANY_OPTION },
   examples: ['robots --company 1'],
   async run(ctx, args) {
-    const { io, json } = ctx;
     const companyId = args.id('company');
     const robots = await ctx.client.getRobots(companyId);
-    if (json) {
-      writeJson(io.stdout, robots.map(withoutRaw));
-      return 0;
-    }
     const rows: Cell[][] = [];
     for (const robot of robots) {
       const head = [robot.robotDefId, robot.robotName, robot.sceneDefId];
@@ -57,7 +46,9 @@ export const robotsCommand: CommandDef = {
         rows.push([...(i === 0 ? head : ['', '', '']), record.sceneRecordId, record.sceneRecordName]);
       });
     }
-    io.stdout.write(
+    writeAnswer(
+      ctx,
+      robots.map(withoutRaw),
       renderTable(
         [
           { header: 'ROBOT', align: 'right' },
@@ -81,30 +72,18 @@ export const phonesCommand: CommandDef = {
   options: { company: COMPANY_OPTION },
   examples: ['phones --company 1'],
   async run(ctx, args) {
-    const { io, json } = ctx;
     const companyId = args.id('company');
-    const lines = await ctx.client.getPhones(companyId);
-    if (json) {
-      writeJson(io.stdout, lines.map(withoutRaw));
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        [
-          { header: 'ID', align: 'right' },
-          { header: 'PHONE' },
-          { header: 'NAME', maxWidth: 30 },
-          { header: 'TYPE' },
-          { header: 'AVAILABLE' },
-        ],
-        lines.map((l) => [
-          l.userPhoneId,
-          l.phone,
-          l.phoneName,
-          formatCoded(l.phoneType),
-          formatBool(l.available),
-        ]),
-      ),
+    writeList(
+      ctx,
+      await ctx.client.getPhones(companyId),
+      [
+        { header: 'ID', align: 'right' },
+        { header: 'PHONE' },
+        { header: 'NAME', maxWidth: 30 },
+        { header: 'TYPE' },
+        { header: 'AVAILABLE' },
+      ],
+      (l) => [l.userPhoneId, l.phone, l.phoneName, formatCoded(l.phoneType), formatBool(l.available)],
     );
     return 0;
   },

@@ -1,6 +1,6 @@
 import type { AttemptRecord } from '../../shared/delivery/log-store.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
-import { writeJson } from '../format.ts';
+import { writeAnswer } from '../format.ts';
 import type { CliIo } from '../io.ts';
 
 /**
@@ -59,10 +59,8 @@ export const deliveriesListCommand: CommandDef = {
     const out = (await api(ctx.io, 'GET', `/deliveries${q.size ? `?${q}` : ''}`)) as {
       deliveries: { eventId: string; destination: string; detailType: string }[];
     };
-    if (ctx.json) writeJson(ctx.io.stdout, out);
-    else
-      for (const d of out.deliveries)
-        ctx.io.stdout.write(`${d.eventId}  ${d.destination.padEnd(32)}  ${d.detailType}\n`);
+    const lines = out.deliveries.map((d) => `${d.eventId}  ${d.destination.padEnd(32)}  ${d.detailType}\n`);
+    writeAnswer(ctx, out, lines.join(''));
     return EXIT.ok;
   },
 };
@@ -78,17 +76,14 @@ export const deliveriesShowCommand: CommandDef = {
     const out = (await api(ctx.io, 'GET', `/deliveries?eventId=${encodeURIComponent(eventId)}`)) as {
       deliveries: Delivery[];
     };
-    if (ctx.json) {
-      writeJson(ctx.io.stdout, out);
-      return EXIT.ok;
-    }
-    for (const d of out.deliveries) {
-      ctx.io.stdout.write(`${d.destination}: ${d.status} (${d.attempts.length} attempts) ${d.detailType}\n`);
-      for (const a of d.attempts)
-        ctx.io.stdout.write(
+    const lines = out.deliveries.flatMap((d) => [
+      `${d.destination}: ${d.status} (${d.attempts.length} attempts) ${d.detailType}\n`,
+      ...d.attempts.map(
+        (a) =>
           `  #${a.attempt} ${a.at} ${a.ok ? 'ok  ' : 'FAIL'} HTTP ${a.statusCode ?? '-'} code ${a.vendorCode ?? '-'} ${a.latencyMs} ms${a.replay ? ' (replay)' : ''}  ${a.response.slice(0, 80)}\n`,
-        );
-    }
+      ),
+    ]);
+    writeAnswer(ctx, out, lines.join(''));
     return EXIT.ok;
   },
 };
@@ -114,8 +109,7 @@ export const deliveriesReplayCommand: CommandDef = {
     })) as {
       replayed: string[];
     };
-    if (ctx.json) writeJson(ctx.io.stdout, out);
-    else ctx.io.stdout.write(`queued ${eventId} again for ${out.replayed.join(', ')}\n`);
+    writeAnswer(ctx, out, `queued ${eventId} again for ${out.replayed.join(', ')}\n`);
     return EXIT.ok;
   },
 };
@@ -136,8 +130,7 @@ export const deliveriesResumeCommand: CommandDef = {
     )) as {
       redriven: number | null;
     };
-    if (ctx.json) writeJson(ctx.io.stdout, out);
-    else ctx.io.stdout.write(`resumed ${destination}; ${out.redriven ?? 'its'} dead letters redriven\n`);
+    writeAnswer(ctx, out, `resumed ${destination}; ${out.redriven ?? 'its'} dead letters redriven\n`);
     return EXIT.ok;
   },
 };

@@ -1,7 +1,6 @@
 import {
   ByrobotApiError,
   ByrobotClient,
-  type ByrobotError,
   ByrobotTransportError,
   type CallerLine,
   type Company,
@@ -118,7 +117,6 @@ export async function runDoctor(env: Record<string, string | undefined>, options
       message: `v1/company/getCompanys answered in ${Math.round(performance.now() - started)} ms (signed request accepted)`,
     });
   } catch (error) {
-    if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
     refusedTime = error instanceof ByrobotApiError && error.code === 408;
     add({ name: 'byrobot', status: 'fail', ...explain(error, config) });
   }
@@ -177,57 +175,48 @@ export async function runDoctor(env: Record<string, string | undefined>, options
     status: 'ok',
     message: `${companies.length}: ${companies.map((c) => `${c.companyId} ${c.companyName ?? '?'}`).join(', ')}`,
   });
+  /** Adds the check `request` makes, or its failed request explained. */
+  const check = async (name: string, request: () => Promise<Omit<DoctorCheck, 'name'>>) => {
+    try {
+      add({ name, ...(await request()) });
+    } catch (error) {
+      add({ name, status: 'fail', ...explain(error, config) });
+    }
+  };
   for (const company of companies) {
     const id = company.companyId;
-    try {
+    await check(`company ${id} robots`, async () => {
       const robots = await client.getRobots(id);
-      add(
-        robots.length === 0
-          ? {
-              name: `company ${id} robots`,
-              status: 'warn',
-              message: 'no robots: tasks cannot be created',
-              fix: 'set up a robot (话术) for this company in byrobot’s console',
-            }
-          : {
-              name: `company ${id} robots`,
-              status: 'ok',
-              message: `${robots.length}: ${robots.map((r) => `${r.robotDefId} ${r.robotName ?? '?'}`).join(', ')}`,
-            },
-      );
-    } catch (error) {
-      if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
-      add({ name: `company ${id} robots`, status: 'fail', ...explain(error, config) });
-    }
-    try {
-      const lines = await client.getPhones(id);
+      return robots.length === 0
+        ? {
+            status: 'warn',
+            message: 'no robots: tasks cannot be created',
+            fix: 'set up a robot (话术) for this company in byrobot’s console',
+          }
+        : {
+            status: 'ok',
+            message: `${robots.length}: ${robots.map((r) => `${r.robotDefId} ${r.robotName ?? '?'}`).join(', ')}`,
+          };
+    });
+    let lines: CallerLine[] = [];
+    await check(`company ${id} caller lines`, async () => {
+      lines = await client.getPhones(id);
       const available = lines.filter((l) => l.available === true).length;
-      add(
-        lines.length === 0
-          ? {
-              name: `company ${id} caller lines`,
-              status: 'warn',
-              message: 'no caller lines: tasks cannot dial',
-              fix: 'add a caller line (主叫号码) for this company in byrobot’s console',
-            }
-          : available === 0
-            ? {
-                name: `company ${id} caller lines`,
-                status: 'warn',
-                message: `${lines.length}, none available`,
-                fix: 'check the lines’ status (arrears, suspension) in byrobot’s console',
-              }
-            : {
-                name: `company ${id} caller lines`,
-                status: 'ok',
-                message: `${lines.length}, ${available} available`,
-              },
-      );
-      if (lines.length > 0) add(callTypeCheck(id, lines));
-    } catch (error) {
-      if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
-      add({ name: `company ${id} caller lines`, status: 'fail', ...explain(error, config) });
-    }
+      if (lines.length === 0)
+        return {
+          status: 'warn',
+          message: 'no caller lines: tasks cannot dial',
+          fix: 'add a caller line (主叫号码) for this company in byrobot’s console',
+        };
+      if (available === 0)
+        return {
+          status: 'warn',
+          message: `${lines.length}, none available`,
+          fix: 'check the lines’ status (arrears, suspension) in byrobot’s console',
+        };
+      return { status: 'ok', message: `${lines.length}, ${available} available` };
+    });
+    if (lines.length > 0) add(callTypeCheck(id, lines));
   }
 
   // 5. Which notDialedCustomerList form byrobot answers (the seed's GET or the fuller docs' POST):
@@ -284,7 +273,6 @@ async function notDialedCheck(
     }
     return { name, status: 'skip', message: 'no task to ask about; create one and run doctor again' };
   } catch (error) {
-    if (!(error instanceof ByrobotApiError || error instanceof ByrobotTransportError)) throw error;
     return { name, status: 'warn', ...explain(error, config) };
   }
 }
@@ -303,8 +291,8 @@ function clockRefused(skew: number | null): { message: string; fix: string } {
   };
 }
 
-/** A failed request in words, with what to check; never the secret itself. */
-function explain(error: ByrobotError, config: CliConfig): { message: string; fix: string } {
+/** A failed request in words, with what to check; never the secret itself. Any other error is rethrown. */
+function explain(error: unknown, config: CliConfig): { message: string; fix: string } {
   if (error instanceof ByrobotTransportError) {
     return {
       message: `no usable answer from ${config.baseUrl} (${error.kind}): ${error.message}`,
@@ -314,9 +302,9 @@ function explain(error: ByrobotError, config: CliConfig): { message: string; fix
           : `check that ${CONFIG_VARIABLES.baseUrl} is byrobot’s open API (https://api.byrobot.cn), not a web page or proxy`,
     };
   }
-  const api = error as ByrobotApiError;
-  const said = `byrobot answered code ${api.code}: ${api.resultMsg || '(no message)'}${api.requestId ? ` (request id ${api.requestId})` : ''}`;
-  switch (api.code) {
+  if (!(error instanceof ByrobotApiError)) throw error;
+  const said = `byrobot answered code ${error.code}: ${error.resultMsg || '(no message)'}${error.requestId ? ` (request id ${error.requestId})` : ''}`;
+  switch (error.code) {
     case 401:
       return {
         message: `${said}: it refused the request signature`,

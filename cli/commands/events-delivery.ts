@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { DescribeArchiveCommand, EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_CATALOGUE } from '../../dev/event-catalogue.ts';
 import type { StoredEvent } from '../../dev/format-line.ts';
@@ -7,18 +6,16 @@ import { type BusEvent, sendOnce } from '../../shared/delivery/send.ts';
 import type { BridgeEvent, DetailType } from '../../shared/events/builders.ts';
 import { busPublisher } from '../../shared/events/bus-client.ts';
 import { toBeijingIso } from '../../shared/time.ts';
-import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
-import { writeJson } from '../format.ts';
+import { CliError, type CommandDef, EXIT, readTextFile, UsageError } from '../command.ts';
+import { writeAnswer } from '../format.ts';
 import type { CliIo } from '../io.ts';
-import { DEFAULT_EVENTS_FILE, tailEvents } from './events.ts';
+import { DEFAULT_EVENTS_FILE, tailEvents, typeKey, untilInterrupted } from './events.ts';
 
 /**
  * `events trigger|forward|replay`: try a rule or a destination at once. Each publishes on the local
  * bus (EVENTBRIDGE_ENDPOINT, which `npm start` prints) or, with `--stage`, on that stage's bus
  * (AWS credentials from the environment, as the AWS CLI reads them).
  */
-
-const typeKey = (type: string) => type.toLowerCase().replace(/[\s_-]+/g, '');
 
 function target(io: CliIo, stage: string | undefined) {
   if (stage) return { eventBusName: `byrobot-bridge-${stage}`, endpoint: undefined };
@@ -68,21 +65,14 @@ export const eventsTriggerCommand: CommandDef = {
       [{ detailType: entry.detailType as DetailType, detail }],
       args.string('source') ?? 'byrobot.bridge',
     );
-    if (ctx.json) writeJson(ctx.io.stdout, { detailType: entry.detailType, eventId });
-    else ctx.io.stdout.write(`published ${entry.detailType} ${eventId}\n`);
+    writeAnswer(ctx, { detailType: entry.detailType, eventId }, `published ${entry.detailType} ${eventId}\n`);
     return EXIT.ok;
   },
 };
 
 /** The events of the local events file whose `time` lies in [from, to]. */
 export async function eventsBetween(file: string, from: Date, to: Date): Promise<StoredEvent[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  return text
+  return (await readTextFile(file))
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as StoredEvent)
@@ -137,8 +127,7 @@ export const eventsReplayCommand: CommandDef = {
       bySource.set(e.source, list);
     }
     for (const [source, list] of bySource) await publish(ctx.io, undefined, list, source);
-    if (ctx.json) writeJson(ctx.io.stdout, { replayed: events.length });
-    else ctx.io.stdout.write(`published ${events.length} events again\n`);
+    writeAnswer(ctx, { replayed: events.length }, `published ${events.length} events again\n`);
     return EXIT.ok;
   },
 };
@@ -165,10 +154,6 @@ export const eventsForwardCommand: CommandDef = {
     const secret = args.string('secret') ?? ctx.io.env.LOCAL_WEBHOOK_SECRET;
     if (!secret?.startsWith('whsec_'))
       throw new UsageError('--secret (or LOCAL_WEBHOOK_SECRET) must be a whsec_… secret');
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     let chain = Promise.resolve();
     const forward = (line: string) => {
       const event = JSON.parse(line) as BusEvent;
@@ -179,7 +164,7 @@ export const eventsForwardCommand: CommandDef = {
         );
       });
     };
-    try {
+    await untilInterrupted(async (signal) => {
       await tailEvents(
         {
           ...ctx.io,
@@ -191,14 +176,11 @@ export const eventsForwardCommand: CommandDef = {
           follow: true,
           lines: 0,
           json: true,
-          signal: controller.signal,
+          signal,
         },
       );
       await chain;
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    });
     return EXIT.ok;
   },
 };

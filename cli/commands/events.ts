@@ -1,5 +1,6 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { type CommandDef, EXIT, UsageError } from '../command.ts';
 import type { CliIo } from '../io.ts';
@@ -31,7 +32,7 @@ export interface TailOptions {
 }
 
 /** `Call Completed`, `call-completed` and `call completed` name the same detail type. */
-const typeKey = (type: string) => type.toLowerCase().replace(/[\s_-]+/g, '');
+export const typeKey = (type: string) => type.toLowerCase().replace(/[\s_-]+/g, '');
 
 /** Reads the events file from `from` to its current end; the caller keeps the partial last line. */
 async function readFrom(handle: FileHandle, from: number, to: number): Promise<Buffer> {
@@ -43,6 +44,20 @@ async function readFrom(handle: FileHandle, from: number, to: number): Promise<B
     done += bytesRead;
   }
   return buffer.subarray(0, done);
+}
+
+/** Runs `work` with a signal that Ctrl-C (SIGINT, SIGTERM) aborts, so the command ends like any finished run. */
+export async function untilInterrupted(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await work(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 /**
@@ -124,16 +139,11 @@ export async function tailEvents(io: CliIo, options: TailOptions): Promise<void>
 
   const { signal } = options;
   while (!signal?.aborted) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, intervalMs);
-      signal?.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    });
-    if (signal?.aborted) break;
+    try {
+      await sleep(intervalMs, undefined, { signal });
+    } catch {
+      break; // the signal aborted the wait
+    }
     for (const line of await readNew()) {
       const shown = show(line);
       if (shown !== null) io.stdout.write(`${shown}\n`);
@@ -180,24 +190,16 @@ export const eventsTailCommand: CommandDef = {
       .map((t) => t.trim())
       .filter(Boolean);
     const lines = args.int('lines', { min: 0 }) ?? 10;
-    const controller = new AbortController();
-    // Ctrl-C ends the follow loop, and the command returns 0 like any finished run.
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      await tailEvents(io, {
+    await untilInterrupted((signal) =>
+      tailEvents(io, {
         file: io.env.EVENTS_FILE || DEFAULT_EVENTS_FILE,
         types,
         follow: !args.flag('no-follow'),
         lines,
         json,
-        signal: controller.signal,
-      });
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+        signal,
+      }),
+    );
     return EXIT.ok;
   },
 };

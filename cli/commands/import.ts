@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { type ImportSummary, MAX_IMPORT_BATCH } from '../../shared/byrobot/index.ts';
-import { prepareImport } from '../../shared/imports/index.ts';
+import { type RowProblem as ImportProblem, prepareImport } from '../../shared/imports/index.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
 import { readCustomerFile } from '../customer-file.ts';
 import { heading, maskPhone, writeJson } from '../format.ts';
@@ -9,12 +9,9 @@ import { renderFields, renderTable } from '../table.ts';
 import { COMPANY_OPTION } from './companies.ts';
 
 /** One row that was not sent, as listed to the operator: phone masked, row as in the file. */
-export interface RowReport {
+export interface RowReport extends Omit<ImportProblem, 'index'> {
   row: string;
   phone: string | null;
-  field: string;
-  rule: string;
-  message: string;
 }
 
 export const customersImportCommand: CommandDef = {
@@ -91,36 +88,23 @@ export const customersImportCommand: CommandDef = {
     const phoneOf = (index: number) => maskPhone(file.rows[index]?.phone ?? null);
 
     const rejected: RowReport[] = [
-      ...file.problems.map((p) => ({
-        row: p.where,
-        phone: null,
-        field: p.field,
-        rule: p.rule,
-        message: p.message,
-      })),
-      ...prepared.invalid.map((p) => ({
-        row: whereOf(p.index),
-        phone: phoneOf(p.index),
-        field: p.field,
-        rule: p.rule,
-        message: p.message,
-      })),
-      ...prepared.duplicates.map((d) => ({
-        row: whereOf(d.index),
-        phone: d.phone,
-        field: 'phone',
-        rule: 'duplicate',
-        message: `same phone as ${whereOf(d.duplicateOf)}; only that row is sent`,
-      })),
+      ...file.problems.map((p) => rowReport(p.where, null, p)),
+      ...prepared.invalid.map((p) => rowReport(whereOf(p.index), phoneOf(p.index), p)),
+      ...prepared.duplicates.map((d) =>
+        rowReport(whereOf(d.index), d.phone, {
+          field: 'phone',
+          rule: 'duplicate',
+          message: `same phone as ${whereOf(d.duplicateOf)}; only that row is sent`,
+        }),
+      ),
     ].sort((a, b) => rowOrder(a.row) - rowOrder(b.row));
     // Rows missing a script variable that go ahead anyway (--missing-variables pass).
-    const warnings: RowReport[] = prepared.warnings.map((w) => ({
-      row: whereOf(w.index),
-      phone: phoneOf(w.index),
-      field: w.field,
-      rule: w.rule,
-      message: `${w.message}; sent anyway, byrobot will likely refuse it`,
-    }));
+    const warnings = prepared.warnings.map((w) =>
+      rowReport(whereOf(w.index), phoneOf(w.index), {
+        ...w,
+        message: `${w.message}; sent anyway, byrobot will likely refuse it`,
+      }),
+    );
     const invalidRows = file.problems.length + prepared.counts.invalid;
     const counts = {
       received: file.received,
@@ -275,6 +259,10 @@ export const customersImportCommand: CommandDef = {
     return exitCode;
   },
 };
+
+function rowReport(row: string, phone: string | null, problem: Omit<RowReport, 'row' | 'phone'>): RowReport {
+  return { row, phone, field: problem.field, rule: problem.rule, message: problem.message };
+}
 
 /** Sorts `line 12` and `[3]` labels by their number. */
 function rowOrder(label: string): number {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text as readText } from 'node:stream/consumers';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import type { PollRunReport } from '../../shared/poller/runtime.ts';
 import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
@@ -33,9 +34,7 @@ async function startRecordingRelay(
   onAccepted: (event: StoredEvent) => void,
 ): Promise<Running & { endpoint: string }> {
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = await readText(req);
     let upstream: Response;
     try {
       upstream = await fetch(new URL(req.url ?? '/', target), {
@@ -116,7 +115,7 @@ function recordAccepted(requestText: string, answerText: string, onAccepted: (ev
 function parseCompanies(text: string | undefined): number[] | 'all' {
   if (text === undefined) return 'all';
   const ids = text.split(',').map((s) => s.trim());
-  if (ids.length === 0 || ids.some((s) => !/^\d+$/.test(s) || Number(s) < 1))
+  if (ids.some((s) => !/^\d+$/.test(s) || Number(s) < 1))
     throw new UsageError(`--company takes company ids such as 1 or 1,2; got ${JSON.stringify(text)}`);
   return ids.map(Number);
 }

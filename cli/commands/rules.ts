@@ -9,10 +9,10 @@ import {
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { CliError, type CommandDef, UsageError } from '../command.ts';
 import { writeJson } from '../format.ts';
+import { DEFAULT_EVENTS_FILE } from './events.ts';
 
 /** An event that fails on this many fields or fewer is worth explaining; more is just another event. */
 const NEAR_MISS_FIELDS = 2;
-const DEFAULT_EVENTS_FILE = '.local/events.ndjson';
 
 export const rulesTestCommand: CommandDef = {
   name: 'rules test',

@@ -7,8 +7,17 @@ import {
   type Task,
 } from '../../shared/byrobot/index.ts';
 import { clockMinutes } from '../../shared/time.ts';
-import { CliError, type CommandDef, parseWhole, UsageError } from '../command.ts';
-import { formatCoded, formatCodedWithCode, formatRatio, heading, withoutRaw, writeJson } from '../format.ts';
+import { CliError, type CommandDef, parseCode, parseWhole, take, UsageError } from '../command.ts';
+import {
+  formatCoded,
+  formatCodedWithCode,
+  formatRatio,
+  heading,
+  withoutRaw,
+  writeAnswer,
+  writeJson,
+  writeList,
+} from '../format.ts';
 import { type Cell, renderFields, renderTable } from '../table.ts';
 import { COMPANY_OPTION } from './companies.ts';
 
@@ -16,19 +25,6 @@ import { COMPANY_OPTION } from './companies.ts';
 const REDIAL_STATUSES: ReadonlySet<number> = new Set([2, 3, 5, 6, 7, 9, 10]);
 /** The transient failures worth another try when `--redial-on` is not given: unreachable, powered off, busy. */
 const DEFAULT_REDIAL_ON = [2, 5, 6];
-
-/** `1`, `running`, `paused-by-user` → a task status code. */
-export function parseTaskStatus(text: string): number {
-  if (/^\d+$/.test(text.trim())) return Number(text.trim());
-  const wanted = text.trim().toLowerCase().replace(/[-_]+/g, ' ');
-  for (const [code, label] of Object.entries(TASK_STATUS)) {
-    if (label.toLowerCase() === wanted) return Number(code);
-  }
-  const known = Object.entries(TASK_STATUS)
-    .map(([code, label]) => `${code} ${label}`)
-    .join(', ');
-  throw new UsageError(`--status must be a status code or label (${known}), got ${JSON.stringify(text)}`);
-}
 
 function taskHours(task: Task): string | null {
   if (!task.workingStartTime && !task.workingEndTime) return null;
@@ -58,51 +54,48 @@ export const tasksListCommand: CommandDef = {
   },
   examples: ['tasks list --company 1', 'tasks list --company 1 --status running --limit 20'],
   async run(ctx, args) {
-    const { io, json } = ctx;
     const companyId = args.id('company');
     const statusText = args.string('status');
-    const status = statusText === undefined ? undefined : parseTaskStatus(statusText);
+    const status =
+      statusText === undefined
+        ? undefined
+        : parseCode(statusText, TASK_STATUS, '--status must be a status code');
     const created = args.string('created');
     if (created !== undefined) checkDate(created, '--created');
     const limit = args.int('limit', { min: 1 });
-    const tasks: Task[] = [];
-    for await (const task of ctx.client.tasks({
-      companyId,
-      status,
-      taskName: args.string('name'),
-      createDate: created,
-      needAll: args.flag('all') || undefined,
-    })) {
-      tasks.push(task);
-      if (limit !== undefined && tasks.length >= limit) break;
-    }
-    if (json) {
-      writeJson(io.stdout, tasks.map(withoutRaw));
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        [
-          { header: 'ID', align: 'right' },
-          { header: 'NAME', maxWidth: 32 },
-          { header: 'STATUS' },
-          { header: 'TYPE' },
-          { header: 'DONE/TOTAL', align: 'right' },
-          { header: 'CALLED', align: 'right' },
-          { header: 'START' },
-          { header: 'HOURS' },
-        ],
-        tasks.map((t) => [
-          t.taskId,
-          t.name,
-          formatCoded(t.status),
-          formatCoded(t.type),
-          formatRatio(t.counts.done, t.counts.total),
-          t.counts.called ?? '?',
-          t.startDate,
-          taskHours(t),
-        ]),
-      ),
+    const tasks = await take(
+      ctx.client.tasks({
+        companyId,
+        status,
+        taskName: args.string('name'),
+        createDate: created,
+        needAll: args.flag('all') || undefined,
+      }),
+      limit,
+    );
+    writeList(
+      ctx,
+      tasks,
+      [
+        { header: 'ID', align: 'right' },
+        { header: 'NAME', maxWidth: 32 },
+        { header: 'STATUS' },
+        { header: 'TYPE' },
+        { header: 'DONE/TOTAL', align: 'right' },
+        { header: 'CALLED', align: 'right' },
+        { header: 'START' },
+        { header: 'HOURS' },
+      ],
+      (t) => [
+        t.taskId,
+        t.name,
+        formatCoded(t.status),
+        formatCoded(t.type),
+        formatRatio(t.counts.done, t.counts.total),
+        t.counts.called ?? '?',
+        t.startDate,
+        taskHours(t),
+      ],
     );
     return 0;
   },
@@ -449,45 +442,39 @@ export const tasksCreateCommand: CommandDef = {
   },
 };
 
-function actionCommand(action: 'start' | 'pause' | 'stop', summary: string): CommandDef {
+function actionCommand(
+  action: 'start' | 'pause' | 'stop' | 'delete',
+  summary: string,
+  more: { details?: string; accepted?: string } = {},
+): CommandDef {
   return {
     name: `tasks ${action}`,
     summary,
     usage: `tasks ${action} <taskId> [--json]`,
+    ...(more.details !== undefined && { details: more.details }),
     positionals: [{ name: 'taskId', description: 'the task (callJobId)' }],
     options: {},
     examples: [`tasks ${action} 1001`],
     async run(ctx, args) {
-      const { io, json } = ctx;
       const taskId = args.positionalId(0, 'taskId');
       const message = await ctx.client[action](taskId);
-      if (json) writeJson(io.stdout, { taskId, action, message });
-      else io.stdout.write(`task ${taskId}: ${message || `${action} accepted`}\n`);
+      const accepted = more.accepted ?? `${action} accepted`;
+      writeAnswer(ctx, { taskId, action, message }, `task ${taskId}: ${message || accepted}\n`);
       return 0;
     },
   };
 }
 
-export const tasksDeleteCommand: CommandDef = {
-  name: 'tasks delete',
-  summary: 'Delete a task: byrobot frees its lines and seats and no longer lists it.',
-  usage: 'tasks delete <taskId> [--json]',
-  details:
-    "byrobot's task/delete (task.md). The task drops out of `tasks list` (`--all` still shows it);\n" +
-    'the poller announces it once as a status change to -1 deleted and stops following it.',
-  positionals: [{ name: 'taskId', description: 'the task (callJobId)' }],
-  options: {},
-  examples: ['tasks delete 1001'],
-  async run(ctx, args) {
-    const { io, json } = ctx;
-    const taskId = args.positionalId(0, 'taskId');
-    const message = await ctx.client.delete(taskId);
-    if (json) writeJson(io.stdout, { taskId, action: 'delete', message });
-    else io.stdout.write(`task ${taskId}: ${message || 'deleted'}\n`);
-    return 0;
+export const tasksDeleteCommand = actionCommand(
+  'delete',
+  'Delete a task: byrobot frees its lines and seats and no longer lists it.',
+  {
+    details:
+      "byrobot's task/delete (task.md). The task drops out of `tasks list` (`--all` still shows it);\n" +
+      'the poller announces it once as a status change to -1 deleted and stops following it.',
+    accepted: 'deleted',
   },
-};
-
+);
 export const tasksStartCommand = actionCommand('start', 'Start (or resume) a task: byrobot begins dialling.');
 export const tasksPauseCommand = actionCommand(
   'pause',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { signWebhook } from '../../shared/http/auth.ts';
-import { CliError, type CommandDef, EXIT, UsageError } from '../command.ts';
+import { CliError, type CommandDef, EXIT, readTextFile, UsageError } from '../command.ts';
 import { writeJson } from '../format.ts';
 
 /**
@@ -43,13 +42,8 @@ export const webhookSendCommand: CommandDef = {
     const { io, json } = ctx;
     const urlText = args.positional(0, 'url');
     const file = args.positional(1, 'body.json');
-    let url: URL;
-    try {
-      url = new URL(urlText);
-    } catch {
-      throw new UsageError(`<url> must be an absolute http(s) URL, got ${JSON.stringify(urlText)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    const url = URL.parse(urlText);
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
       throw new UsageError(`<url> must be an absolute http(s) URL, got ${JSON.stringify(urlText)}`);
     const secret = args.string('secret') ?? io.env.WEBHOOK_SECRET;
     if (!secret) throw new UsageError('--secret is required (or set WEBHOOK_SECRET)');
@@ -59,12 +53,7 @@ export const webhookSendCommand: CommandDef = {
     const id = args.string('id') ?? `msg_${randomUUID()}`;
     if (id.trim() === '') throw new UsageError('--id must not be empty');
 
-    let body: string;
-    try {
-      body = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-    }
+    const body = await readTextFile(file);
     try {
       JSON.parse(body);
     } catch (error) {

@@ -1,14 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
+import { CLI_BIN, spawnCli } from './support.ts';
 
 /*
  * Colour through the real CLI process (cli/bin.mjs): piped output never has escape codes,
  * FORCE_COLOR adds them to a pipe, NO_COLOR keeps a terminal plain. The terminal is a real pty
  * (util-linux `script`); without it those cases are skipped, not passed.
  */
-const bin = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const ESC = '\u001b[';
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -29,17 +28,11 @@ const baseEnv = () => ({
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 
-function piped(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...baseEnv(), ...env } }, (_e, stdout, stderr) =>
-      resolve({ stdout, stderr }),
-    );
-  });
-}
+const piped = (args: string[], env: Record<string, string> = {}) => spawnCli(args, { ...baseEnv(), ...env });
 
 /** stdout and stderr both on one pty, as in a terminal. */
 function onTerminal(args: string[], env: Record<string, string> = {}): string {
-  const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
+  const command = [process.execPath, CLI_BIN, ...args].map((a) => `'${a}'`).join(' ');
   const r = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], {
     env: { ...baseEnv(), ...env },
     encoding: 'utf8',

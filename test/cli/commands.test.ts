@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { captureIo } from './support.ts';
+import { captureIo, runCli } from './support.ts';
 
 /*
  * Every command against the byrobot simulator over real HTTP, in-process through run(). The
@@ -28,11 +28,7 @@ function env(): Record<string, string> {
   return { BYROBOT_BASE_URL: simulator.url, BYROBOT_APP_KEY: 'demo-key', BYROBOT_APP_SECRET: 'demo-secret' };
 }
 
-async function cli(...argv: string[]) {
-  const io = captureIo(env());
-  const code = await run(argv, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const cli = (...argv: string[]) => runCli(argv, env());
 
 async function cliJson<T = unknown>(...argv: string[]): Promise<T> {
   const result = await cli(...argv, '--json');
@@ -40,22 +36,14 @@ async function cliJson<T = unknown>(...argv: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
+/** `tasks create` on company 1 with this name and the other arguments. */
+function createArgs(name: string, ...argv: string[]): string[] {
+  return ['tasks', 'create', '--company', '1', '--name', name, ...argv];
+}
+
 /** A manual task on company 1 with robot 102 (scene variable 还款金额) on two landlines. */
 async function createTask(name: string): Promise<number> {
-  const result = await cli(
-    'tasks',
-    'create',
-    '--company',
-    '1',
-    '--name',
-    name,
-    '--robot',
-    '102',
-    '--phones',
-    '11,12',
-    '--concurrency',
-    '3',
-  );
+  const result = await cli(...createArgs(name, '--robot', '102', '--phones', '11,12', '--concurrency', '3'));
   expect(result.code, result.stderr).toBe(0);
   return Number(result.stdout.trim());
 }
@@ -128,20 +116,17 @@ describe('CLI against the simulator: creating tasks', () => {
   it('creates a task with the robot’s scene and first recording and prints only its id', async () => {
     // Act
     const { code, stdout, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '新客回访',
-      '--robot',
-      '101',
-      '--phones',
-      '13',
-      '--hours',
-      '09:30-18:00',
-      '--remark',
-      'from the CLI',
+      ...createArgs(
+        '新客回访',
+        '--robot',
+        '101',
+        '--phones',
+        '13',
+        '--hours',
+        '09:30-18:00',
+        '--remark',
+        'from the CLI',
+      ),
     );
 
     // Assess
@@ -165,26 +150,23 @@ describe('CLI against the simulator: creating tasks', () => {
   it('sends a scheduled task with a redial rule and the lines’ call type', async () => {
     // Act
     const created = await cliJson<{ taskId: number; request: Record<string, unknown> }>(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      '定时',
-      '--robot',
-      '101',
-      '--phones',
-      '13',
-      '--record',
-      '302',
-      '--type',
-      'scheduled',
-      '--start-date',
-      '2026-11-24',
-      '--redial-on',
-      '2,6',
-      '--redial-times',
-      '2',
+      ...createArgs(
+        '定时',
+        '--robot',
+        '101',
+        '--phones',
+        '13',
+        '--record',
+        '302',
+        '--type',
+        'scheduled',
+        '--start-date',
+        '2026-11-24',
+        '--redial-on',
+        '2,6',
+        '--redial-times',
+        '2',
+      ),
     );
 
     // Assess
@@ -205,18 +187,7 @@ describe('CLI against the simulator: creating tasks', () => {
 
   it('warns about an unavailable caller line and still creates the task', async () => {
     // Act
-    const { code, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      'x',
-      '--robot',
-      '101',
-      '--phones',
-      '11,14',
-    );
+    const { code, stderr } = await cli(...createArgs('x', '--robot', '101', '--phones', '11,14'));
 
     // Assess
     expect(code).toBe(0);
@@ -228,7 +199,7 @@ describe('CLI against the simulator: creating tasks', () => {
     [['--robot', '101', '--phones', '11,77'], "caller line 77 is not one of company 1's lines"],
   ])('refuses %j with its own explanation (exit 1)', async (extra, message) => {
     // Act
-    const { code, stderr } = await cli('tasks', 'create', '--company', '1', '--name', 'x', ...extra);
+    const { code, stderr } = await cli(...createArgs('x', ...extra));
 
     // Assess
     expect(code).toBe(1);
@@ -238,18 +209,7 @@ describe('CLI against the simulator: creating tasks', () => {
   it('prints byrobot’s refusal of a parameter it checks itself (concurrency over the seats)', async () => {
     // Act
     const { code, stderr } = await cli(
-      'tasks',
-      'create',
-      '--company',
-      '1',
-      '--name',
-      'x',
-      '--robot',
-      '101',
-      '--phones',
-      '11',
-      '--concurrency',
-      '99',
+      ...createArgs('x', '--robot', '101', '--phones', '11', '--concurrency', '99'),
     );
 
     // Assess
@@ -633,17 +593,14 @@ describe('CLI against the simulator: pause, stop and errors', () => {
   });
 
   it('adds the credentials hint to a 401 and never prints the secret', async () => {
-    // Prepare
-    const io = captureIo({ ...env(), BYROBOT_APP_SECRET: 'wrong-secret' });
-
     // Act
-    const code = await run(['companies'], io);
+    const { code, stderr } = await runCli(['companies'], { ...env(), BYROBOT_APP_SECRET: 'wrong-secret' });
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stderr.text).toContain('byrobot error 401: ');
-    expect(io.stderr.text).toContain('check BYROBOT_APP_KEY / BYROBOT_APP_SECRET');
-    expect(io.stderr.text).not.toContain('wrong-secret');
+    expect(stderr).toContain('byrobot error 401: ');
+    expect(stderr).toContain('check BYROBOT_APP_KEY / BYROBOT_APP_SECRET');
+    expect(stderr).not.toContain('wrong-secret');
   });
 
   it('fails an import of a file without customers, sending nothing', async () => {

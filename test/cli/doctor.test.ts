@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorCheck, doctor, runDoctor } from '../../cli/commands/doctor.ts';
-import { run } from '../../cli/run.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { captureIo } from './support.ts';
+import { captureIo, runCli } from './support.ts';
 
 /*
  * `doctor` against the byrobot simulator over HTTP: its real signature check (401), its real
@@ -34,15 +33,12 @@ async function simControl(path: string, body: unknown) {
 
 describe('Command: doctor', () => {
   it('passes every check against the simulator, one line each, in order', async () => {
-    // Prepare
-    const io = captureIo(env());
-
     // Act
-    const code = await run(['doctor'], io);
+    const { code, stdout, stderr } = await runCli(['doctor'], env());
 
     // Assess
-    expect(code, io.stdout.text).toBe(0);
-    const lines = io.stdout.text.trimEnd().split('\n');
+    expect(code, stdout).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.split(/ {2,}/).slice(0, 2).join(' '))).toEqual([
       'ok configuration',
       'ok byrobot',
@@ -61,20 +57,20 @@ describe('Command: doctor', () => {
     expect(lines[2]).toContain('within 1 s of byrobot’s clock');
     expect(lines[3]).toContain('2: 1 百应演示科技有限公司, 2 杭州示例贸易有限公司');
     expect(lines[5]).toContain('4, 3 available');
-    expect(io.stdout.text).not.toContain('demo-secret');
-    expect(io.stderr.text).toBe('all checks passed\n');
+    expect(stdout).not.toContain('demo-secret');
+    expect(stderr).toBe('all checks passed\n');
   });
 
   it('fails on a wrong secret and says to check BYROBOT_APP_SECRET, never printing it', async () => {
-    // Prepare
-    const io = captureIo(env({ BYROBOT_APP_SECRET: 'wrong-secret-value' }));
-
     // Act
-    const code = await run(['doctor', '--json'], io);
+    const { code, stdout, stderr } = await runCli(
+      ['doctor', '--json'],
+      env({ BYROBOT_APP_SECRET: 'wrong-secret-value' }),
+    );
 
     // Assess
     expect(code).toBe(1);
-    const { ok, checks } = JSON.parse(io.stdout.text) as { ok: boolean; checks: DoctorCheck[] };
+    const { ok, checks } = JSON.parse(stdout) as { ok: boolean; checks: DoctorCheck[] };
     expect(ok).toBe(false);
     const c = byName(checks);
     expect(c.byrobot).toMatchObject({
@@ -85,23 +81,23 @@ describe('Command: doctor', () => {
     // byrobot answered, so its Date header still measures the clock
     expect(c.clock?.status).toBe('ok');
     expect(c.companies).toMatchObject({ status: 'skip' });
-    expect(io.stdout.text + io.stderr.text).not.toContain('wrong-secret-value');
+    expect(stdout + stderr).not.toContain('wrong-secret-value');
   });
 
   it('fails on missing configuration, naming every missing variable, and skips the rest', async () => {
-    // Prepare
-    const io = captureIo(env({ BYROBOT_APP_KEY: undefined, BYROBOT_APP_SECRET: '' }));
-
     // Act
-    const code = await run(['doctor'], io);
+    const { code, stdout, stderr } = await runCli(
+      ['doctor'],
+      env({ BYROBOT_APP_KEY: undefined, BYROBOT_APP_SECRET: '' }),
+    );
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stdout.text).toMatch(
+    expect(stdout).toMatch(
       /^fail {2}configuration +missing environment variables BYROBOT_APP_KEY, BYROBOT_APP_SECRET\..*Fix: export BYROBOT_APP_KEY, BYROBOT_APP_SECRET\n/,
     );
-    expect(io.stdout.text).toMatch(/\nskip {2}byrobot +needs the configuration\n/);
-    expect(io.stderr.text).toBe('1 failed, 0 warnings\n');
+    expect(stdout).toMatch(/\nskip {2}byrobot +needs the configuration\n/);
+    expect(stderr).toBe('1 failed, 0 warnings\n');
   });
 
   it('fails when byrobot cannot be reached, pointing at BYROBOT_BASE_URL', async () => {
@@ -149,15 +145,14 @@ describe('Command: doctor', () => {
   it('fails when byrobot’s own clock is skewed (the simulator’s clock control), saying to sync the clock', async () => {
     // Prepare: byrobot's clock 4 minutes ahead of ours
     await simControl('clock/offset', { ms: 240_000 });
-    const io = captureIo(env());
 
     // Act
-    const code = await run(['doctor'], io);
+    const { code, stdout } = await runCli(['doctor'], env());
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stdout.text).toMatch(/\nfail {2}byrobot +byrobot answered code 408: 时间选择不对/);
-    expect(io.stdout.text).toMatch(/\nfail {2}clock +byrobot refused the request time \(code 408/);
+    expect(stdout).toMatch(/\nfail {2}byrobot +byrobot answered code 408: 时间选择不对/);
+    expect(stdout).toMatch(/\nfail {2}clock +byrobot refused the request time \(code 408/);
   });
 
   it('warns for a company without robots or caller lines', async () => {
@@ -168,13 +163,12 @@ describe('Command: doctor', () => {
     company.phones = [];
     try {
       // Act
-      const io = captureIo(env());
-      const code = await run(['doctor'], io);
+      const { code, stdout } = await runCli(['doctor'], env());
 
       // Assess
       expect(code).toBe(0);
-      expect(io.stdout.text).toMatch(/\nwarn {2}company 2 robots +no robots: tasks cannot be created/);
-      expect(io.stdout.text).toMatch(/\nwarn {2}company 2 caller lines +no caller lines/);
+      expect(stdout).toMatch(/\nwarn {2}company 2 robots +no robots: tasks cannot be created/);
+      expect(stdout).toMatch(/\nwarn {2}company 2 caller lines +no caller lines/);
     } finally {
       Object.assign(company, saved);
     }

@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tailEvents } from '../../cli/commands/events.ts';
-import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
-import { captureIo } from './support.ts';
+import { CLI_BIN, captureIo, runCli } from './support.ts';
 
 /*
  * `events tail` on a real file that the test writes to as the local bus does (one JSON line per
@@ -53,12 +51,12 @@ function eventsFile(initial?: string): string {
 }
 
 /**
- * Polls until the captured output satisfies `ready` (the tail reads every few milliseconds). `ms`
+ * Polls until the captured output contains `wanted` (the tail reads every few milliseconds). `ms`
  * only ends a test that would otherwise hang: a loaded machine can stall a process for seconds.
  */
-async function until(read: () => string, ready: (text: string) => boolean, ms = 15_000): Promise<string> {
+async function until(read: () => string, wanted: string, ms = 15_000): Promise<string> {
   const deadline = Date.now() + ms;
-  while (!ready(read())) {
+  while (!read().includes(wanted)) {
     if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${read()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -104,60 +102,58 @@ describe('Command: events tail', () => {
   it('prints the last n events readably and exits with --no-follow', async () => {
     // Prepare
     const file = eventsFile([1, 2, 3, 4].map((n) => line(event(n))).join(''));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow', '--lines', '2'], io);
+    const { code, stdout } = await runCli(['events', 'tail', '--no-follow', '--lines', '2'], {
+      EVENTS_FILE: file,
+    });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(`${formatEventLine(event(3))}\n${formatEventLine(event(4))}\n`);
-    expect(io.stdout.text).toContain('call 100003  answered  intent B  王芳  139****0002  crmId DEMO-3');
+    expect(stdout).toBe(`${formatEventLine(event(3))}\n${formatEventLine(event(4))}\n`);
+    expect(stdout).toContain('call 100003  answered  intent B  王芳  139****0002  crmId DEMO-3');
   });
 
   it('filters on detail types, loosely named, and prints raw lines with --json', async () => {
     // Prepare
     const events = [event(1), event(2, 'Task Completed'), event(3), event(4, 'Task Status Changed')];
     const file = eventsFile(events.map(line).join(''));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(
+    const { code, stdout } = await runCli(
       ['events', 'tail', '--no-follow', '--json', '--type', 'task-completed, Task Status Changed'],
-      io,
+      { EVENTS_FILE: file },
     );
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(line(events[1]!) + line(events[3]!));
+    expect(stdout).toBe(line(events[1]!) + line(events[3]!));
   });
 
   it('says there are no events yet when the file does not exist, without following', async () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'missing.ndjson');
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow'], io);
+    const { code, stdout, stderr } = await runCli(['events', 'tail', '--no-follow'], { EVENTS_FILE: file });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe('');
-    expect(io.stderr.text).toBe(`no events yet: ${file} does not exist\n`);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`no events yet: ${file} does not exist\n`);
   });
 
   it('leaves out a half-written last line with --no-follow', async () => {
     // Prepare
     const file = eventsFile(line(event(1)) + line(event(2)).slice(0, 40));
-    const io = captureIo({ EVENTS_FILE: file });
 
     // Act
-    const code = await run(['events', 'tail', '--no-follow'], io);
+    const { code, stdout, stderr } = await runCli(['events', 'tail', '--no-follow'], { EVENTS_FILE: file });
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toBe(`${formatEventLine(event(1))}\n`);
-    expect(io.stderr.text).toBe('');
+    expect(stdout).toBe(`${formatEventLine(event(1))}\n`);
+    expect(stderr).toBe('');
   });
 
   it('follows appended events, completing a line written in two parts, until stopped', async () => {
@@ -168,20 +164,14 @@ describe('Command: events tail', () => {
 
     // Act: one whole line, then one cut inside a Chinese character (the UTF-8 bytes split)
     appendFileSync(file, line(event(2)));
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100002'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100002');
     const bytes = Buffer.from(line(event(3)));
     const cut = bytes.indexOf(Buffer.from('王')) + 1;
     appendFileSync(file, bytes.subarray(0, cut));
     await tail.readsDone(1); // it has read the half line (and must not have printed it)
     const beforeRest = tail.io.stdout.text;
     appendFileSync(file, bytes.subarray(cut));
-    const text = await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100003'),
-    );
+    const text = await until(() => tail.io.stdout.text, 'call 100003');
     tail.stop();
     await tail.done;
 
@@ -195,17 +185,11 @@ describe('Command: events tail', () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'events-tail-')), 'later.ndjson');
     const tail = follow(file);
-    await until(
-      () => tail.io.stderr.text,
-      (t) => t.includes('waiting for'),
-    );
+    await until(() => tail.io.stderr.text, 'waiting for');
 
     // Act
     writeFileSync(file, line(event(5)));
-    const text = await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100005'),
-    );
+    const text = await until(() => tail.io.stdout.text, 'call 100005');
     tail.stop();
     await tail.done;
 
@@ -217,25 +201,16 @@ describe('Command: events tail', () => {
     // Prepare
     const file = eventsFile([1, 2, 3].map((n) => line(event(n))).join(''));
     const tail = follow(file, { lines: 1 });
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100003'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100003');
 
     // Act: truncated (`: > events.ndjson`), then a shorter file; then replaced by another file
     truncateSync(file, 0);
     appendFileSync(file, line(event(7)));
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('call 100007'),
-    );
+    await until(() => tail.io.stdout.text, 'call 100007');
     const other = `${file}.new`;
     writeFileSync(other, line(event(8, 'Task Completed')));
     renameSync(other, file);
-    await until(
-      () => tail.io.stdout.text,
-      (t) => t.includes('Task Completed'),
-    );
+    await until(() => tail.io.stdout.text, 'Task Completed');
     tail.stop();
     await tail.done;
 
@@ -249,8 +224,7 @@ describe('Command: events tail', () => {
   it('stops cleanly on SIGINT in the real CLI process, exit code 0', async () => {
     // Prepare
     const file = eventsFile(line(event(1)));
-    const bin = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'events', 'tail'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'events', 'tail'], {
       env: { PATH: process.env.PATH ?? '', EVENTS_FILE: file },
     });
     let stdout = '';
@@ -258,16 +232,9 @@ describe('Command: events tail', () => {
       stdout += d.toString('utf8');
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until(
-      () => stdout,
-      (t) => t.includes('call 100001'),
-      15_000,
-    );
+    await until(() => stdout, 'call 100001', 15_000);
     appendFileSync(file, line(event(2)));
-    await until(
-      () => stdout,
-      (t) => t.includes('call 100002'),
-    );
+    await until(() => stdout, 'call 100002');
 
     // Act
     child.kill('SIGINT');
@@ -280,11 +247,10 @@ describe('Command: events tail', () => {
 
   it('refuses --follow with --no-follow', async () => {
     // Act
-    const io = captureIo();
-    const code = await run(['events', 'tail', '--follow', '--no-follow'], io);
+    const { code, stderr } = await runCli(['events', 'tail', '--follow', '--no-follow']);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain('--follow and --no-follow contradict each other');
+    expect(stderr).toContain('--follow and --no-follow contradict each other');
   });
 });

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EVENTS_FILE } from '../../cli/commands/events.ts';
-import { run } from '../../cli/run.ts';
 import { formatEventLine, type StoredEvent } from '../../dev/format-line.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
-import { captureIo } from './support.ts';
+import { runCli } from './support.ts';
 
 /*
  * `poll --once` runs the real poller runtime against the simulator over HTTP, dynalite and the local
@@ -34,11 +33,7 @@ const stackEnv = () => ({
   EVENTBRIDGE_ENDPOINT: stack.bus.endpoint,
 });
 
-async function poll(env: Record<string, string>, ...argv: string[]) {
-  const io = captureIo(env);
-  const code = await run(['poll', ...argv], io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const poll = (env: Record<string, string>, ...argv: string[]) => runCli(['poll', ...argv], env);
 
 /** The event lines of a text run: everything before the report. */
 const eventLines = (stdout: string) => stdout.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
@@ -209,14 +204,11 @@ describe('Command: poll (arguments and configuration)', () => {
     [['poll', '--once', '--company', 'one'], 64, '--company takes company ids such as 1 or 1,2'],
     [['poll', '--once'], 1, 'set DYNAMODB_ENDPOINT to a local DynamoDB'],
   ])('%j exits %i', async (argv, exit, message) => {
-    // Prepare: byrobot configured, no DynamoDB endpoint
-    const io = captureIo(byrobotEnv());
-
-    // Act
-    const code = await run(argv, io);
+    // Act: byrobot configured, no DynamoDB endpoint
+    const { code, stderr } = await runCli(argv, byrobotEnv());
 
     // Assess
     expect(code).toBe(exit);
-    expect(io.stderr.text).toContain(`error: ${message}`);
+    expect(stderr).toContain(`error: ${message}`);
   });
 });

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/run.ts';
 import { startLocalBus } from '../../dev/eventbus.ts';
-import { captureIo } from './support.ts';
+import { runCli } from './support.ts';
 
 /*
  * `rules test` against events recorded by the real local bus: published with the EventBridgeClient,
@@ -82,11 +81,7 @@ function patternFile(name: string, content: unknown): string {
   return path;
 }
 
-async function cli(argv: string[], env: Record<string, string> = { EVENTS_FILE: eventsFile }) {
-  const io = captureIo(env);
-  const code = await run(argv, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const cli = (argv: string[], env: Record<string, string> = { EVENTS_FILE: eventsFile }) => runCli(argv, env);
 
 describe('Command: rules test', () => {
   it('lists the matches and explains the near misses, phones masked', async () => {

@@ -2,10 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/run.ts';
 import { startApiServer } from '../../local/api-server/index.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
-import { captureIo } from './support.ts';
+import { runCli } from './support.ts';
 
 /*
  * `webhook send` against the real API over HTTP: the local API server in front of the real handlers
@@ -50,13 +49,15 @@ async function bodyFile(name: string, phones: string[]): Promise<string> {
   return path;
 }
 
-async function send(...argv: string[]) {
-  const io = captureIo({});
-  const code = await run(['webhook', 'send', ...argv], io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-}
+const send = (...argv: string[]) => runCli(['webhook', 'send', ...argv]);
 
 const url = () => `${server.url}/webhooks/crm/tasks/${taskId}/customers`;
+/** The phones the simulator's task holds a call for: what the webhook really imported. */
+const phonesCalled = () =>
+  api.sim.sim
+    .world()
+    .task(taskId)
+    .calls.map((c) => c.phone);
 
 describe('Command: webhook send', () => {
   it('signs so the real handler accepts it, and prints the answer', async () => {
@@ -73,12 +74,7 @@ describe('Command: webhook send', () => {
       taskId,
       counts: { received: 2, valid: 2 },
     });
-    expect(
-      api.sim.sim
-        .world()
-        .task(taskId)
-        .calls.map((c) => c.phone),
-    ).toEqual(expect.arrayContaining(['13900000101', '13900000102']));
+    expect(phonesCalled()).toEqual(expect.arrayContaining(['13900000101', '13900000102']));
     expect(result.stderr).toMatch(/^sent webhook-id msg_[0-9a-f-]{36} \(timestamp \d+\)/);
     expect(result.stdout + result.stderr).not.toContain(WEBHOOK_SECRETS.current.slice(6));
   });
@@ -86,16 +82,17 @@ describe('Command: webhook send', () => {
   it('takes the secret from WEBHOOK_SECRET and answers --json', async () => {
     // Prepare
     const file = await bodyFile('env.json', ['13900000103']);
-    const io = captureIo({ WEBHOOK_SECRET: WEBHOOK_SECRETS.old });
 
     // Act
-    const code = await run(['webhook', 'send', url(), file, '--json'], io);
+    const { code, stdout, stderr } = await runCli(['webhook', 'send', url(), file, '--json'], {
+      WEBHOOK_SECRET: WEBHOOK_SECRETS.old,
+    });
 
     // Assess
-    expect(code, io.stderr.text).toBe(0);
-    const out = JSON.parse(io.stdout.text) as { status: number; body: { counts: { valid: number } } };
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout) as { status: number; body: { counts: { valid: number } } };
     expect(out).toMatchObject({ status: 200, body: { counts: { valid: 1 } } });
-    expect(io.stdout.text).not.toContain(WEBHOOK_SECRETS.old.slice(6));
+    expect(stdout).not.toContain(WEBHOOK_SECRETS.old.slice(6));
   });
 
   it('sends the same --id twice as one delivery: the bridge replays its first answer', async () => {
@@ -112,12 +109,7 @@ describe('Command: webhook send', () => {
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout).body).toEqual(JSON.parse(first.stdout).body);
     expect(second.stderr).toBe('');
-    expect(
-      api.sim.sim
-        .world()
-        .task(taskId)
-        .calls.filter((c) => c.phone === '13900000104'),
-    ).toHaveLength(1);
+    expect(phonesCalled().filter((phone) => phone === '13900000104')).toHaveLength(1);
   });
 
   it('exits 1 and prints the 401 when the secret is not the source’s', async () => {
@@ -132,12 +124,7 @@ describe('Command: webhook send', () => {
     expect(result.stdout).toMatch(/^HTTP 401 Unauthorized\n/);
     expect(result.stdout).toContain('missing or invalid credentials');
     expect(result.stdout + result.stderr).not.toContain(WEBHOOK_SECRETS.other.slice(6));
-    expect(
-      api.sim.sim
-        .world()
-        .task(taskId)
-        .calls.some((c) => c.phone === '13900000105'),
-    ).toBe(false);
+    expect(phonesCalled().includes('13900000105')).toBe(false);
   });
 
   it.each([

@@ -1,75 +1,66 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, run } from '../../../cli/run.ts';
-import { captureIo } from '../../cli/support.ts';
+import { COMMANDS } from '../../../cli/run.ts';
+import { runCli } from '../../cli/support.ts';
 
 /* The dispatcher's behaviour that needs no byrobot: help, usage errors, configuration. */
 
+/** A full configuration whose byrobot never answers: port 9 (discard) is closed on test machines. */
+const UNREACHABLE_BYROBOT = {
+  BYROBOT_BASE_URL: 'http://127.0.0.1:9',
+  BYROBOT_APP_KEY: 'k',
+  BYROBOT_APP_SECRET: 's',
+};
+
 describe('Function: run (no byrobot needed)', () => {
   it('lists every command in the top-level help', async () => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run(['--help'], io);
+    const { code, stdout } = await runCli(['--help']);
 
     // Assess
     expect(code).toBe(0);
-    for (const command of COMMANDS) expect(io.stdout.text).toContain(`  ${command.name} `);
-    expect(io.stdout.text).toContain('BYROBOT_BASE_URL');
+    for (const command of COMMANDS) expect(stdout).toContain(`  ${command.name} `);
+    expect(stdout).toContain('BYROBOT_BASE_URL');
   });
 
   it('prints the version', async () => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run(['--version'], io);
+    const { code, stdout } = await runCli(['--version']);
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toMatch(/^byrobot-bridge \d+\.\d+\.\d+\n$/);
+    expect(stdout).toMatch(/^byrobot-bridge \d+\.\d+\.\d+\n$/);
   });
 
   it.each(COMMANDS.map((c) => [c.name]))('shows help for %s without any configuration', async (name) => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run([...name.split(' '), '--help'], io);
+    const { code, stdout, stderr } = await runCli([...name.split(' '), '--help']);
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toMatch(new RegExp(`^Usage: byrobot-bridge ${name}`));
-    expect(io.stdout.text).toContain('--json');
-    expect(io.stderr.text).toBe('');
+    expect(stdout).toMatch(new RegExp(`^Usage: byrobot-bridge ${name}`));
+    expect(stdout).toContain('--json');
+    expect(stderr).toBe('');
   });
 
   it('reads `help <command>` as `<command> --help`', async () => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run(['help', 'calls', 'list'], io);
+    const { code, stdout } = await runCli(['help', 'calls', 'list']);
 
     // Assess
     expect(code).toBe(0);
-    expect(io.stdout.text).toContain('Usage: byrobot-bridge calls list <taskId>');
+    expect(stdout).toContain('Usage: byrobot-bridge calls list <taskId>');
   });
 
   it('shows a group’s commands for `tasks --help` and refuses a bare `tasks`', async () => {
-    // Prepare
-    const help = captureIo();
-    const bare = captureIo();
-
     // Act
-    const helpCode = await run(['tasks', '--help'], help);
-    const bareCode = await run(['tasks'], bare);
+    const help = await runCli(['tasks', '--help']);
+    const bare = await runCli(['tasks']);
 
     // Assess
-    expect(helpCode).toBe(0);
-    expect(help.stdout.text).toContain('tasks create');
-    expect(bareCode).toBe(64);
-    expect(bare.stderr.text).toContain('error: tasks needs a command');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('tasks create');
+    expect(bare.code).toBe(64);
+    expect(bare.stderr).toContain('error: tasks needs a command');
   });
 
   it.each([
@@ -77,16 +68,13 @@ describe('Function: run (no byrobot needed)', () => {
     [['tasks', 'explode'], 'unknown command "tasks explode"'],
     [[], 'no command given'],
   ])('exits 64 for %j', async (argv, message) => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run(argv, io);
+    const { code, stdout, stderr } = await runCli(argv);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain(message);
-    expect(io.stdout.text).toBe('');
+    expect(stderr).toContain(message);
+    expect(stdout).toBe('');
   });
 
   it.each([
@@ -95,17 +83,14 @@ describe('Function: run (no byrobot needed)', () => {
     [['tasks', 'lst'], 'tasks list'],
     [['calls', 'shwo', '1'], 'calls show'],
   ])('a typo %j names the command it most likely meant, not the whole help', async (argv, meant) => {
-    // Prepare
-    const io = captureIo();
-
     // Act
-    const code = await run(argv, io);
+    const { code, stdout, stderr } = await runCli(argv);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain(`Did you mean 'byrobot-bridge ${meant}'?`);
-    expect(io.stderr.text).not.toContain('Every command takes --help');
-    expect(io.stdout.text).toBe('');
+    expect(stderr).toContain(`Did you mean 'byrobot-bridge ${meant}'?`);
+    expect(stderr).not.toContain('Every command takes --help');
+    expect(stdout).toBe('');
   });
 
   it.each([
@@ -126,21 +111,14 @@ describe('Function: run (no byrobot needed)', () => {
       '--missing-variables must be reject or pass',
     ],
   ])('prints the usage and exits 64 for %j', async (argv, message) => {
-    // Prepare: full configuration, so only the arguments can be at fault
-    const io = captureIo({
-      BYROBOT_BASE_URL: 'http://127.0.0.1:9',
-      BYROBOT_APP_KEY: 'k',
-      BYROBOT_APP_SECRET: 's',
-    });
-
-    // Act
-    const code = await run(argv, io);
+    // Act: full configuration, so only the arguments can be at fault
+    const { code, stdout, stderr } = await runCli(argv, UNREACHABLE_BYROBOT);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain(`error: ${message}`);
-    expect(io.stderr.text).toMatch(/Usage: byrobot-bridge \w+/);
-    expect(io.stdout.text).toBe('');
+    expect(stderr).toContain(`error: ${message}`);
+    expect(stderr).toMatch(/Usage: byrobot-bridge \w+/);
+    expect(stdout).toBe('');
   });
 
   it.each([
@@ -154,44 +132,33 @@ describe('Function: run (no byrobot needed)', () => {
     [['--redial-on', '4'], '--redial-on: byrobot redials only finish statuses 2,3,5,6,7,9,10'],
   ])('checks tasks create %j before configuration or byrobot is needed', async (extra, message) => {
     // Prepare: no configuration at all; reaching for the client would exit 78 instead
-    const io = captureIo({});
     const base = ['tasks', 'create', '--company', '1', '--name', 'n', '--robot', '1', '--phones', '1'];
 
     // Act
-    const code = await run([...base, ...extra], io);
+    const { code, stderr } = await runCli([...base, ...extra]);
 
     // Assess
     expect(code).toBe(64);
-    expect(io.stderr.text).toContain(message);
+    expect(stderr).toContain(message);
   });
 
   it('names the missing variables, hints at the simulator and exits 78', async () => {
-    // Prepare
-    const io = captureIo({ BYROBOT_APP_SECRET: 'very-secret' });
-
     // Act
-    const code = await run(['companies'], io);
+    const { code, stderr } = await runCli(['companies'], { BYROBOT_APP_SECRET: 'very-secret' });
 
     // Assess
     expect(code).toBe(78);
-    expect(io.stderr.text).toContain('BYROBOT_BASE_URL, BYROBOT_APP_KEY');
-    expect(io.stderr.text).toContain('npm run sim');
-    expect(io.stderr.text).not.toContain('very-secret');
+    expect(stderr).toContain('BYROBOT_BASE_URL, BYROBOT_APP_KEY');
+    expect(stderr).toContain('npm run sim');
+    expect(stderr).not.toContain('very-secret');
   });
 
   it('reports a transport error with its kind and exits 1', async () => {
-    // Prepare: port 9 (discard) is closed on test machines
-    const io = captureIo({
-      BYROBOT_BASE_URL: 'http://127.0.0.1:9',
-      BYROBOT_APP_KEY: 'k',
-      BYROBOT_APP_SECRET: 's',
-    });
-
     // Act
-    const code = await run(['tasks', 'start', '5'], io);
+    const { code, stderr } = await runCli(['tasks', 'start', '5'], UNREACHABLE_BYROBOT);
 
     // Assess
     expect(code).toBe(1);
-    expect(io.stderr.text).toMatch(/^transport error \(network\): /);
+    expect(stderr).toMatch(/^transport error \(network\): /);
   });
 });
