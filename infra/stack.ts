@@ -8,21 +8,22 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { API_ROUTES, type FunctionName, MANIFEST, ROUTE_NAMES, type RouteName } from '../shared/manifest.ts';
+import { API_ROUTES, type FunctionName, ROUTE_NAMES, type RouteName } from '../shared/manifest.ts';
 import { refusePlaceholderRecipient } from '../shared/notify/rules.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
-import { deadLetterQueue } from './constructs/queues.ts';
+import { consumedQueue, deadLetterQueue } from './constructs/queues.ts';
 import { registrySchemas } from './event-schemas.ts';
 import { ROOT } from './functions.ts';
 import { type Grantable, grantFromManifest } from './grants.ts';
@@ -142,50 +143,52 @@ export class BridgeStack extends Stack {
       },
     });
     this.functions.poller = poller;
-    // A failed cycle is redone by the next one a minute later: no Lambda retries of a stale tick.
-    poller.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
-
-    const schedulerDlq = deadLetterQueue(this, 'PollScheduleDlq', s.removalPolicy);
-    const schedule = new scheduler.Schedule(this, 'PollSchedule', {
-      description: `byrobot-bridge ${stage}: one poll cycle`,
+    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [];
+    // A function at a rate, never retried (Scheduler, Lambda's async invoke) and stale runs dropped:
+    // the next run redoes a failed one. maxEventAge: the rate or less.
+    type Run = { description: string; rate: Duration; enabled?: boolean; maxEventAge: Duration };
+    const schedule = (id: string, fn: lambda.IFunction, dlqName: string, props: Run) => {
+      fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: props.maxEventAge });
+      const dlq = deadLetterQueue(this, `${id}Dlq`, s.removalPolicy);
+      deadLetterQueues.push({ name: dlqName, queue: dlq });
+      return new scheduler.Schedule(this, id, {
+        description: `byrobot-bridge ${stage}: ${props.description}`,
+        enabled: props.enabled,
+        schedule: scheduler.ScheduleExpression.rate(props.rate),
+        target: new schedulerTargets.LambdaInvoke(fn, {
+          retryAttempts: 0,
+          maxEventAge: props.maxEventAge,
+          deadLetterQueue: dlq,
+        }),
+      });
+    };
+    // A cycle that fails is redone by the next one a minute later: no retries of a stale tick.
+    const pollSchedule = schedule('PollSchedule', poller.fn, 'poll schedule', {
+      description: 'one poll cycle',
       enabled: s.pollEnabled,
-      schedule: scheduler.ScheduleExpression.rate(s.pollRate),
-      target: new schedulerTargets.LambdaInvoke(poller.fn, {
-        retryAttempts: 0,
-        maxEventAge: Duration.seconds(60),
-        deadLetterQueue: schedulerDlq,
-      }),
+      rate: s.pollRate,
+      maxEventAge: Duration.seconds(60),
     });
-    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [
-      { name: 'poll schedule', queue: schedulerDlq },
-    ];
 
     // ── Imports: queue → worker ────────────────────────────────────────────────────────────
     // No queue names: prod retains its queues, and a retained name would make re-creating the stage
     // after `cdk destroy` fail. The stack outputs name them (docs/deploy.md, docs/runbook.md).
-    const importDlq = deadLetterQueue(this, 'ImportDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'import', queue: importDlq });
-    const importQueue = new sqs.Queue(this, 'ImportQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's advice for Lambda consumers: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(6 * MANIFEST['import-worker'].timeoutSeconds),
+    const { queue: importQueue, dlq: importDlq } = consumedQueue(this, 'Import', {
+      consumer: 'import-worker',
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
+      maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT,
       removalPolicy: s.removalPolicy,
     });
+    deadLetterQueues.push({ name: 'import', queue: importDlq });
     // ── Push callbacks: receiver route → queue → processor ─────────────────────────────────
-    const callbackDlq = deadLetterQueue(this, 'CallbackDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
-    const callbackQueue = new sqs.Queue(this, 'CallbackQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(6 * MANIFEST['process-callbacks'].timeoutSeconds),
+    const { queue: callbackQueue, dlq: callbackDlq } = consumedQueue(this, 'Callback', {
+      consumer: 'process-callbacks',
       // Answered `success`, byrobot never sends it again: keep it as long as SQS can.
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: callbackDlq, maxReceiveCount: CALLBACK_MAX_RECEIVE_COUNT },
+      maxReceiveCount: CALLBACK_MAX_RECEIVE_COUNT,
       removalPolicy: s.removalPolicy,
     });
+    deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
     // What each function may touch: its record in shared/manifest.ts says which of these.
     const grantable: Grantable = {
       table,
@@ -226,17 +229,10 @@ export class BridgeStack extends Stack {
     });
     this.functions['import-sweeper'] = sweeper;
     grantFromManifest(sweeper.fn, 'import-sweeper', grantable);
-    sweeper.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
-    const sweepDlq = deadLetterQueue(this, 'ImportSweepScheduleDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'import sweep schedule', queue: sweepDlq });
-    new scheduler.Schedule(this, 'ImportSweepSchedule', {
-      description: `byrobot-bridge ${stage}: send the chunks of imports stuck in queueing`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
-      target: new schedulerTargets.LambdaInvoke(sweeper.fn, {
-        retryAttempts: 0,
-        maxEventAge: Duration.minutes(5),
-        deadLetterQueue: sweepDlq,
-      }),
+    schedule('ImportSweepSchedule', sweeper.fn, 'import sweep schedule', {
+      description: 'send the chunks of imports stuck in queueing',
+      rate: Duration.minutes(5),
+      maxEventAge: Duration.minutes(5),
     });
 
     const callbackProcessor = new BridgeFunction(this, 'ProcessCallbacks', {
@@ -361,7 +357,7 @@ export class BridgeStack extends Stack {
     for (const alarm of delivery.alarms) alarm.addAlarmAction(new SnsAction(ops.topic));
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
-    new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
+    new CfnOutput(this, 'ScheduleName', { value: pollSchedule.scheduleName });
     new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
     new CfnOutput(this, 'OpsTopicArn', { value: ops.topic.topicArn });
     new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
