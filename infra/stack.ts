@@ -59,6 +59,12 @@ export class BridgeStack extends Stack {
       removalPolicy: s.removalPolicy,
       sourceMapsAtRuntime: s.sourceMapsAtRuntime,
     };
+    /** The function of a record of shared/manifest.ts, its construct id the record's name in PascalCase. */
+    const bridgeFunction = (name: FunctionName, environment: Record<string, string>) => {
+      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment });
+      this.functions[name] = fn;
+      return fn;
+    };
     // ── State ──────────────────────────────────────────────────────────────────────────────
     const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -104,22 +110,7 @@ export class BridgeStack extends Stack {
     }
 
     // ── Secrets, by name only: values never reach the template ─────────────────────────────
-    const byrobotSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'ByrobotCredentials',
-      s.secrets.byrobotCredentials,
-    );
-    const apiKeysSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', s.secrets.apiKeys);
-    const webhookSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'WebhookSources',
-      s.secrets.webhookSources,
-    );
-    const callbackTokenSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'CallbackToken',
-      s.secrets.callbackToken,
-    );
+    const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
     const common = {
       TABLE_NAME: table.tableName,
       EVENT_BUS_NAME: bus.eventBusName,
@@ -129,20 +120,15 @@ export class BridgeStack extends Stack {
     };
 
     // ── Poller ─────────────────────────────────────────────────────────────────────────────
-    const poller = new BridgeFunction(this, 'Poller', {
-      ...fnDefaults,
-      name: 'poller',
-      environment: {
-        ...common,
-        POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
-        POLL_BACKFILL: String(s.backfill),
-        BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
-        // The poller as reconciler (shared/poller/): off polls as before push existed.
-        BRIDGE_CALLBACKS: s.callbacks,
-        CALLBACK_GRACE_SECONDS: String(s.callbackGraceSeconds),
-      },
+    const poller = bridgeFunction('poller', {
+      ...common,
+      POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
+      POLL_BACKFILL: String(s.backfill),
+      BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
+      // The poller as reconciler (shared/poller/): off polls as before push existed.
+      BRIDGE_CALLBACKS: s.callbacks,
+      CALLBACK_GRACE_SECONDS: String(s.callbackGraceSeconds),
     });
-    this.functions.poller = poller;
     const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [];
     // A function at a rate, never retried (Scheduler, Lambda's async invoke) and stale runs dropped:
     // the next run redoes a failed one. maxEventAge: the rate or less.
@@ -189,30 +175,11 @@ export class BridgeStack extends Stack {
       removalPolicy: s.removalPolicy,
     });
     deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
-    // What each function may touch: its record in shared/manifest.ts says which of these.
-    const grantable: Grantable = {
-      table,
-      secrets: {
-        byrobot: byrobotSecret,
-        apiKeys: apiKeysSecret,
-        webhooks: webhookSecret,
-        callbackToken: callbackTokenSecret,
-      },
-      importQueue,
-      callbackQueue,
-      bus,
-    };
-    grantFromManifest(poller.fn, 'poller', grantable);
-    const worker = new BridgeFunction(this, 'ImportWorker', {
-      ...fnDefaults,
-      name: 'import-worker',
-      environment: {
-        ...common,
-        API_KEYS_SECRET: s.secrets.apiKeys,
-        IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT),
-      },
+    const worker = bridgeFunction('import-worker', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
+      IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT),
     });
-    this.functions['import-worker'] = worker;
     worker.fn.addEventSource(
       new SqsEventSource(importQueue, {
         batchSize: 5,
@@ -220,27 +187,22 @@ export class BridgeStack extends Stack {
         maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
       }),
     );
-    grantFromManifest(worker.fn, 'import-worker', grantable);
     // An import whose sender died before its last SendMessageBatch is finished by this sweep.
-    const sweeper = new BridgeFunction(this, 'ImportSweeper', {
-      ...fnDefaults,
-      name: 'import-sweeper',
-      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys, IMPORT_QUEUE_URL: importQueue.queueUrl },
+    const sweeper = bridgeFunction('import-sweeper', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
+      IMPORT_QUEUE_URL: importQueue.queueUrl,
     });
-    this.functions['import-sweeper'] = sweeper;
-    grantFromManifest(sweeper.fn, 'import-sweeper', grantable);
     schedule('ImportSweepSchedule', sweeper.fn, 'import sweep schedule', {
       description: 'send the chunks of imports stuck in queueing',
       rate: Duration.minutes(5),
       maxEventAge: Duration.minutes(5),
     });
 
-    const callbackProcessor = new BridgeFunction(this, 'ProcessCallbacks', {
-      ...fnDefaults,
-      name: 'process-callbacks',
-      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys },
+    const callbackProcessor = bridgeFunction('process-callbacks', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
     });
-    this.functions['process-callbacks'] = callbackProcessor;
     callbackProcessor.fn.addEventSource(
       new SqsEventSource(callbackQueue, {
         batchSize: 10,
@@ -248,7 +210,6 @@ export class BridgeStack extends Stack {
         maxConcurrency: CALLBACK_PROCESSOR_MAX_CONCURRENCY,
       }),
     );
-    grantFromManifest(callbackProcessor.fn, 'process-callbacks', grantable);
 
     // ── HTTP API: one function per route, each with only its route's permissions ─────────────
     const apiEnv = {
@@ -257,7 +218,6 @@ export class BridgeStack extends Stack {
       WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
       IMPORT_QUEUE_URL: importQueue.queueUrl,
     };
-    const apiFunctions = new Map<RouteName, BridgeFunction>();
     // The receiver alone learns the callback settings (shared/config/api.ts readCallbackConfig).
     const callbackEnv = {
       CALLBACK_TOKEN_SECRET: s.secrets.callbackToken,
@@ -265,13 +225,23 @@ export class BridgeStack extends Stack {
       CALLBACK_SOURCE_IPS: s.callbackSourceIps.join(','),
       CALLBACK_SIGNATURE: s.callbackSignature ? 'on' : 'off',
     };
-    for (const name of ROUTE_NAMES) {
-      const environment = name === 'receive-callback' ? { ...apiEnv, ...callbackEnv } : apiEnv;
-      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment });
-      grantFromManifest(fn.fn, name, grantable);
-      apiFunctions.set(name, fn);
-      this.functions[name] = fn;
-    }
+    for (const name of ROUTE_NAMES)
+      bridgeFunction(name, name === 'receive-callback' ? { ...apiEnv, ...callbackEnv } : apiEnv);
+    // What each function may touch: its record in shared/manifest.ts says which of these.
+    const grantable: Grantable = {
+      table,
+      secrets: {
+        byrobot: secret('ByrobotCredentials', s.secrets.byrobotCredentials),
+        apiKeys: secret('ApiKeys', s.secrets.apiKeys),
+        webhooks: secret('WebhookSources', s.secrets.webhookSources),
+        callbackToken: secret('CallbackToken', s.secrets.callbackToken),
+      },
+      importQueue,
+      callbackQueue,
+      bus,
+    };
+    for (const [name, fn] of Object.entries(this.functions))
+      grantFromManifest(fn.fn, name as FunctionName, grantable);
 
     const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `byrobot-bridge-${stage}`,
@@ -296,7 +266,7 @@ export class BridgeStack extends Stack {
     for (const r of API_ROUTES) {
       let integration = integrations.get(r.fn);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, apiFunctions.get(r.fn)!.fn, {
+        integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, this.functions[r.fn]!.fn, {
           payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
         });
         integrations.set(r.fn, integration);
@@ -335,7 +305,7 @@ export class BridgeStack extends Stack {
       logRetention: s.logRetention,
       sourceMapsAtRuntime: s.sourceMapsAtRuntime,
     });
-    delivery.grantControl(apiFunctions.get('delivery-action')!.fn);
+    delivery.grantControl(this.functions['delivery-action']!.fn);
     deadLetterQueues.push(...delivery.deadLetterQueues);
 
     const ops = new Operations(this, 'Operations', {
@@ -376,7 +346,7 @@ export class BridgeStack extends Stack {
       importWorker: worker,
       callbackProcessor,
       importSweeper: sweeper,
-      routes: [...apiFunctions.values()],
+      routes: ROUTE_NAMES.map((name) => this.functions[name]!),
       forwarders: notifications.forwarders,
       deliverers: delivery.deliverers,
       httpApi,
