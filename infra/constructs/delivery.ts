@@ -1,11 +1,10 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,21 +14,15 @@ import {
   destinationName,
   MAX_ATTEMPTS,
 } from '../../shared/delivery/destinations.ts';
-import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
+import { validateNotificationRules } from '../../shared/notify/rules.ts';
 import { grantTableFromManifest } from '../grants.ts';
 import { BridgeFunction } from './bridge-function.ts';
-import { eventPattern } from './notifications.ts';
+import { eventPattern, type RuleTargetsProps } from './notifications.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 import { consumedQueue, deadLetterQueue } from './queues.ts';
 
-export interface DeliveryProps {
-  stage: string;
-  bus: events.IEventBus;
-  eventSource: string;
-  rules: NotificationRule[];
+export interface DeliveryProps extends RuleTargetsProps {
   table: dynamodb.ITable;
-  removalPolicy: RemovalPolicy;
-  logRetention: logs.RetentionDays;
   sourceMapsAtRuntime?: boolean;
   /** @default 6 h */
   pauseAfterSeconds?: number;
