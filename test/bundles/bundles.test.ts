@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,32 +55,24 @@ interface Invocation {
   stdout: string;
 }
 
-function invoke(
+async function invoke(
   name: FunctionName,
   event: unknown,
   extraEnv: Record<string, string> = {},
 ): Promise<Invocation> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'invoke.mjs'), built.get(name)!.file], {
-      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) return reject(new Error(`${name}: no RESULT line\n${stdout}\n${stderr}`));
-      resolve({ ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'stdout'>), stdout });
-    });
-    child.stdin.end(JSON.stringify(event));
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'invoke.mjs'), built.get(name)!.file], {
+    env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.end(JSON.stringify(event));
+  const [stdout, stderr] = await Promise.all([
+    readText(child.stdout),
+    readText(child.stderr),
+    once(child, 'close'),
+  ]);
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`${name}: no RESULT line\n${stdout}\n${stderr}`);
+  return { ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'stdout'>), stdout };
 }
 
 /** An API request with the test's key through the built function of its route. */
