@@ -9,6 +9,7 @@ import { chunkRows } from '../shared/imports/chunk.ts';
 import { prepareImport } from '../shared/imports/prepare.ts';
 import { createObservability } from '../shared/observability/powertools.ts';
 import { createDocumentClient } from '../shared/store/dynamo.ts';
+import { median } from './bundles.ts';
 
 /*
  * The HTTP API's own costs (issue: HTTP API): how fast the import pipeline normalises, validates
@@ -27,15 +28,14 @@ function rows(n: number) {
   }));
 }
 
-async function median(samples: number, fn: () => Promise<void> | void) {
+async function medianMs(samples: number, fn: () => Promise<void> | void) {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const t = performance.now();
     await fn();
     times.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 export async function benchApi() {
@@ -43,7 +43,7 @@ export async function benchApi() {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const input = rows(100_000);
   prepareImport(input.slice(0, 2000)); // warm up the phone metadata and the JIT
-  const pipelineMs = await median(5, () => {
+  const pipelineMs = await medianMs(5, () => {
     const prepared = prepareImport(input, { requiredVariables: ['还款金额'] });
     chunkRows(prepared.valid, { maxRows: 1000, maxBytes: 200_000 });
   });

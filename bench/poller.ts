@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -136,16 +137,13 @@ export function buildWorld(world: ReturnType<RunningSimulator['sim']['world']>, 
   }
 }
 
+/** The simulator a scenario's world lives in: a fixed seed, the clock still until advanced. */
+export const startScenarioSimulator = (scenario: Scenario) =>
+  startSimulator({ seed: 2026, speed: 0, companies: scenario.companies, seats: 100_000 });
+
 async function serveScenarioInChild(): Promise<void> {
-  const scenario = await new Promise<Scenario>((resolve) =>
-    process.once('message', (m) => resolve(m as Scenario)),
-  );
-  const server = await startSimulator({
-    seed: 2026,
-    speed: 0,
-    companies: scenario.companies,
-    seats: 100_000,
-  });
+  const [scenario] = (await once(process, 'message')) as [Scenario];
+  const server = await startScenarioSimulator(scenario);
   const dynamo = await startDynalite();
   const bus = await startLocalBus({ eventsFile: null });
   buildWorld(server.sim.world(), scenario);
@@ -163,25 +161,45 @@ async function serveScenarioInChild(): Promise<void> {
 
 if (process.argv[2] === CHILD_FLAG) await serveScenarioInChild();
 
-interface SimProcess extends ChildEndpoints {
+export interface BenchChild<E, C> {
+  /** The child's first message: where its servers listen. */
+  endpoints: E;
   pid: number;
+  /** Sends a command; resolves with the child's next message. */
+  ask<T>(command: C): Promise<T>;
   close(): Promise<void>;
 }
 
-async function startSimProcess(scenario: Scenario): Promise<SimProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
+/**
+ * The bench module at `moduleUrl` again, in a child process started with `flag` and sent `init`;
+ * resolves once the child answers with its endpoints. `name` names it if it dies before that.
+ */
+export async function startBenchChild<E, C = never>(
+  moduleUrl: string,
+  flag: string,
+  init: unknown,
+  name: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<BenchChild<E, C>> {
+  const child: ChildProcess = fork(fileURLToPath(moduleUrl), [flag], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoints = await new Promise<ChildEndpoints>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as ChildEndpoints));
-    child.once('exit', (code) => reject(new Error(`simulator process exited (${code}) before starting`)));
-    child.send(scenario);
+  const endpoints = await new Promise<E>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as E));
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before starting`)));
+    child.send(init as object);
   });
   return {
-    ...endpoints,
+    endpoints,
     pid: child.pid ?? -1,
+    ask: <T>(command: C) =>
+      new Promise<T>((resolve) => {
+        child.once('message', (m) => resolve(m as T));
+        child.send(command as object);
+      }),
     close: async () => {
       if (child.connected) child.disconnect();
       const timer = setTimeout(() => child.kill(), 10_000);
@@ -190,6 +208,12 @@ async function startSimProcess(scenario: Scenario): Promise<SimProcess> {
     },
   };
 }
+
+/** The names of the checks that failed. */
+export const failedChecks = (checks: Record<string, boolean>) =>
+  Object.entries(checks)
+    .filter(([, ok]) => !ok)
+    .map(([name]) => name);
 
 // ---------------------------------------------------------------- the simulator's controls over HTTP
 
@@ -244,7 +268,7 @@ export function lowerBound(before: StateTask[], after: StateTask[], nullCounts =
     nullCountDetails: 0,
   };
   for (const tasks of byCompany.values()) {
-    const newestFirst = [...tasks].sort((a, b) => b.taskId - a.taskId);
+    const newestFirst = tasks.toSorted((a, b) => b.taskId - a.taskId);
     let lowestPosition = 0;
     newestFirst.forEach((t, i) => {
       const b = was.get(t.taskId);
@@ -370,15 +394,20 @@ async function withMemorySampling<T>(fn: () => Promise<T>) {
 // ---------------------------------------------------------------- one scenario
 
 export async function runScenario(scenario: Scenario) {
-  const child = await startSimProcess(scenario);
-  const { simUrl } = child;
+  const child = await startBenchChild<ChildEndpoints>(
+    import.meta.url,
+    CHILD_FLAG,
+    scenario,
+    'simulator process',
+  );
+  const { simUrl, busEndpoint, dynamoEndpoint } = child.endpoints;
   const eventBridge = new EventBridgeClient({
-    endpoint: child.busEndpoint,
+    endpoint: busEndpoint,
     region: 'local',
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
   try {
-    const doc = createDocumentClient({ endpoint: child.dynamoEndpoint });
+    const doc = createDocumentClient({ endpoint: dynamoEndpoint });
     const tableName = `bench-${randomUUID().slice(0, 8)}`;
     await ensureTable(doc, tableName);
     const store = new PollerStore(doc, tableName);
@@ -488,14 +517,12 @@ export async function benchPoller() {
   const results = [];
   for (const s of SCENARIOS) {
     const r = await runScenario(s);
-    const failedChecks = Object.entries(r.checks)
-      .filter(([, ok]) => !ok)
-      .map(([name]) => name);
+    const failed = failedChecks(r.checks);
     console.log(
       `${r.scenario}: ${r.requests} requests (bound ${r.bound}, ×${r.ratio.toFixed(3)}; naive ${r.naive.requests} in ${r.naive.wallSeconds.toFixed(1)} s), ` +
         `${r.wallSeconds.toFixed(1)} s, ≤${r.maxInFlight} in flight, heap peak ${r.memory.peakHeapMb.toFixed(0)} MB (+${r.memory.heapGrowthMb.toFixed(0)}), ` +
         `${r.tasksCompleted} of ${r.tasksRunningAtStart} running tasks completed, events ${JSON.stringify(r.events)}, ${r.failures} failures` +
-        (failedChecks.length > 0 ? `; FAILED CHECKS: ${failedChecks.join(', ')}` : ''),
+        (failed.length > 0 ? `; FAILED CHECKS: ${failed.join(', ')}` : ''),
     );
     results.push(r);
   }

@@ -1,13 +1,12 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { setTimeout } from 'node:timers/promises';
 import type { SQSEvent } from 'aws-lambda';
 import { startDynalite } from '../dev/dynamo.ts';
 import { startLocalBus } from '../dev/eventbus.ts';
 import { lambdaContext } from '../local/api-server/events.ts';
 import { callbackProcessorHandler } from '../local/api-server/handlers.ts';
 import { startApiServer } from '../local/api-server/index.ts';
-import { startSimulator } from '../local/byrobot-sim/index.ts';
 import { createLocalDeliveries } from '../local/notify/deliveries.ts';
 import { LocalQueue } from '../local/queue/index.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
@@ -21,6 +20,7 @@ import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
 import {
   buildWorld,
   control,
+  failedChecks,
   LATENCY_MS,
   lowerBound,
   resetSimStats,
@@ -29,6 +29,8 @@ import {
   type Scenario,
   simState,
   simStats,
+  startBenchChild,
+  startScenarioSimulator,
 } from './poller.ts';
 
 /*
@@ -99,15 +101,8 @@ interface Arrival {
 }
 
 async function serveInChild(): Promise<void> {
-  const scenario = await new Promise<PushScenario>((resolve) =>
-    process.once('message', (m) => resolve(m as PushScenario)),
-  );
-  const server = await startSimulator({
-    seed: 2026,
-    speed: 0,
-    companies: scenario.base.companies,
-    seats: 100_000,
-  });
+  const [scenario] = (await once(process, 'message')) as [PushScenario];
+  const server = await startScenarioSimulator(scenario.base);
   const sim = server.sim;
   const dynamo = await startDynalite();
   // Each Call Completed's arrival at PutEvents, in real and in virtual time.
@@ -179,7 +174,7 @@ async function serveInChild(): Promise<void> {
             (p.state === 'scheduled' && p.nextAt !== null && Date.parse(p.nextAt) <= now),
         );
       if (!busy) break;
-      await new Promise((r) => setTimeout(r, 5));
+      await setTimeout(5);
     }
     await callbackQueue.drained();
   };
@@ -245,7 +240,7 @@ async function serveInChild(): Promise<void> {
 if (process.argv[2] === CHILD_FLAG) await serveInChild();
 
 function percentiles(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.toSorted((a, b) => a - b);
   const at = (q: number) =>
     sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? null };
@@ -253,40 +248,7 @@ function percentiles(values: number[]) {
 
 // ---------------------------------------------------------------- this process: the reconciling poller
 
-interface Child {
-  endpoints: { simUrl: string; dynamoEndpoint: string; busEndpoint: string; tableName: string };
-  ask<T>(command: ChildCommand): Promise<T>;
-  close(): Promise<void>;
-}
-
-async function startChild(scenario: PushScenario): Promise<Child> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // As npm start runs the handlers: no EMF blob and no info line per callback on stdout.
-    env: { ...process.env, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN' },
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoints = await new Promise<Child['endpoints']>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as Child['endpoints']));
-    child.once('exit', (code) => reject(new Error(`push bench child exited (${code}) before starting`)));
-    child.send(scenario);
-  });
-  return {
-    endpoints,
-    ask: <T>(command: ChildCommand) =>
-      new Promise<T>((resolve) => {
-        child.once('message', (m) => resolve(m as T));
-        child.send(command);
-      }),
-    close: async () => {
-      if (child.connected) child.disconnect();
-      const timer = setTimeout(() => child.kill(), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+type ChildEndpoints = { simUrl: string; dynamoEndpoint: string; busEndpoint: string; tableName: string };
 
 interface CycleFigures {
   minute: number;
@@ -307,10 +269,21 @@ interface CycleFigures {
 }
 
 export async function runPushScenario(scenario: PushScenario) {
-  const child = await startChild(scenario);
+  const child = await startBenchChild<ChildEndpoints, ChildCommand>(
+    import.meta.url,
+    CHILD_FLAG,
+    scenario,
+    'push bench child',
+    {
+      ...process.env,
+      // As npm start runs the handlers: no EMF blob and no info line per callback on stdout.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
+  );
   const { simUrl } = child.endpoints;
   try {
-    let virtualNow = Date.parse(((await control<{ now: string }>(simUrl, 'clock')) as { now: string }).now);
+    let virtualNow = Date.parse((await control<{ now: string }>(simUrl, 'clock')).now);
     const companies = Array.from({ length: scenario.base.companies }, (_, i) => i + 1);
     const poller = createPollerRuntime(
       {
@@ -426,9 +399,7 @@ export async function benchPush() {
   const results = [];
   for (const s of PUSH_SCENARIOS) {
     const r = await runPushScenario(s);
-    const failed = Object.entries(r.checks)
-      .filter(([, ok]) => !ok)
-      .map(([k]) => k);
+    const failed = failedChecks(r.checks);
     console.log(
       `${r.scenario}: ${r.requests} requests over ${r.cycles} cycles (${r.requestsPerCycle.toFixed(1)} a cycle; bound ${r.bound}, ×${r.ratio.toFixed(3)}), ` +
         `${r.newCalls} calls, ${r.dropped} dropped, ${r.reconciled} reconciled; push→PutEvents p50 ${r.pushWallMs.p50} ms p99 ${r.pushWallMs.p99} ms; ` +

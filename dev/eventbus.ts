@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
+import { text as readText } from 'node:stream/consumers';
 import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../shared/events/entry-size.ts';
 import { formatEventLine, type StoredEvent } from './format-line.ts';
 import { listen } from './listen.ts';
@@ -72,9 +73,7 @@ export async function startLocalBus(options: LocalBusOptions = {}) {
   };
 
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readText(req);
     const url = new URL(req.url ?? '/', 'http://bus');
     if (url.pathname === '/__bus/events') {
       if (req.method === 'DELETE') bus.clear();

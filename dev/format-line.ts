@@ -23,35 +23,32 @@ export function formatEventLine(event: StoredEvent): string {
     counts?: { done?: number | null; total?: number | null };
   };
   const parts = [event.time, event['detail-type'].padEnd(19), `task ${d.taskId ?? '-'}`];
+  const crmId = () => {
+    if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
+      parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
+  };
+  /** A finished call, outbound or inbound: its id, outcome, intent and customer. */
+  const call = (id: string) => {
+    parts.push(id, d.finishStatus?.label ?? '', d.intentLevel ? `intent ${d.intentLevel}` : '');
+    if (d.customer?.name) parts.push(String(d.customer.name));
+    if (d.customer?.phone) parts.push(maskPhone(String(d.customer.phone)));
+  };
+  const line = () => parts.filter(Boolean).join('  ');
   if (event['detail-type'] === 'Call Intent Changed') {
     parts.push(`call ${d.callInstanceId}`, `intent ${d.previousLevel ?? '–'} → ${d.level}`);
     if (d.changedBy) parts.push(`by ${String(d.changedBy)}`);
-    if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
-      parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
-    return parts.filter(Boolean).join('  ');
+    crmId();
+    return line();
   }
   if (event['detail-type'] === 'Inbound Call Completed') {
-    parts.push(
-      `inbound ${d.inboundInstanceId}`,
-      d.finishStatus?.label ?? '',
-      d.intentLevel ? `intent ${d.intentLevel}` : '',
-    );
-    if (d.customer?.name) parts.push(String(d.customer.name));
-    if (d.customer?.phone) parts.push(maskPhone(String(d.customer.phone)));
-    return parts.filter(Boolean).join('  ');
+    call(`inbound ${d.inboundInstanceId}`);
+    return line();
   }
   if (d.previousStatus !== undefined) parts.push(`${d.previousStatus?.label ?? 'new'} → ${d.status?.label}`);
   else if (d.status && event['detail-type'] !== 'Call Completed') parts.push(String(d.status.label));
   if (d.callInstanceId !== undefined) {
-    parts.push(
-      `call ${d.callInstanceId}`,
-      d.finishStatus?.label ?? '',
-      d.intentLevel ? `intent ${d.intentLevel}` : '',
-    );
-    if (d.customer?.name) parts.push(String(d.customer.name));
-    if (d.customer?.phone) parts.push(maskPhone(String(d.customer.phone)));
-    if (d.properties && typeof d.properties === 'object' && 'crmId' in d.properties)
-      parts.push(`crmId ${String((d.properties as Record<string, unknown>).crmId)}`);
+    call(`call ${d.callInstanceId}`);
+    crmId();
   }
   if (d.importId !== undefined) {
     // Import Completed counts rows, not a task's calls: how many landed of how many were sent.
@@ -65,5 +62,5 @@ export function formatEventLine(event: StoredEvent): string {
     );
   } else if (d.counts && event['detail-type'] !== 'Call Completed')
     parts.push(`done ${d.counts.done ?? '?'}/${d.counts.total ?? '?'}`);
-  return parts.filter(Boolean).join('  ');
+  return line();
 }

@@ -47,12 +47,7 @@ export function esbuildOptions(
     // Paths in the metafile are relative to this.
     absWorkingDir: ROOT,
     bundle: true,
-    platform: ESBUILD.platform,
-    target: ESBUILD.target,
-    format: ESBUILD.format,
-    minify: ESBUILD.minify,
-    sourcemap: ESBUILD.sourcemap,
-    sourcesContent: ESBUILD.sourcesContent,
+    ...ESBUILD,
     banner: { js: ESBUILD.banner },
     mainFields: [...ESBUILD.mainFields],
     external: sdk === 'runtime' ? ['@aws-sdk/*'] : [...ESBUILD.external],

@@ -8,21 +8,22 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { API_ROUTES, type FunctionName, MANIFEST, ROUTE_NAMES, type RouteName } from '../shared/manifest.ts';
+import { API_ROUTES, type FunctionName, ROUTE_NAMES, type RouteName } from '../shared/manifest.ts';
 import { refusePlaceholderRecipient } from '../shared/notify/rules.ts';
 import { TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
-import { deadLetterQueue } from './constructs/queues.ts';
+import { consumedQueue, deadLetterQueue } from './constructs/queues.ts';
 import { registrySchemas } from './event-schemas.ts';
 import { ROOT } from './functions.ts';
 import { type Grantable, grantFromManifest } from './grants.ts';
@@ -57,6 +58,12 @@ export class BridgeStack extends Stack {
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
       sourceMapsAtRuntime: s.sourceMapsAtRuntime,
+    };
+    /** The function of a record of shared/manifest.ts, its construct id the record's name in PascalCase. */
+    const bridgeFunction = (name: FunctionName, environment: Record<string, string>) => {
+      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment });
+      this.functions[name] = fn;
+      return fn;
     };
     // ── State ──────────────────────────────────────────────────────────────────────────────
     const table = new dynamodb.Table(this, 'Table', {
@@ -103,22 +110,7 @@ export class BridgeStack extends Stack {
     }
 
     // ── Secrets, by name only: values never reach the template ─────────────────────────────
-    const byrobotSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'ByrobotCredentials',
-      s.secrets.byrobotCredentials,
-    );
-    const apiKeysSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', s.secrets.apiKeys);
-    const webhookSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'WebhookSources',
-      s.secrets.webhookSources,
-    );
-    const callbackTokenSecret = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'CallbackToken',
-      s.secrets.callbackToken,
-    );
+    const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
     const common = {
       TABLE_NAME: table.tableName,
       EVENT_BUS_NAME: bus.eventBusName,
@@ -128,88 +120,66 @@ export class BridgeStack extends Stack {
     };
 
     // ── Poller ─────────────────────────────────────────────────────────────────────────────
-    const poller = new BridgeFunction(this, 'Poller', {
-      ...fnDefaults,
-      name: 'poller',
-      environment: {
-        ...common,
-        POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
-        POLL_BACKFILL: String(s.backfill),
-        BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
-        // The poller as reconciler (shared/poller/): off polls as before push existed.
-        BRIDGE_CALLBACKS: s.callbacks,
-        CALLBACK_GRACE_SECONDS: String(s.callbackGraceSeconds),
-      },
+    const poller = bridgeFunction('poller', {
+      ...common,
+      POLL_COMPANIES: s.pollCompanies === 'all' ? 'all' : s.pollCompanies.join(','),
+      POLL_BACKFILL: String(s.backfill),
+      BYROBOT_MAX_IN_FLIGHT: String(s.maxInFlight),
+      // The poller as reconciler (shared/poller/): off polls as before push existed.
+      BRIDGE_CALLBACKS: s.callbacks,
+      CALLBACK_GRACE_SECONDS: String(s.callbackGraceSeconds),
     });
-    this.functions.poller = poller;
-    // A failed cycle is redone by the next one a minute later: no Lambda retries of a stale tick.
-    poller.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
-
-    const schedulerDlq = deadLetterQueue(this, 'PollScheduleDlq', s.removalPolicy);
-    const schedule = new scheduler.Schedule(this, 'PollSchedule', {
-      description: `byrobot-bridge ${stage}: one poll cycle`,
+    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [];
+    // A function at a rate, never retried (Scheduler, Lambda's async invoke) and stale runs dropped:
+    // the next run redoes a failed one. maxEventAge: the rate or less.
+    type Run = { description: string; rate: Duration; enabled?: boolean; maxEventAge: Duration };
+    const schedule = (id: string, fn: lambda.IFunction, dlqName: string, props: Run) => {
+      fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: props.maxEventAge });
+      const dlq = deadLetterQueue(this, `${id}Dlq`, s.removalPolicy);
+      deadLetterQueues.push({ name: dlqName, queue: dlq });
+      return new scheduler.Schedule(this, id, {
+        description: `byrobot-bridge ${stage}: ${props.description}`,
+        enabled: props.enabled,
+        schedule: scheduler.ScheduleExpression.rate(props.rate),
+        target: new schedulerTargets.LambdaInvoke(fn, {
+          retryAttempts: 0,
+          maxEventAge: props.maxEventAge,
+          deadLetterQueue: dlq,
+        }),
+      });
+    };
+    // A cycle that fails is redone by the next one a minute later: no retries of a stale tick.
+    const pollSchedule = schedule('PollSchedule', poller.fn, 'poll schedule', {
+      description: 'one poll cycle',
       enabled: s.pollEnabled,
-      schedule: scheduler.ScheduleExpression.rate(s.pollRate),
-      target: new schedulerTargets.LambdaInvoke(poller.fn, {
-        retryAttempts: 0,
-        maxEventAge: Duration.seconds(60),
-        deadLetterQueue: schedulerDlq,
-      }),
+      rate: s.pollRate,
+      maxEventAge: Duration.seconds(60),
     });
-    const deadLetterQueues: { name: string; queue: sqs.IQueue }[] = [
-      { name: 'poll schedule', queue: schedulerDlq },
-    ];
 
     // ── Imports: queue → worker ────────────────────────────────────────────────────────────
     // No queue names: prod retains its queues, and a retained name would make re-creating the stage
     // after `cdk destroy` fail. The stack outputs name them (docs/deploy.md, docs/runbook.md).
-    const importDlq = deadLetterQueue(this, 'ImportDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'import', queue: importDlq });
-    const importQueue = new sqs.Queue(this, 'ImportQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's advice for Lambda consumers: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(6 * MANIFEST['import-worker'].timeoutSeconds),
+    const { queue: importQueue, dlq: importDlq } = consumedQueue(this, 'Import', {
+      consumer: 'import-worker',
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: importDlq, maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT },
+      maxReceiveCount: IMPORT_MAX_RECEIVE_COUNT,
       removalPolicy: s.removalPolicy,
     });
+    deadLetterQueues.push({ name: 'import', queue: importDlq });
     // ── Push callbacks: receiver route → queue → processor ─────────────────────────────────
-    const callbackDlq = deadLetterQueue(this, 'CallbackDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
-    const callbackQueue = new sqs.Queue(this, 'CallbackQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(6 * MANIFEST['process-callbacks'].timeoutSeconds),
+    const { queue: callbackQueue, dlq: callbackDlq } = consumedQueue(this, 'Callback', {
+      consumer: 'process-callbacks',
       // Answered `success`, byrobot never sends it again: keep it as long as SQS can.
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: callbackDlq, maxReceiveCount: CALLBACK_MAX_RECEIVE_COUNT },
+      maxReceiveCount: CALLBACK_MAX_RECEIVE_COUNT,
       removalPolicy: s.removalPolicy,
     });
-    // What each function may touch: its record in shared/manifest.ts says which of these.
-    const grantable: Grantable = {
-      table,
-      secrets: {
-        byrobot: byrobotSecret,
-        apiKeys: apiKeysSecret,
-        webhooks: webhookSecret,
-        callbackToken: callbackTokenSecret,
-      },
-      importQueue,
-      callbackQueue,
-      bus,
-    };
-    grantFromManifest(poller.fn, 'poller', grantable);
-    const worker = new BridgeFunction(this, 'ImportWorker', {
-      ...fnDefaults,
-      name: 'import-worker',
-      environment: {
-        ...common,
-        API_KEYS_SECRET: s.secrets.apiKeys,
-        IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT),
-      },
+    deadLetterQueues.push({ name: 'callback', queue: callbackDlq });
+    const worker = bridgeFunction('import-worker', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
+      IMPORT_MAX_RECEIVE_COUNT: String(IMPORT_MAX_RECEIVE_COUNT),
     });
-    this.functions['import-worker'] = worker;
     worker.fn.addEventSource(
       new SqsEventSource(importQueue, {
         batchSize: 5,
@@ -217,34 +187,22 @@ export class BridgeStack extends Stack {
         maxConcurrency: IMPORT_WORKER_MAX_CONCURRENCY,
       }),
     );
-    grantFromManifest(worker.fn, 'import-worker', grantable);
     // An import whose sender died before its last SendMessageBatch is finished by this sweep.
-    const sweeper = new BridgeFunction(this, 'ImportSweeper', {
-      ...fnDefaults,
-      name: 'import-sweeper',
-      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys, IMPORT_QUEUE_URL: importQueue.queueUrl },
+    const sweeper = bridgeFunction('import-sweeper', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
+      IMPORT_QUEUE_URL: importQueue.queueUrl,
     });
-    this.functions['import-sweeper'] = sweeper;
-    grantFromManifest(sweeper.fn, 'import-sweeper', grantable);
-    sweeper.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
-    const sweepDlq = deadLetterQueue(this, 'ImportSweepScheduleDlq', s.removalPolicy);
-    deadLetterQueues.push({ name: 'import sweep schedule', queue: sweepDlq });
-    new scheduler.Schedule(this, 'ImportSweepSchedule', {
-      description: `byrobot-bridge ${stage}: send the chunks of imports stuck in queueing`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
-      target: new schedulerTargets.LambdaInvoke(sweeper.fn, {
-        retryAttempts: 0,
-        maxEventAge: Duration.minutes(5),
-        deadLetterQueue: sweepDlq,
-      }),
+    schedule('ImportSweepSchedule', sweeper.fn, 'import sweep schedule', {
+      description: 'send the chunks of imports stuck in queueing',
+      rate: Duration.minutes(5),
+      maxEventAge: Duration.minutes(5),
     });
 
-    const callbackProcessor = new BridgeFunction(this, 'ProcessCallbacks', {
-      ...fnDefaults,
-      name: 'process-callbacks',
-      environment: { ...common, API_KEYS_SECRET: s.secrets.apiKeys },
+    const callbackProcessor = bridgeFunction('process-callbacks', {
+      ...common,
+      API_KEYS_SECRET: s.secrets.apiKeys,
     });
-    this.functions['process-callbacks'] = callbackProcessor;
     callbackProcessor.fn.addEventSource(
       new SqsEventSource(callbackQueue, {
         batchSize: 10,
@@ -252,7 +210,6 @@ export class BridgeStack extends Stack {
         maxConcurrency: CALLBACK_PROCESSOR_MAX_CONCURRENCY,
       }),
     );
-    grantFromManifest(callbackProcessor.fn, 'process-callbacks', grantable);
 
     // ── HTTP API: one function per route, each with only its route's permissions ─────────────
     const apiEnv = {
@@ -261,7 +218,6 @@ export class BridgeStack extends Stack {
       WEBHOOK_SOURCES_SECRET: s.secrets.webhookSources,
       IMPORT_QUEUE_URL: importQueue.queueUrl,
     };
-    const apiFunctions = new Map<RouteName, BridgeFunction>();
     // The receiver alone learns the callback settings (shared/config/api.ts readCallbackConfig).
     const callbackEnv = {
       CALLBACK_TOKEN_SECRET: s.secrets.callbackToken,
@@ -269,13 +225,23 @@ export class BridgeStack extends Stack {
       CALLBACK_SOURCE_IPS: s.callbackSourceIps.join(','),
       CALLBACK_SIGNATURE: s.callbackSignature ? 'on' : 'off',
     };
-    for (const name of ROUTE_NAMES) {
-      const environment = name === 'receive-callback' ? { ...apiEnv, ...callbackEnv } : apiEnv;
-      const fn = new BridgeFunction(this, pascal(name), { ...fnDefaults, name, environment });
-      grantFromManifest(fn.fn, name, grantable);
-      apiFunctions.set(name, fn);
-      this.functions[name] = fn;
-    }
+    for (const name of ROUTE_NAMES)
+      bridgeFunction(name, name === 'receive-callback' ? { ...apiEnv, ...callbackEnv } : apiEnv);
+    // What each function may touch: its record in shared/manifest.ts says which of these.
+    const grantable: Grantable = {
+      table,
+      secrets: {
+        byrobot: secret('ByrobotCredentials', s.secrets.byrobotCredentials),
+        apiKeys: secret('ApiKeys', s.secrets.apiKeys),
+        webhooks: secret('WebhookSources', s.secrets.webhookSources),
+        callbackToken: secret('CallbackToken', s.secrets.callbackToken),
+      },
+      importQueue,
+      callbackQueue,
+      bus,
+    };
+    for (const [name, fn] of Object.entries(this.functions))
+      grantFromManifest(fn.fn, name as FunctionName, grantable);
 
     const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `byrobot-bridge-${stage}`,
@@ -300,7 +266,7 @@ export class BridgeStack extends Stack {
     for (const r of API_ROUTES) {
       let integration = integrations.get(r.fn);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, apiFunctions.get(r.fn)!.fn, {
+        integration = new HttpLambdaIntegration(`${pascal(r.fn)}Integration`, this.functions[r.fn]!.fn, {
           payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
         });
         integrations.set(r.fn, integration);
@@ -339,7 +305,7 @@ export class BridgeStack extends Stack {
       logRetention: s.logRetention,
       sourceMapsAtRuntime: s.sourceMapsAtRuntime,
     });
-    delivery.grantControl(apiFunctions.get('delivery-action')!.fn);
+    delivery.grantControl(this.functions['delivery-action']!.fn);
     deadLetterQueues.push(...delivery.deadLetterQueues);
 
     const ops = new Operations(this, 'Operations', {
@@ -361,7 +327,7 @@ export class BridgeStack extends Stack {
     for (const alarm of delivery.alarms) alarm.addAlarmAction(new SnsAction(ops.topic));
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
-    new CfnOutput(this, 'ScheduleName', { value: schedule.scheduleName });
+    new CfnOutput(this, 'ScheduleName', { value: pollSchedule.scheduleName });
     new CfnOutput(this, 'DashboardName', { value: ops.dashboard.dashboardName });
     new CfnOutput(this, 'OpsTopicArn', { value: ops.topic.topicArn });
     new CfnOutput(this, 'ImportQueueUrl', { value: importQueue.queueUrl });
@@ -380,7 +346,7 @@ export class BridgeStack extends Stack {
       importWorker: worker,
       callbackProcessor,
       importSweeper: sweeper,
-      routes: [...apiFunctions.values()],
+      routes: ROUTE_NAMES.map((name) => this.functions[name]!),
       forwarders: notifications.forwarders,
       deliverers: delivery.deliverers,
       httpApi,

@@ -81,63 +81,62 @@ export interface StageSettings {
 /** The SSM parameter holding the stage's alarm address (a String parameter, created once by hand). */
 export const alarmEmailParameter = (stage: string) => `/byrobot-bridge/${stage}/alarm-email`;
 
-const secretsFor = (stage: string) => ({
-  byrobotCredentials: `byrobot-bridge/${stage}/byrobot-credentials`,
-  apiKeys: `byrobot-bridge/${stage}/api-keys`,
-  webhookSources: `byrobot-bridge/${stage}/webhook-sources`,
-  callbackToken: `byrobot-bridge/${stage}/callback-token`,
+/**
+ * What the stages share, and what follows from a stage's name: its secrets' names, its alarm
+ * address's parameter and its notification rules (shared/notify/rules.ts). A stage may override any.
+ */
+const shared = (name: string) => ({
+  region: 'ap-east-1',
+  byrobotBaseUrl: 'https://api.byrobot.cn',
+  pollCompanies: 'all' as const,
+  pollRate: Duration.minutes(1),
+  backfill: false,
+  eventSource: 'byrobot.bridge',
+  secrets: {
+    byrobotCredentials: `byrobot-bridge/${name}/byrobot-credentials`,
+    apiKeys: `byrobot-bridge/${name}/api-keys`,
+    webhookSources: `byrobot-bridge/${name}/webhook-sources`,
+    callbackToken: `byrobot-bridge/${name}/callback-token`,
+  },
+  callbackGraceSeconds: 120,
+  callbackSignature: false,
+  notifications: NOTIFICATION_RULES[name]!,
+  alarmEmail: { ssmParameter: alarmEmailParameter(name) },
+});
+type Shared = keyof ReturnType<typeof shared>;
+const stage = (name: string, own: Omit<StageSettings, Shared> & Partial<StageSettings>): StageSettings => ({
+  ...shared(name),
+  ...own,
 });
 
 export const STAGES: Record<string, StageSettings> = {
-  dev: {
+  dev: stage('dev', {
     account: null,
-    region: 'ap-east-1',
-    byrobotBaseUrl: 'https://api.byrobot.cn',
-    pollCompanies: 'all',
-    pollRate: Duration.minutes(1),
     pollEnabled: false,
-    backfill: false,
     maxInFlight: 4,
-    eventSource: 'byrobot.bridge',
-    secrets: secretsFor('dev'),
     callbacks: 'off',
-    callbackGraceSeconds: 120,
     callbackSourceIps: [],
-    callbackSignature: false,
     archiveRetention: Duration.days(7),
-    notifications: NOTIFICATION_RULES.dev!,
-    alarmEmail: { ssmParameter: alarmEmailParameter('dev') },
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     logRetention: RetentionDays.ONE_WEEK,
     sourceMapsAtRuntime: true,
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
-  },
-  prod: {
+  }),
+  prod: stage('prod', {
     account: null,
-    region: 'ap-east-1',
-    byrobotBaseUrl: 'https://api.byrobot.cn',
-    pollCompanies: 'all',
-    pollRate: Duration.minutes(1),
     pollEnabled: true,
-    backfill: false,
     maxInFlight: 8,
-    eventSource: 'byrobot.bridge',
-    secrets: secretsFor('prod'),
     callbacks: 'on',
-    callbackGraceSeconds: 120,
     // byrobot's documented callback server (reference/byrobot-docs/callback.md).
     callbackSourceIps: ['120.55.46.3'],
-    callbackSignature: false,
     archiveRetention: Duration.days(90),
-    notifications: NOTIFICATION_RULES.prod!,
-    alarmEmail: { ssmParameter: alarmEmailParameter('prod') },
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     logRetention: RetentionDays.THREE_MONTHS,
     sourceMapsAtRuntime: false,
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
-  },
+  }),
 };
 
 /** The stage's settings; an unknown or missing stage fails synth, listing the known ones. */

@@ -1,13 +1,12 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeliveryQueues } from '../../shared/delivery/aws-control.ts';
 import {
@@ -15,22 +14,15 @@ import {
   destinationName,
   MAX_ATTEMPTS,
 } from '../../shared/delivery/destinations.ts';
-import { MANIFEST } from '../../shared/manifest.ts';
-import { type NotificationRule, validateNotificationRules } from '../../shared/notify/rules.ts';
+import { validateNotificationRules } from '../../shared/notify/rules.ts';
 import { grantTableFromManifest } from '../grants.ts';
 import { BridgeFunction } from './bridge-function.ts';
-import { eventPattern } from './notifications.ts';
+import { eventPattern, type RuleTargetsProps } from './notifications.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
-import { deadLetterQueue } from './queues.ts';
+import { consumedQueue, deadLetterQueue } from './queues.ts';
 
-export interface DeliveryProps {
-  stage: string;
-  bus: events.IEventBus;
-  eventSource: string;
-  rules: NotificationRule[];
+export interface DeliveryProps extends RuleTargetsProps {
   table: dynamodb.ITable;
-  removalPolicy: RemovalPolicy;
-  logRetention: logs.RetentionDays;
   sourceMapsAtRuntime?: boolean;
   /** @default 6 h */
   pauseAfterSeconds?: number;
@@ -66,21 +58,13 @@ export class Delivery extends Construct {
       for (const ref of refs) {
         const name = destinationName(rule.name, ref.kind);
         const scope = new Construct(this, name);
-        const dlq = deadLetterQueue(
-          scope,
-          'Dlq',
-          props.removalPolicy,
-          `byrobot-bridge-${props.stage}-${name}-dlq`,
-        );
-        const queue = new sqs.Queue(scope, 'Queue', {
+        const { queue, dlq } = consumedQueue(scope, '', {
           queueName: `byrobot-bridge-${props.stage}-${name}`,
-          encryption: sqs.QueueEncryption.SQS_MANAGED,
-          enforceSSL: true,
-          // The deliverer sets each retry's delay itself; this covers a crashed invocation (6× timeout).
-          visibilityTimeout: Duration.seconds(6 * MANIFEST.deliver.timeoutSeconds),
+          // The deliverer sets each retry's delay itself; the visibility covers a crashed invocation.
+          consumer: 'deliver',
           // The schedule spans ~28 h; 4 days leaves room for a paused-then-resumed destination.
           retentionPeriod: Duration.days(4),
-          deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_ATTEMPTS },
+          maxReceiveCount: MAX_ATTEMPTS,
           removalPolicy: props.removalPolicy,
         });
         this.deadLetterQueues.push({ name: `${name} deliveries`, queue: dlq });

@@ -16,15 +16,19 @@ import { BridgeFunction } from './bridge-function.ts';
 import { recipientAddress } from './operations.ts';
 import { deadLetterQueue } from './queues.ts';
 
-export interface NotificationsProps {
+/** What a construct that turns the stage's notification rules into targets on the bus needs. */
+export interface RuleTargetsProps {
   stage: string;
   bus: events.IEventBus;
   eventSource: string;
   rules: NotificationRule[];
-  /** Encrypts the notification topics; its policy lets EventBridge publish. */
-  topicKey: kms.IKey;
   removalPolicy: RemovalPolicy;
   logRetention: logs.RetentionDays;
+}
+
+export interface NotificationsProps extends RuleTargetsProps {
+  /** Encrypts the notification topics; its policy lets EventBridge publish. */
+  topicKey: kms.IKey;
 }
 
 /**

@@ -139,24 +139,37 @@ export class Operations extends Construct {
       this.alarms.push(created);
       return created;
     };
-    const pollerMetric = (metricName: string, extra: Record<string, string> = {}) =>
+    const fnMetric = (service: string, metricName: string, period = Duration.minutes(5)) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        // The stage is a default dimension of every bridge metric (shared/observability/powertools.ts).
-        dimensionsMap: { service: 'poller', stage: props.stage, ...extra },
+        // The function's service name and the stage: Powertools' default dimensions (shared/observability/powertools.ts).
+        dimensionsMap: { service, stage: props.stage },
         statistic: 'Sum',
-        period: Duration.minutes(1),
+        period,
+      });
+    const pollerMetric = (metricName: string) => fnMetric('poller', metricName, Duration.minutes(1));
+    /** The usual alarm: one period above the threshold (any datapoint above 0 by default); no data is fine. */
+    const alarmAbove = (
+      alarmId: string,
+      alarmDescription: string,
+      metric: cloudwatch.IMetric,
+      threshold = 0,
+    ) =>
+      alarm(alarmId, {
+        alarmDescription,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
 
-    alarm('PollerErrors', {
-      alarmDescription: 'The poller Lambda failed (an exception, a timeout or a crash).',
-      metric: props.poller.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    alarmAbove(
+      'PollerErrors',
+      'The poller Lambda failed (an exception, a timeout or a crash).',
+      props.poller.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+    );
     if (props.pollEnabled)
       alarm('PollerSilent', {
         alarmDescription:
@@ -169,144 +182,108 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     for (const outcome of ALARMED_BYROBOT_OUTCOMES) {
-      alarm(`Byrobot${outcome.replace(/[^0-9]/g, '')}`, {
-        alarmDescription: BYROBOT_ALARM_TEXT[outcome],
+      alarmAbove(
+        `Byrobot${outcome.replace(/[^0-9]/g, '')}`,
+        BYROBOT_ALARM_TEXT[outcome],
         // Metrics Insights, not metric math: a sum over 10+ per-function metrics would hit
         // CloudWatch's 10-metric limit for math alarms (one more function and the deploy fails).
-        metric: new cloudwatch.MathExpression({
+        new cloudwatch.MathExpression({
           expression: byrobotErrorsQuery(props.stage, outcome),
           usingMetrics: {},
           label: `ByrobotErrors ${outcome}`,
           period: Duration.minutes(5),
         }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      );
     }
     for (const { name, queue } of [
       ...props.deadLetterQueues,
       { name: 'ops email', queue: this.deadLetterQueue },
     ]) {
-      alarm(`Dlq-${name.replace(/[^A-Za-z0-9]+/g, '-')}`, {
-        alarmDescription: `Messages in the ${name} dead-letter queue: inspect, fix, redrive (docs/deploy.md).`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarmAbove(
+        `Dlq-${name.replace(/[^A-Za-z0-9]+/g, '-')}`,
+        `Messages in the ${name} dead-letter queue: inspect, fix, redrive (docs/deploy.md).`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      );
     }
-    alarm('ImportStuck', {
-      alarmDescription:
-        'An import\'s sender died before its last SendMessageBatch and the sweeper re-sent its chunks (ImportsStuck): check the API function\'s errors and timeouts, and the import (docs/runbook.md, "A stuck import").',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'ImportsStuck',
-        // The stage is a default dimension of every bridge metric (shared/observability/powertools.ts).
-        dimensionsMap: { service: 'import-sweeper', stage: props.stage },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const fnMetric = (service: string, metricName: string, period = Duration.minutes(5)) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        // The function's service name and the stage: Powertools' default dimensions (shared/observability/powertools.ts).
-        dimensionsMap: { service, stage: props.stage },
-        statistic: 'Sum',
-        period,
-      });
-    alarm('CallbackAuthFailures', {
-      alarmDescription:
-        'A callback came with a wrong token (401): the URL in byrobot\'s console does not match the callback-token secret (rotated?), or someone probes the route. byrobot retries for 26 h; fix the URL or the secret (docs/deploy.md, "Push callbacks").',
-      metric: fnMetric('receive-callback', 'CallbackAuthFailures'),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('CallbacksUnprocessable', {
-      alarmDescription:
-        'byrobot sent callbacks the bridge could not understand (bad JSON, unknown dataType, no id, refused signature); they are kept under CBBAD#<day> (docs/runbook.md, "Unprocessable callbacks").',
-      metric: fnMetric('receive-callback', 'CallbacksUnprocessable', Duration.minutes(15)),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    alarmAbove(
+      'ImportStuck',
+      'An import\'s sender died before its last SendMessageBatch and the sweeper re-sent its chunks (ImportsStuck): check the API function\'s errors and timeouts, and the import (docs/runbook.md, "A stuck import").',
+      fnMetric('import-sweeper', 'ImportsStuck'),
+    );
+    alarmAbove(
+      'CallbackAuthFailures',
+      'A callback came with a wrong token (401): the URL in byrobot\'s console does not match the callback-token secret (rotated?), or someone probes the route. byrobot retries for 26 h; fix the URL or the secret (docs/deploy.md, "Push callbacks").',
+      fnMetric('receive-callback', 'CallbackAuthFailures'),
+    );
+    alarmAbove(
+      'CallbacksUnprocessable',
+      'byrobot sent callbacks the bridge could not understand (bad JSON, unknown dataType, no id, refused signature); they are kept under CBBAD#<day> (docs/runbook.md, "Unprocessable callbacks").',
+      fnMetric('receive-callback', 'CallbacksUnprocessable', Duration.minutes(15)),
+    );
     const byReconciler = fnMetric('poller', 'CallsAnnouncedByReconciler', Duration.hours(1));
     const byPush = fnMetric('process-callbacks', 'CallsAnnouncedByPush', Duration.hours(1));
     if (props.callbacks === 'on')
-      alarm('ReconcilerShare', {
-        alarmDescription: `The poller (reconciler) announced more than ${RECONCILER_SHARE_ALARM_PERCENT} % of the last hour's calls: byrobot's pushes are not arriving (console URL, IP allowlist, token, the receiver) (docs/runbook.md, "Push callbacks").`,
-        metric: new cloudwatch.MathExpression({
+      alarmAbove(
+        'ReconcilerShare',
+        `The poller (reconciler) announced more than ${RECONCILER_SHARE_ALARM_PERCENT} % of the last hour's calls: byrobot's pushes are not arriving (console URL, IP allowlist, token, the receiver) (docs/runbook.md, "Push callbacks").`,
+        new cloudwatch.MathExpression({
           expression: `IF((r + p) >= ${RECONCILER_SHARE_MIN_CALLS}, 100 * r / (r + p), 0)`,
           usingMetrics: { r: byReconciler.with({}), p: byPush.with({}) },
           label: 'calls announced by the reconciler (%)',
           period: Duration.hours(1),
         }),
-        threshold: RECONCILER_SHARE_ALARM_PERCENT,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    alarm('Api5xx', {
-      alarmDescription: 'The HTTP API answered 5xx (byrobot down, our credentials refused, or a bug).',
-      metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+        RECONCILER_SHARE_ALARM_PERCENT,
+      );
+    alarmAbove(
+      'Api5xx',
+      'The HTTP API answered 5xx (byrobot down, our credentials refused, or a bug).',
+      props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `byrobot-bridge-${props.stage}`,
       defaultInterval: Duration.hours(6),
     });
-    const search = (expression: string, label: string) =>
-      new cloudwatch.MathExpression({ expression, label, period: Duration.minutes(5), usingMetrics: {} });
+    /** A SEARCH over the stage's bridge metrics with these dimensions and names, summed per 5 minutes. */
+    const search = (dimensions: string, metricNames: string[], label: string) => {
+      const quoted = metricNames.map((n) => `"${n}"`);
+      const names = quoted.length === 1 ? quoted[0] : `(${quoted.join(' OR ')})`;
+      return new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions}} stage="${props.stage}" MetricName=${names}', 'Sum', 300)`,
+        label,
+        period: Duration.minutes(5),
+        usingMetrics: {},
+      });
+    };
+    // Every widget is half the dashboard wide.
+    const graph = (widget: cloudwatch.GraphWidgetProps) =>
+      new cloudwatch.GraphWidget({ ...widget, width: 12 });
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'Poll cycles',
         left: [pollerMetric('PollCycles'), pollerMetric('PollSucceeded'), pollerMetric('TaskFailures')],
         right: [pollerMetric('PollDuration').with({ statistic: 'Maximum' })],
-        width: 12,
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'Events published by type',
-        left: [
-          search(
-            `SEARCH('{${METRICS_NAMESPACE},DetailType,service,stage} stage="${props.stage}" MetricName="EventsPublished"', 'Sum', 300)`,
-            'events',
-          ),
-        ],
-        width: 12,
+        left: [search('DetailType,service,stage', ['EventsPublished'], 'events')],
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'byrobot errors by outcome',
-        left: [
-          search(
-            `SEARCH('{${METRICS_NAMESPACE},Outcome,service,stage} stage="${props.stage}" MetricName="${BYROBOT_ERRORS_METRIC}"', 'Sum', 300)`,
-            'byrobot errors',
-          ),
-        ],
-        width: 12,
+        left: [search('Outcome,service,stage', [BYROBOT_ERRORS_METRIC], 'byrobot errors')],
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'Imports',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("ImportsQueued" OR "ImportRowsReceived" OR "ImportRowsImported" OR "ImportChunksFailed" OR "ImportsStuck")', 'Sum', 300)`,
+            'service,stage',
+            [
+              'ImportsQueued',
+              'ImportRowsReceived',
+              'ImportRowsImported',
+              'ImportChunksFailed',
+              'ImportsStuck',
+            ],
             'imports',
           ),
         ],
@@ -315,13 +292,20 @@ export class Operations extends Construct {
           props.importQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest chunk age (s)' }),
           props.importWorker.metricErrors({ label: 'worker errors' }),
         ],
-        width: 12,
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'Push callbacks',
         left: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},service,stage} stage="${props.stage}" MetricName=("CallbacksReceived" OR "CallbacksUnprocessable" OR "CallbackAuthFailures" OR "CallbackSourceRefused" OR "CallbacksNotStored" OR "CallbacksFailed")', 'Sum', 300)`,
+            'service,stage',
+            [
+              'CallbacksReceived',
+              'CallbacksUnprocessable',
+              'CallbackAuthFailures',
+              'CallbackSourceRefused',
+              'CallbacksNotStored',
+              'CallbacksFailed',
+            ],
             'callbacks',
           ),
         ],
@@ -330,9 +314,8 @@ export class Operations extends Construct {
           props.callbackQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest callback age (s)' }),
           props.callbackProcessor.metricErrors({ label: 'processor errors' }),
         ],
-        width: 12,
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'Calls announced: push vs reconciler',
         left: [
           byPush.with({ period: Duration.minutes(5), label: 'by push' }),
@@ -340,13 +323,13 @@ export class Operations extends Construct {
         ],
         right: [
           search(
-            `SEARCH('{${METRICS_NAMESPACE},dataType,service,stage} stage="${props.stage}" MetricName=("CallbacksProcessed" OR "CallbackDuplicates")', 'Sum', 300)`,
+            'dataType,service,stage',
+            ['CallbacksProcessed', 'CallbackDuplicates'],
             'processed / duplicates',
           ),
         ],
-        width: 12,
       }),
-      new cloudwatch.GraphWidget({
+      graph({
         title: 'API latency',
         left: [
           props.httpApi.metricLatency({ statistic: 'p50', label: 'p50' }),
@@ -358,7 +341,6 @@ export class Operations extends Construct {
           props.httpApi.metricClientError({ label: '4xx' }),
           props.httpApi.metricServerError({ label: '5xx' }),
         ],
-        width: 12,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text as readText } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite } from '../../dev/dynamo.ts';
 import { startLocalBus } from '../../dev/eventbus.ts';
@@ -53,46 +55,48 @@ interface Invocation {
   stdout: string;
 }
 
-function invoke(
+async function invoke(
   name: FunctionName,
   event: unknown,
   extraEnv: Record<string, string> = {},
 ): Promise<Invocation> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'invoke.mjs'), built.get(name)!.file], {
-      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) return reject(new Error(`${name}: no RESULT line\n${stdout}\n${stderr}`));
-      resolve({ ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'stdout'>), stdout });
-    });
-    child.stdin.end(JSON.stringify(event));
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'invoke.mjs'), built.get(name)!.file], {
+    env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.end(JSON.stringify(event));
+  const [stdout, stderr] = await Promise.all([
+    readText(child.stdout),
+    readText(child.stderr),
+    once(child, 'close'),
+  ]);
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`${name}: no RESULT line\n${stdout}\n${stderr}`);
+  return { ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'stdout'>), stdout };
 }
+
+/** An API request with the test's key through the built function of its route. */
+const authed = (
+  name: FunctionName,
+  method: string,
+  path: string,
+  pathParameters?: Record<string, string>,
+  body?: unknown,
+) =>
+  invoke(
+    name,
+    httpEvent({
+      method,
+      path,
+      pathParameters,
+      headers: auth,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
 
 /** `POST /tasks/{taskId}/customers` through the built import-customers function. */
 const importCustomers = (customers: unknown[]) =>
-  invoke(
-    'import-customers',
-    httpEvent({
-      method: 'POST',
-      path: `/tasks/${taskId}/customers`,
-      pathParameters: { taskId: String(taskId) },
-      headers: auth,
-      body: JSON.stringify({ customers }),
-    }),
-  );
+  authed('import-customers', 'POST', `/tasks/${taskId}/customers`, { taskId: String(taskId) }, { customers });
 
 const body = (r: Invocation) => JSON.parse(r.result?.body ?? 'null') as Record<string, unknown>;
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
@@ -109,15 +113,9 @@ beforeAll(async () => {
   ]);
   bus = localBus;
   sqs = localSqs;
-  const slack = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => {
-      text += c;
-    });
-    req.on('end', () => {
-      slackPosts.push(text);
-      res.end('ok');
-    });
+  const slack = createServer(async (req, res) => {
+    slackPosts.push(await readText(req));
+    res.end('ok');
   });
   await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
   slackPosts = [];
@@ -206,15 +204,12 @@ describe('Built bundles, each in a fresh Node process', () => {
   });
 
   it('create-task creates a task in byrobot (201)', async () => {
-    const r = await invoke(
-      'create-task',
-      httpEvent({
-        method: 'POST',
-        path: '/tasks',
-        headers: auth,
-        body: JSON.stringify({ companyId: 1, taskName: '打包测试', userPhoneIds: [11], robotDefId: 101 }),
-      }),
-    );
+    const r = await authed('create-task', 'POST', '/tasks', undefined, {
+      companyId: 1,
+      taskName: '打包测试',
+      userPhoneIds: [11],
+      robotDefId: 101,
+    });
     expect(r.result?.statusCode, r.result?.body).toBe(201);
     expect(body(r).taskId).toEqual(expect.any(Number));
   });
@@ -248,10 +243,7 @@ describe('Built bundles, each in a fresh Node process', () => {
     const worked = await invoke('import-worker', sqsEvent(sqs.messages));
     expect(worked.ok, worked.error).toBe(true);
     expect(worked.result).toEqual({ batchItemFailures: [] });
-    const status = await invoke(
-      'get-import',
-      httpEvent({ method: 'GET', path: `/imports/${importId}`, pathParameters: { importId }, headers: auth }),
-    );
+    const status = await authed('get-import', 'GET', `/imports/${importId}`, { importId });
     expect(status.result?.statusCode, status.result?.body).toBe(200);
     expect(body(status)).toMatchObject({ importId, status: 'completed' });
     const completed = bus.bus.events.filter((e) => e['detail-type'] === 'Import Completed');
@@ -285,37 +277,14 @@ describe('Built bundles, each in a fresh Node process', () => {
   });
 
   it('task-action starts the task (200) and get-call / get-import answer 404 for unknown ids', async () => {
-    const start = await invoke(
-      'task-action',
-      httpEvent({
-        method: 'POST',
-        path: `/tasks/${taskId}/start`,
-        pathParameters: { taskId: String(taskId) },
-        headers: auth,
-      }),
-    );
+    const start = await authed('task-action', 'POST', `/tasks/${taskId}/start`, { taskId: String(taskId) });
     expect(start.result?.statusCode, start.result?.body).toBe(200);
     expect(body(start)).toMatchObject({ taskId, action: 'start' });
-    const call = await invoke(
-      'get-call',
-      httpEvent({
-        method: 'GET',
-        path: '/calls/999999999',
-        pathParameters: { callInstanceId: '999999999' },
-        headers: auth,
-      }),
-    );
+    const call = await authed('get-call', 'GET', '/calls/999999999', { callInstanceId: '999999999' });
     expect(call.result?.statusCode).toBe(404);
     expect(call.result?.headers?.['content-type']).toBe('application/problem+json');
-    const imp = await invoke(
-      'get-import',
-      httpEvent({
-        method: 'GET',
-        path: '/imports/imp_0000000000000000000000',
-        pathParameters: { importId: 'imp_0000000000000000000000' },
-        headers: auth,
-      }),
-    );
+    const unknown = 'imp_0000000000000000000000';
+    const imp = await authed('get-import', 'GET', `/imports/${unknown}`, { importId: unknown });
     expect([400, 404]).toContain(imp.result?.statusCode);
   });
 
@@ -365,21 +334,9 @@ describe('Built bundles, each in a fresh Node process', () => {
   });
 
   it('import-worker reports an unknown chunk as a batch item failure, for SQS to redeliver', async () => {
-    const r = await invoke('import-worker', {
-      Records: [
-        {
-          messageId: 'm-1',
-          receiptHandle: 'r-1',
-          body: JSON.stringify({ importId: 'imp_unknown', chunk: 0, companyId: 1, taskId, rows: [] }),
-          attributes: { ApproximateReceiveCount: '1' },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:import',
-          awsRegion: 'us-east-1',
-        },
-      ],
-    });
+    const chunk = JSON.stringify({ importId: 'imp_unknown', chunk: 0, companyId: 1, taskId, rows: [] });
+    const message = { queueUrl: '', id: 'm-1', messageId: 'm-1', body: chunk };
+    const r = await invoke('import-worker', sqsEvent([message]));
     expect(r.ok, r.error).toBe(true);
     expect(r.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
   });

@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../shared/manifest.ts';
-import { freePort, until } from '../support/processes.ts';
+import { killGroup, startNpm, until } from '../support/processes.ts';
 
 /*
  * GET /docs in a real headless browser (Chromium from Debian's package, `apt-get install chromium`;
@@ -13,7 +11,6 @@ import { freePort, until } from '../support/processes.ts';
  * nothing from anywhere but the stack itself, and "Try it out" on GET /health calls the stack.
  * Without /usr/bin/chromium the tests are reported skipped, not passed.
  */
-const ROOT = join(import.meta.dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 
@@ -21,26 +18,12 @@ describe.skipIf(!hasChromium)('GET /docs in headless Chromium', () => {
   let stack: ChildProcess | undefined;
   let browser: Browser | undefined;
   let base = '';
-  let stdout = '';
 
   beforeAll(async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
-    stack = spawn('npm', ['start', '--', '--no-demo'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        SIM_PORT: String(simPort),
-        EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'docs-')), 'events.ndjson'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    stack.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    await until('the stack', () => stdout.includes('ready at http'), 60_000);
-    base = `http://127.0.0.1:${port}`;
+    const started = await startNpm(['--', '--no-demo']);
+    stack = started.child;
+    await until('the stack', () => started.output().includes('ready at http'), 60_000);
+    base = `http://127.0.0.1:${started.port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -55,11 +38,7 @@ describe.skipIf(!hasChromium)('GET /docs in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    try {
-      if (stack?.pid) process.kill(-stack.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killGroup(stack?.pid);
   });
 
   it('renders every route of the manifest, from files the stack serves (nothing from a CDN)', async () => {

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, until } from '../support/processes.ts';
+import { freePort, killGroup, portFree, startNpm, until } from '../support/processes.ts';
 import { readSnippets, type Snippet } from '../support/snippets.ts';
 
 /*
@@ -34,13 +33,6 @@ const ROOT = join(import.meta.dirname, '../..');
 const SNIPPET_TIMEOUT_MS = 30_000;
 /** Commands a snippet must be marked for: they would reinstall node_modules, recurse, or need AWS. */
 const UNSAFE = /(^|[\s;&|(])(aws\s|npm (ci|i|install|test)\b|npx cdk (deploy|destroy|diff)\b)/m;
-
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
 
 /** The real curl, found on PATH before our recorder is put in front of it. */
 function realCurl(path: string): string {
@@ -77,11 +69,7 @@ function runBash(script: string, env: NodeJS.ProcessEnv): Promise<Ran> {
     // Something it left in the background keeping the pipes open ends it the same way.
     const timer = setTimeout(() => {
       stderr += `\n[killed: still running after ${SNIPPET_TIMEOUT_MS} ms]`;
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // gone
-      }
+      killGroup(child.pid);
       child.stdout.destroy();
       child.stderr.destroy();
       resolve({ status: null, stdout, stderr });
@@ -99,7 +87,6 @@ const skipped = snippets.filter((s) => s.skip);
 
 describe('the docs’ shell snippets run as pasted against npm start', () => {
   let stack: ChildProcess | undefined;
-  let stackOut = '';
   let env: NodeJS.ProcessEnv = {};
   let port = 3000;
   let simPort = 4010;
@@ -114,19 +101,13 @@ describe('the docs’ shell snippets run as pasted against npm start', () => {
       );
     work = mkdtempSync(join(tmpdir(), 'snippets-'));
     const eventsFile = join(work, 'events.ndjson');
-    stack = spawn('npm', ['start'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), SIM_PORT: String(simPort), EVENTS_FILE: eventsFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    stack.stdout?.on('data', (d: Buffer) => {
-      stackOut += d.toString();
-    });
-    stack.stderr?.on('data', (d: Buffer) => {
-      stackOut += d.toString();
-    });
-    await until('the demo’s first Call Completed', () => /Call Completed\s+task \d+/.test(stackOut), 60_000);
+    const started = await startNpm([], { port, simPort, eventsFile, stderr: true });
+    stack = started.child;
+    await until(
+      'the demo’s first Call Completed',
+      () => /Call Completed\s+task \d+/.test(started.output()),
+      60_000,
+    );
 
     const path = (process.env.PATH ?? '')
       .split(delimiter)
@@ -158,11 +139,7 @@ exit $rc
   }, 90_000);
 
   afterAll(() => {
-    try {
-      if (stack?.pid) process.kill(-stack.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killGroup(stack?.pid);
     if (skipped.length)
       console.log(
         `doc snippets skipped (${skipped.length}):\n${skipped.map((s) => `  ${s.where}: ${s.skip}`).join('\n')}`,

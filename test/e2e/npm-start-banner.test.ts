@@ -1,24 +1,18 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../shared/http/auth.ts';
-import { freePort, until } from '../support/processes.ts';
+import { killGroup, startNpm, until } from '../support/processes.ts';
 
 /*
  * What a newcomer types and pastes: npm's own `npm start --no-demo` form, the banner's commands run
  * as pasted in bash, and an unknown flag answered with the usage (issue 15, points 2 and 4).
  */
 const ROOT = join(import.meta.dirname, '../..');
-let child: ChildProcess | undefined;
+let started: Awaited<ReturnType<typeof startNpm>> | undefined;
 afterEach(() => {
-  try {
-    if (child?.pid) process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  child = undefined;
+  killGroup(started?.child.pid);
+  started = undefined;
 });
 
 /** The banner's "Try (paste into bash):" block: its indented lines. */
@@ -35,24 +29,10 @@ function tryBlock(stdout: string): string {
 
 describe('npm start: the words and the behaviour agree', () => {
   it('npm start --no-demo (npm’s config form) starts no demo, and the printed commands run as pasted', async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
-    let stdout = '';
-    child = spawn('npm', ['start', '--no-demo'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        SIM_PORT: String(simPort),
-        EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'banner-')), 'events.ndjson'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    await until('the Try block', () => /Try \(paste into bash\):\n[\s\S]*\/pause /.test(stdout), 60_000);
-    const block = tryBlock(stdout);
+    started = await startNpm(['--no-demo']);
+    const { output } = started;
+    await until('the Try block', () => /Try \(paste into bash\):\n[\s\S]*\/pause /.test(output()), 60_000);
+    const block = tryBlock(output());
     expect(block).not.toMatch(/[<>]/);
     expect(block).toContain('TASK=$(curl');
 
@@ -62,11 +42,10 @@ describe('npm start: the words and the behaviour agree', () => {
     expect(ran.stdout).toMatch(/"action":"pause"/);
     expect(ran.stdout).toMatch(/"action":"start"/);
     // No demo ran: only the task the pasted commands made exists.
-    expect(stdout).not.toContain('demo: task');
+    expect(output()).not.toContain('demo: task');
   }, 120_000);
 
   it('reads API keys with scopes from API_KEYS_JSON, as a deployed stage reads its secret: a read-only key gets 403', async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
     const keys = {
       keys: [
         { id: 'reader', hash: hashApiKey('reader-key-0000000000000001'), scopes: ['read'], companies: [1] },
@@ -78,24 +57,14 @@ describe('npm start: the words and the behaviour agree', () => {
         },
       ],
     };
-    let stdout = '';
-    child = spawn('npm', ['start', '--', '--no-demo'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        SIM_PORT: String(simPort),
-        API_KEYS_JSON: JSON.stringify(keys),
-        EVENTS_FILE: join(mkdtempSync(join(tmpdir(), 'keys-')), 'events.ndjson'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    await until('ready', () => /ready at http[\s\S]*API keys from API_KEYS_JSON: .*\n/.test(stdout), 60_000);
-    expect(stdout).toContain('reader (read), ops (create,read)');
+    started = await startNpm(['--', '--no-demo'], { env: { API_KEYS_JSON: JSON.stringify(keys) } });
+    const { output, port } = started;
+    await until(
+      'ready',
+      () => /ready at http[\s\S]*API keys from API_KEYS_JSON: .*\n/.test(output()),
+      60_000,
+    );
+    expect(output()).toContain('reader (read), ops (create,read)');
     const create = (key: string) =>
       fetch(`http://127.0.0.1:${port}/tasks`, {
         method: 'POST',

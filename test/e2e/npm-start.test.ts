@@ -1,17 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, until } from '../support/processes.ts';
+import { killGroup, portFree, startNpm, until } from '../support/processes.ts';
 
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
 /** Processes whose environment carries our marker: the whole tree npm start made. */
 function processesWith(marker: string): number[] {
   const out: number[] = [];
@@ -26,43 +16,26 @@ function processesWith(marker: string): number[] {
 }
 
 describe('npm start, as a newcomer runs it', () => {
-  let child: ChildProcess | undefined;
-  afterAll(() => {
-    try {
-      if (child?.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  let started: Awaited<ReturnType<typeof startNpm>> | undefined;
+  afterAll(() => killGroup(started?.child.pid));
 
   it('serves the real handlers, publishes the events, and Ctrl-C leaves nothing behind', async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
-    const eventsFile = join(mkdtempSync(join(tmpdir(), 'start-')), 'events.ndjson');
     const marker = `BRIDGE_E2E_${process.pid}_${Date.now()}`;
-    let stdout = '';
-    child = spawn('npm', ['start', '--', '--no-demo', '--poll-seconds', '1', '--speed', '120'], {
+    // Its own process group (startNpm): Ctrl-C in a terminal signals the whole foreground group.
+    started = await startNpm(['--', '--no-demo', '--poll-seconds', '1', '--speed', '120'], {
       env: {
-        ...process.env,
-        PORT: String(port),
-        SIM_PORT: String(simPort),
-        EVENTS_FILE: eventsFile,
         // A simulator secret of our own: it must never be printed (the documented demo default may).
         SIM_APP_SECRET: 'e2e-simulator-secret-not-to-print',
         [marker]: '1',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C in a terminal signals the whole foreground group.
-      detached: true,
     });
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
+    const { child, port, simPort, eventsFile, output } = started;
     // The key is printed on the line after "ready at": a pipe may deliver the two apart.
-    await until('ready', () => /ready at http[\s\S]*API key: .*\n/.test(stdout), 60_000);
-    expect(stdout).toContain('local-dev-key');
-    expect(stdout).not.toContain('e2e-simulator-secret-not-to-print');
+    await until('ready', () => /ready at http[\s\S]*API key: .*\n/.test(output()), 60_000);
+    expect(output()).toContain('local-dev-key');
+    expect(output()).not.toContain('e2e-simulator-secret-not-to-print');
     // The CLI's export line for the simulator this run started, runnable as pasted.
-    expect(stdout).toContain(
+    expect(output()).toContain(
       `CLI: export BYROBOT_BASE_URL=http://127.0.0.1:${simPort} BYROBOT_APP_KEY=demo-key BYROBOT_APP_SECRET="$SIM_APP_SECRET"`,
     );
 
@@ -116,7 +89,7 @@ describe('npm start, as a newcomer runs it', () => {
       'E2E-3',
       'E2E-4',
     ]);
-    expect(stdout).toMatch(/Call Completed +task \d+ +call \d+/);
+    expect(output()).toMatch(/Call Completed +task \d+ +call \d+/);
     // Push first: the simulator pushed each call to the stack's receiver, so the poller, reconciling,
     // read none of them (no phoneLogInfo at all).
     const simUrl = `http://127.0.0.1:${simPort}`;

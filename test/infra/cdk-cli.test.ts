@@ -3,15 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STAGES } from '../../infra/stages.ts';
 import { FUNCTION_NAMES, functionDescription } from '../../shared/manifest.ts';
-
-/** One per entry; the Slack forwarder once per Slack rule; the deliverer once per destination. */
-const functionCount = (stage: string) =>
-  FUNCTION_NAMES.length -
-  2 +
-  STAGES[stage]!.notifications.filter((r) => r.slackWebhookSecret).length +
-  STAGES[stage]!.notifications.flatMap((r) => r.destinations ?? []).length;
+import { functionCount } from './expected.ts';
 
 /*
  * The command CI runs, offline, with real bundling: `cdk synth -c stage=<name>` through the

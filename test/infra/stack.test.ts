@@ -10,6 +10,7 @@ import { STAGES } from '../../infra/stages.ts';
 import { API_ROUTES, FUNCTION_NAMES, MANIFEST, ROUTE_NAMES } from '../../shared/manifest.ts';
 import { EMAIL_TEMPLATES, templatePaths } from '../../shared/notify/email.ts';
 import { CHAT_DESTINATIONS } from '../../shared/notify/pace.ts';
+import { functionCount } from './expected.ts';
 
 /*
  * What would hurt if wrong, asserted on the synthesized templates (not a snapshot). Bundling is
@@ -42,14 +43,24 @@ function synth(stage: string, context: Record<string, unknown> = {}) {
 const ofType = (resources: Resources, type: string) =>
   Object.entries(resources).filter(([, r]) => r.Type === type);
 
-/** The logical id of the function of a BridgeFunction with this construct id. */
-const functionId = (resources: Resources, constructId: string) => {
-  const found = ofType(resources, 'AWS::Lambda::Function').find(([id]) =>
-    id.startsWith(`${constructId}Function`),
-  );
-  if (!found) throw new Error(`no function ${constructId}`);
-  return found[0];
+/** The first resource of a type whose logical id starts with `prefix`, as [logical id, resource]. */
+const find = (resources: Resources, type: string, prefix: string) => {
+  const found = ofType(resources, type).find(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no ${type} ${prefix}…`);
+  return found;
 };
+
+/** The logical id of the function of a BridgeFunction with this construct id. */
+const functionId = (resources: Resources, constructId: string) =>
+  find(resources, 'AWS::Lambda::Function', `${constructId}Function`)[0];
+
+const alarmsOf = (resources: Resources) =>
+  ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+const alarmNames = (resources: Resources) => alarmsOf(resources).map((a) => a.AlarmName as string);
+
+/** A function's environment variables. */
+const envOf = (fn: Resources[string]) =>
+  (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
 /** Every IAM action a function's role is allowed, with the resources of each statement. */
 function grants(resources: Resources, constructId: string) {
@@ -80,6 +91,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     dev = synth('dev');
     prod = synth('prod');
   }, SYNTH_LIMIT_MS * 2);
+  const synthOf = (stage: string) => (stage === 'dev' ? dev : prod);
 
   describe('Stages', () => {
     it('names the stack and tags every resource with the stage', () => {
@@ -124,14 +136,7 @@ describe('Stack: byrobot-bridge per stage', () => {
   describe('Functions', () => {
     it('every function runs nodejs24.x on arm64 without X-Ray, its own log group and Powertools settings with the stage', () => {
       const fns = ofType(dev.resources, 'AWS::Lambda::Function');
-      // one per entry, the Slack forwarder once per Slack rule (dev has one), the deliverer once
-      // per destination
-      expect(fns).toHaveLength(
-        FUNCTION_NAMES.length -
-          2 +
-          STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length +
-          STAGES.dev!.notifications.flatMap((r) => r.destinations ?? []).length,
-      );
+      expect(fns).toHaveLength(functionCount('dev'));
       for (const [, fn] of fns) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -237,23 +242,15 @@ describe('Stack: byrobot-bridge per stage', () => {
     const nodeOptions = (resources: Resources) =>
       ofType(resources, 'AWS::Lambda::Function')
         .filter(([id]) => !id.startsWith('Notifications'))
-        .map(
-          ([, fn]) =>
-            (fn.Properties!.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS,
-        );
+        .map(([, fn]) => envOf(fn).NODE_OPTIONS);
     expect(new Set(nodeOptions(dev.resources))).toEqual(new Set(['--enable-source-maps']));
     expect(new Set(nodeOptions(prod.resources))).toEqual(new Set([undefined]));
   });
 
   describe('Push callbacks', () => {
     const env = (resources: Resources, constructId: string) =>
-      (
-        resources[functionId(resources, constructId)]!.Properties!.Environment as {
-          Variables: Record<string, unknown>;
-        }
-      ).Variables;
-    const idOf = (resources: Resources, prefix: string) =>
-      ofType(resources, 'AWS::SQS::Queue').find(([id]) => id.startsWith(prefix))![0];
+      envOf(resources[functionId(resources, constructId)]!);
+    const idOf = (resources: Resources, prefix: string) => find(resources, 'AWS::SQS::Queue', prefix)[0];
 
     it('the receiver alone gets the callback settings; the poller gets callbacks on|off and the grace period', () => {
       expect(env(prod.resources, 'ReceiveCallback')).toMatchObject({
@@ -288,9 +285,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     });
 
     it('the queue is encrypted, dead-lettered after 5 receives, and drives the processor with partial batch failures', () => {
-      const [, queue] = ofType(prod.resources, 'AWS::SQS::Queue').find(([id]) =>
-        id.startsWith('CallbackQueue'),
-      )!;
+      const [, queue] = find(prod.resources, 'AWS::SQS::Queue', 'CallbackQueue');
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         RedrivePolicy: {
@@ -321,10 +316,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     });
 
     it('alarms: auth failures, unprocessable callbacks, the callback DLQ, and (callbacks on) the reconciler share', () => {
-      const names = (r: Resources) =>
-        ofType(r, 'AWS::CloudWatch::Alarm').map(([, a]) =>
-          (a.Properties!.AlarmName as string).replace(/^byrobot-bridge-\w+-/, ''),
-        );
+      const names = (r: Resources) => alarmNames(r).map((n) => n.replace(/^byrobot-bridge-\w+-/, ''));
       expect(names(prod.resources)).toEqual(
         expect.arrayContaining([
           'CallbackAuthFailures',
@@ -334,11 +326,9 @@ describe('Stack: byrobot-bridge per stage', () => {
         ]),
       );
       expect(names(dev.resources)).not.toContain('ReconcilerShare');
-      const [, share] = ofType(prod.resources, 'AWS::CloudWatch::Alarm').find(([, a]) =>
-        String(a.Properties!.AlarmName).endsWith('ReconcilerShare'),
-      )!;
-      expect(share.Properties!.Threshold).toBe(20);
-      const metrics = share.Properties!.Metrics as Array<{
+      const share = alarmsOf(prod.resources).find((a) => String(a.AlarmName).endsWith('ReconcilerShare'))!;
+      expect(share.Threshold).toBe(20);
+      const metrics = share.Metrics as Array<{
         Expression?: string;
         MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
       }>;
@@ -440,15 +430,14 @@ describe('Stack: byrobot-bridge per stage', () => {
     it('every asynchronous path has a dead-letter queue: subscriptions, the Slack forwarder, the import queue', () => {
       for (const [, sub] of ofType(dev.resources, 'AWS::SNS::Subscription'))
         expect(sub.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: expect.anything() });
-      const invokeConfigs = ofType(dev.resources, 'AWS::Lambda::EventInvokeConfig');
-      const poller = invokeConfigs.find(([id]) => id.startsWith('PollerFunction'))![1];
+      const [, poller] = find(dev.resources, 'AWS::Lambda::EventInvokeConfig', 'PollerFunction');
       expect(poller.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
-      const slack = invokeConfigs.find(([id]) => id.startsWith('Notifications'))![1];
+      const [, slack] = find(dev.resources, 'AWS::Lambda::EventInvokeConfig', 'Notifications');
       expect(slack.Properties).toMatchObject({
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
-      const queue = ofType(dev.resources, 'AWS::SQS::Queue').find(([id]) => id.startsWith('ImportQueue'))![1];
+      const [, queue] = find(dev.resources, 'AWS::SQS::Queue', 'ImportQueue');
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         RedrivePolicy: { maxReceiveCount: 5 },
@@ -472,7 +461,7 @@ describe('Stack: byrobot-bridge per stage', () => {
 
   describe('Operations', () => {
     it('alarms on poller errors, a silent poller, byrobot refusals, API 5xx and every dead-letter queue, all to the ops topic', () => {
-      const alarms = ofType(prod.resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+      const alarms = alarmsOf(prod.resources);
       const names = alarms.map((a) => (a.AlarmName as string).replace('byrobot-bridge-prod-', ''));
       expect(names).toEqual(
         expect.arrayContaining([
@@ -493,21 +482,15 @@ describe('Stack: byrobot-bridge per stage', () => {
       expect(names.filter((n) => n.startsWith('Dlq-'))).toHaveLength(dlqs.length);
       const silent = alarms.find((a) => (a.AlarmName as string).endsWith('PollerSilent'))!;
       expect(silent).toMatchObject({ EvaluationPeriods: 5, TreatMissingData: 'breaching', Threshold: 1 });
-      const opsTopic = ofType(prod.resources, 'AWS::SNS::Topic').find(([id]) =>
-        id.startsWith('OperationsOpsTopic'),
-      )![0];
+      const [opsTopic] = find(prod.resources, 'AWS::SNS::Topic', 'OperationsOpsTopic');
       for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: opsTopic }]);
       expect(ofType(prod.resources, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
     });
 
     it('alarms when the sweeper finds an import stuck in queueing, on the stage it is deployed to', () => {
-      for (const [stage, { resources }] of [
-        ['dev', dev],
-        ['prod', prod],
-      ] as const) {
-        const stuck = ofType(resources, 'AWS::CloudWatch::Alarm')
-          .map(([, a]) => a.Properties!)
-          .find((a) => a.AlarmName === `byrobot-bridge-${stage}-ImportStuck`);
+      for (const stage of ['dev', 'prod']) {
+        const { resources } = synthOf(stage);
+        const stuck = alarmsOf(resources).find((a) => a.AlarmName === `byrobot-bridge-${stage}-ImportStuck`);
         expect(stuck, stage).toMatchObject({
           Namespace: 'ByrobotBridge',
           MetricName: 'ImportsStuck',
@@ -522,9 +505,7 @@ describe('Stack: byrobot-bridge per stage', () => {
             { Name: 'stage', Value: stage },
           ]),
         );
-        const opsTopic = ofType(resources, 'AWS::SNS::Topic').find(([id]) =>
-          id.startsWith('OperationsOpsTopic'),
-        )![0];
+        const [opsTopic] = find(resources, 'AWS::SNS::Topic', 'OperationsOpsTopic');
         expect(stuck!.AlarmActions).toEqual([{ Ref: opsTopic }]);
       }
       // The sweep runs every 5 minutes, on every stage (an import can stick in dev too).
@@ -551,8 +532,8 @@ describe('Stack: byrobot-bridge per stage', () => {
     it.each(['dev', 'prod'])(
       '%s: every topic an alarm targets lets this stage’s alarms publish, and only them',
       (stage) => {
-        const { resources } = stage === 'dev' ? dev : prod;
-        const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+        const { resources } = synthOf(stage);
+        const alarms = alarmsOf(resources);
         const topics = new Set(
           alarms.flatMap((a) =>
             [
@@ -576,7 +557,7 @@ describe('Stack: byrobot-bridge per stage', () => {
           expect(publish[0]!.Condition!.StringEquals!['aws:SourceAccount']).toBe(CI_ACCOUNT);
         }
         // The topics' key lets the same alarms encrypt, under the same conditions.
-        const key = ofType(resources, 'AWS::KMS::Key').find(([id]) => id.startsWith('TopicKey'))![1];
+        const [, key] = find(resources, 'AWS::KMS::Key', 'TopicKey');
         const keyStatements = statementsOf(key.Properties!.KeyPolicy);
         const cw = keyStatements.filter((st) =>
           allows(st, 'cloudwatch.amazonaws.com', 'kms:GenerateDataKey*'),
@@ -610,7 +591,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     it.each(['dev', 'prod'])(
       '%s: every bridge metric in every alarm and dashboard widget carries the stage',
       (stage) => {
-        const { resources } = stage === 'dev' ? dev : prod;
+        const { resources } = synthOf(stage);
         let custom = 0;
         for (const [id, { Properties: a }] of ofType(resources, 'AWS::CloudWatch::Alarm')) {
           if (a!.Namespace === 'ByrobotBridge') {
@@ -648,9 +629,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     );
 
     it('byrobot refusals alarm on one Metrics Insights query per outcome: no 10-metric ceiling, however many functions', () => {
-      const byrobot = ofType(prod.resources, 'AWS::CloudWatch::Alarm')
-        .map(([, a]) => a.Properties!)
-        .filter((a) => /-Byrobot\d+$/.test(a.AlarmName as string));
+      const byrobot = alarmsOf(prod.resources).filter((a) => /-Byrobot\d+$/.test(a.AlarmName as string));
       expect(byrobot).toHaveLength(3);
       for (const a of byrobot) {
         const queries = a.Metrics as { Expression?: string; MetricStat?: unknown; Period?: number }[];
@@ -670,7 +649,7 @@ describe('Stack: byrobot-bridge per stage', () => {
     it.each(['dev', 'prod'])(
       '%s: no placeholder address reaches the template; addresses are SSM parameters read at deploy time',
       (stage) => {
-        const { template, resources } = stage === 'dev' ? dev : prod;
+        const { template, resources } = synthOf(stage);
         const json = template.toJSON() as { Parameters: Record<string, { Type: string; Default: string }> };
         expect(JSON.stringify(json)).not.toMatch(/@example\.|\.invalid|\.test"/);
         const subs = ofType(resources, 'AWS::SNS::Subscription').filter(
@@ -733,10 +712,8 @@ describe('Stack: byrobot-bridge per stage', () => {
     });
 
     it('the archive holds personal data under its own rotated KMS key, for the retention the stage states', () => {
-      for (const [{ resources }, stage] of [
-        [dev, 'dev'],
-        [prod, 'prod'],
-      ] as const) {
+      for (const stage of ['dev', 'prod']) {
+        const { resources } = synthOf(stage);
         const [, archive] = ofType(resources, 'AWS::Events::Archive')[0]!;
         const keyId = (archive.Properties!.KmsKeyIdentifier as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
         expect(resources[keyId]).toMatchObject({
@@ -754,8 +731,6 @@ describe('Stack: byrobot-bridge per stage', () => {
           ofType(resources, 'AWS::Scheduler::Schedule')[0]![1].Properties!.State;
         expect(state(dev.resources)).toBe('DISABLED');
         expect(state(prod.resources)).toBe('ENABLED');
-        const alarmNames = (resources: Resources) =>
-          ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName as string);
         // A schedule that does not run must not page "poller silent" for ever.
         expect(alarmNames(dev.resources).filter((n) => n.endsWith('PollerSilent'))).toEqual([]);
         const polling = synth('dev', { poll: 'on' });
@@ -767,19 +742,14 @@ describe('Stack: byrobot-bridge per stage', () => {
 
     it('every chat forwarder is capped at one post in flight and paced to its destination’s rate', () => {
       const forwarders = ofType(dev.resources, 'AWS::Lambda::Function').filter(
-        ([, fn]) =>
-          (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
-            .SLACK_WEBHOOK_SECRET,
+        ([, fn]) => envOf(fn).SLACK_WEBHOOK_SECRET,
       );
       expect(forwarders.length).toBe(STAGES.dev!.notifications.filter((r) => r.slackWebhookSecret).length);
       for (const [id, fn] of forwarders) {
         expect(fn.Properties!.ReservedConcurrentExecutions, id).toBe(
           CHAT_DESTINATIONS.slack.reservedConcurrency,
         );
-        expect(
-          (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
-            .CHAT_MIN_INTERVAL_MS,
-        ).toBe(String(CHAT_DESTINATIONS.slack.minIntervalMs));
+        expect(envOf(fn).CHAT_MIN_INTERVAL_MS).toBe(String(CHAT_DESTINATIONS.slack.minIntervalMs));
       }
       expect(CHAT_DESTINATIONS.slack).toEqual({ reservedConcurrency: 1, minIntervalMs: 1000 });
       // Only the forwarders reserve concurrency: everything else scales with the account.
@@ -803,10 +773,7 @@ describe('Stack: byrobot-bridge per stage', () => {
         expect(text).not.toMatch(/whsec_|hooks\.slack\.com|appSecret|sha256:[0-9a-f]{64}/);
         expect(text).toContain('byrobot-bridge/');
       }
-      const poller = dev.resources[functionId(dev.resources, 'Poller')]!;
-      expect(
-        (poller.Properties!.Environment as { Variables: Record<string, unknown> }).Variables,
-      ).toMatchObject({
+      expect(envOf(dev.resources[functionId(dev.resources, 'Poller')]!)).toMatchObject({
         BYROBOT_CREDENTIALS_SECRET: 'byrobot-bridge/dev/byrobot-credentials',
       });
     });

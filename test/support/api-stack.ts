@@ -54,20 +54,12 @@ export async function startApiStack(
     startLocalBus({ eventsFile: null }),
   ]);
   const tableName = `api-${randomUUID().slice(0, 8)}`;
-  await ensureTable(createDocumentClient({ endpoint: dynamo.endpoint }), tableName);
+  const doc = createDocumentClient({ endpoint: dynamo.endpoint });
+  await ensureTable(doc, tableName);
+  const every: ApiKeyConfig['scopes'] = ['control', 'create', 'import', 'read'];
   const keys: ApiKeyConfig[] = [
-    {
-      id: 'admin',
-      hash: hashApiKey(KEYS.admin),
-      scopes: ['control', 'create', 'import', 'read'],
-      companies: '*',
-    },
-    {
-      id: 'company1',
-      hash: hashApiKey(KEYS.company1),
-      scopes: ['control', 'create', 'import', 'read'],
-      companies: [1],
-    },
+    { id: 'admin', hash: hashApiKey(KEYS.admin), scopes: every, companies: '*' },
+    { id: 'company1', hash: hashApiKey(KEYS.company1), scopes: every, companies: [1] },
     { id: 'reader', hash: hashApiKey(KEYS.readOnly), scopes: ['read'], companies: '*' },
   ];
   const sources: WebhookSourceConfig[] = options.sources ?? [
@@ -124,7 +116,7 @@ export async function startApiStack(
       deliveries: createLocalDeliveries({
         rules: [],
         eventSource: config.eventSource,
-        log: new DeliveryLog(createDocumentClient({ endpoint: dynamo.endpoint }), tableName),
+        log: new DeliveryLog(doc, tableName),
         out: () => undefined,
         err: () => undefined,
       }),

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { text as readText } from 'node:stream/consumers';
 import { listen } from '../../dev/listen.ts';
 
 /** One request a receiver got, as it came over the wire. */
@@ -25,15 +26,13 @@ export async function startReceiver(
   const requests: ReceivedRequest[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const request = {
       method: req.method ?? '',
       url: req.url ?? '',
       headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body: await readText(req),
     };
     const reply = answer(requests.length, request);
     requests.push(request);

@@ -38,15 +38,8 @@ export function scriptedFetch(script: Scripted[]) {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
       });
     }
-    if ('envelope' in next) {
-      return new Response(
-        JSON.stringify({ resultMsg: '', errorStackTrace: null, data: null, ...next.envelope }),
-        {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-        },
-      );
-    }
+    if ('envelope' in next)
+      return Response.json({ resultMsg: '', errorStackTrace: null, data: null, ...next.envelope });
     return new Response(next.body, { status: next.status, headers: next.headers });
   }) as typeof fetch;
   return { fetch: fetchImpl, requests, remaining: () => queue.length };

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { text as readText } from 'node:stream/consumers';
 import { listen } from '../../dev/listen.ts';
 
 /**
@@ -9,35 +10,30 @@ import { listen } from '../../dev/listen.ts';
  */
 export async function startSecretsManager(secrets: Record<string, unknown>) {
   const reads: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(payload));
-      };
-      if (target !== 'secretsmanager.GetSecretValue')
-        return send(400, { __type: 'UnknownOperationException', message: target });
-      const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
-      if (!SecretId || !Object.hasOwn(secrets, SecretId))
-        return send(400, {
-          __type: 'ResourceNotFoundException',
-          message: 'Secrets Manager can’t find the specified secret.',
-        });
-      reads.push(SecretId);
-      const value = secrets[SecretId];
-      send(200, {
-        ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${SecretId}-AbCdEf`,
-        Name: SecretId,
-        VersionId: '00000000-0000-0000-0000-000000000001',
-        SecretString: typeof value === 'string' ? value : JSON.stringify(value),
-        VersionStages: ['AWSCURRENT'],
-        CreatedDate: 1_700_000_000,
+  const server = createServer(async (req, res) => {
+    const body = await readText(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(payload));
+    };
+    if (target !== 'secretsmanager.GetSecretValue')
+      return send(400, { __type: 'UnknownOperationException', message: target });
+    const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
+    if (!SecretId || !Object.hasOwn(secrets, SecretId))
+      return send(400, {
+        __type: 'ResourceNotFoundException',
+        message: 'Secrets Manager can’t find the specified secret.',
       });
+    reads.push(SecretId);
+    const value = secrets[SecretId];
+    send(200, {
+      ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${SecretId}-AbCdEf`,
+      Name: SecretId,
+      VersionId: '00000000-0000-0000-0000-000000000001',
+      SecretString: typeof value === 'string' ? value : JSON.stringify(value),
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1_700_000_000,
     });
   });
   const { url, close } = await listen(server);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { globSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /*
@@ -23,8 +23,6 @@ import { join } from 'node:path';
 export interface Snippet {
   /** `docs/api.md:86`: the file and the line of the opening fence. */
   where: string;
-  file: string;
-  line: number;
   /** What is run: the block's text, or a transcript's commands. */
   script: string;
   skip?: string;
@@ -37,13 +35,7 @@ const FENCE = /^(\s*)```(sh|bash|shell|console)\s*$/;
 const MARKER = /^\s*<!--\s*snippet:\s*(.*?)\s*-->\s*$/;
 
 /** The markdown files whose snippets are run: README.md, then docs/*.md in name order. */
-export function snippetFiles(root: string): string[] {
-  const docs = readdirSync(join(root, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => `docs/${f}`);
-  return ['README.md', ...docs];
-}
+const snippetFiles = (root: string) => ['README.md', ...globSync('docs/*.md', { cwd: root }).sort()];
 
 /** A marker's words → skip / exit / http; an unknown word is an error, so a typo cannot hide a snippet. */
 function readMarker(text: string, where: string): Pick<Snippet, 'skip' | 'exit' | 'http'> {
@@ -113,8 +105,6 @@ export function parseSnippets(markdown: string, file: string): Snippet[] {
     const transcript = tag === 'console' || body.some((l) => l.startsWith('$ '));
     snippets.push({
       where,
-      file,
-      line: i + 1,
       script: transcript ? transcriptCommands(body) : body.join('\n'),
       ...readMarker(marker?.[1] ?? '', where),
     });

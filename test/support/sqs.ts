@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { text as readText } from 'node:stream/consumers';
 import { listen } from '../../dev/listen.ts';
 
 export interface ReceivedMessage {
@@ -22,59 +23,54 @@ export async function startSqs(options: { refuseOnce?: string[] } = {}) {
   const refuse = new Set(options.refuseOnce ?? []);
   let batches = 0;
   let failNext = 0;
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => {
-      text += c;
-    });
-    req.on('end', () => {
-      const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(payload));
-      };
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (failNext > 0) {
-        failNext--;
-        return send(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'service unavailable' });
+  const server = createServer(async (req, res) => {
+    const text = await readText(req);
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify(payload));
+    };
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (failNext > 0) {
+      failNext--;
+      return send(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'service unavailable' });
+    }
+    if (target === 'AmazonSQS.SendMessage') {
+      const input = JSON.parse(text || '{}') as { QueueUrl?: string; MessageBody?: string };
+      if (!input.QueueUrl || !input.MessageBody)
+        return send(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'bad message' });
+      const messageId = randomUUID();
+      messages.push({ queueUrl: input.QueueUrl, id: messageId, messageId, body: input.MessageBody });
+      return send(200, {
+        MessageId: messageId,
+        MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex'),
+      });
+    }
+    if (target !== 'AmazonSQS.SendMessageBatch')
+      return send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: target });
+    const input = JSON.parse(text || '{}') as {
+      QueueUrl?: string;
+      Entries?: { Id: string; MessageBody: string }[];
+    };
+    const entries = input.Entries ?? [];
+    if (!input.QueueUrl || entries.length === 0 || entries.length > 10)
+      return send(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'bad batch' });
+    batches++;
+    const successful: unknown[] = [];
+    const failed: unknown[] = [];
+    for (const e of entries) {
+      if (refuse.delete(e.Id)) {
+        failed.push({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' });
+        continue;
       }
-      if (target === 'AmazonSQS.SendMessage') {
-        const input = JSON.parse(text || '{}') as { QueueUrl?: string; MessageBody?: string };
-        if (!input.QueueUrl || !input.MessageBody)
-          return send(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'bad message' });
-        const messageId = randomUUID();
-        messages.push({ queueUrl: input.QueueUrl, id: messageId, messageId, body: input.MessageBody });
-        return send(200, {
-          MessageId: messageId,
-          MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex'),
-        });
-      }
-      if (target !== 'AmazonSQS.SendMessageBatch')
-        return send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: target });
-      const input = JSON.parse(text || '{}') as {
-        QueueUrl?: string;
-        Entries?: { Id: string; MessageBody: string }[];
-      };
-      const entries = input.Entries ?? [];
-      if (!input.QueueUrl || entries.length === 0 || entries.length > 10)
-        return send(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'bad batch' });
-      batches++;
-      const successful: unknown[] = [];
-      const failed: unknown[] = [];
-      for (const e of entries) {
-        if (refuse.delete(e.Id)) {
-          failed.push({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' });
-          continue;
-        }
-        const messageId = randomUUID();
-        messages.push({ queueUrl: input.QueueUrl, id: e.Id, messageId, body: e.MessageBody });
-        successful.push({
-          Id: e.Id,
-          MessageId: messageId,
-          MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex'),
-        });
-      }
-      send(200, { Successful: successful, Failed: failed });
-    });
+      const messageId = randomUUID();
+      messages.push({ queueUrl: input.QueueUrl, id: e.Id, messageId, body: e.MessageBody });
+      successful.push({
+        Id: e.Id,
+        MessageId: messageId,
+        MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex'),
+      });
+    }
+    send(200, { Successful: successful, Failed: failed });
   });
   const { url, close } = await listen(server);
   return {

@@ -4,12 +4,9 @@ import { renderEventDocs } from '../../../scripts/event-docs.ts';
 import { PHONE_METADATA_PATH, renderPhoneMetadata } from '../../../scripts/phone-metadata.ts';
 
 describe('Generated event docs', () => {
-  it.each([...renderEventDocs()].map(([path, text]) => [path, text]))(
-    '%s matches the catalogue (run `npm run docs`)',
-    (path, text) => {
-      expect(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')).toBe(text);
-    },
-  );
+  it.each([...renderEventDocs()])('%s matches the catalogue (run `npm run docs`)', (path, text) => {
+    expect(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')).toBe(text);
+  });
 });
 
 describe('Generated phone metadata', () => {
