@@ -7,7 +7,8 @@ export async function speakingApiStack(level: string): Promise<ApiStack> {
   try {
     return await startApiStack();
   } finally {
-    process.env.POWERTOOLS_LOG_LEVEL = before;
+    if (before === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+    else process.env.POWERTOOLS_LOG_LEVEL = before;
   }
 }
 
