@@ -139,6 +139,10 @@ export async function pollCompany(
     callsReconciled: 0,
     durationMs: 0,
   };
+  const fail = (taskId: number, message: string, error: unknown) => {
+    report.failures.push({ taskId, reason: reason(error) });
+    logger.warn(message, { companyId, taskId, error: reason(error) });
+  };
   const leaseMs = options.leaseMs ?? 120_000;
   if (!(await deps.store.acquireLease(companyId, options.ownerId, now().getTime(), leaseMs))) {
     logger.info('lease held by another invocation; skipping company', { companyId });
@@ -200,12 +204,7 @@ export async function pollCompany(
       try {
         await processTask(task, snapshots.get(task.taskId), ctx);
       } catch (error) {
-        report.failures.push({ taskId: task.taskId, reason: reason(error) });
-        logger.warn('task not committed; it will be redone next cycle', {
-          companyId,
-          taskId: task.taskId,
-          error: reason(error),
-        });
+        fail(task.taskId, 'task not committed; it will be redone next cycle', error);
       }
     });
     if (
@@ -225,12 +224,7 @@ export async function pollCompany(
         try {
           await retireDeleted(snapshots.get(id)!, ctx);
         } catch (error) {
-          report.failures.push({ taskId: id, reason: reason(error) });
-          logger.warn('deleted task not retired; it will be redone next cycle', {
-            companyId,
-            taskId: id,
-            error: reason(error),
-          });
+          fail(id, 'deleted task not retired; it will be redone next cycle', error);
         }
       }
     }
@@ -412,26 +406,13 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
   }
 
   const newKeys = newCalls.map((c) => callKey(c.callInstanceId, c.redial.times));
-  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
   const details = await Promise.all(
     newCalls.map((c) => deps.byrobot.phoneLogInfo(c.callInstanceId, { signal })),
   );
-  for (const call of details) {
-    events.push(
-      callCompleted(
-        { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
-        call,
-        maxDetailBytes,
-      ),
-    );
-  }
+  for (const call of details) events.push(callEvent(task, call, detectedAt, ctx));
   if (decision.announceCompleted && detail) events.push(taskCompleted({ companyId, detectedAt }, detail));
 
-  if (events.length > 0) {
-    const result = await deps.publish(events);
-    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
-    for (const e of events) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
-  }
+  if (events.length > 0) await publishAll(events, ctx);
   if (newKeys.length > 0) await deps.store.recordAnnounced(companyId, task.taskId, version, newKeys);
   await commit(
     {
@@ -459,7 +440,7 @@ async function reconcileTask(
   events: BridgeEvent[],
   ctx: TaskContext,
 ): Promise<void> {
-  const { companyId, deps, options, signal } = ctx;
+  const { companyId, deps, signal } = ctx;
   const { ledger, graceMs } = deps.callbacks!;
   const counter = ctx.counters.get(task.taskId) ?? 0;
   let baselineCounter = base.baselineCounter ?? 0;
@@ -492,13 +473,8 @@ async function reconcileTask(
   }
 
   const detectedAt = base.updatedAt;
-  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
   const announcements: Announcement[] = missed.map((call) => {
-    const event = callCompleted(
-      { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
-      call,
-      maxDetailBytes,
-    );
+    const event = callEvent(task, call, detectedAt, ctx);
     return {
       ref: {
         companyId,
@@ -523,11 +499,12 @@ async function reconcileTask(
   let outcome: AnnounceReport = { published: [], already: [], inFlight: [] };
   if (announcements.length > 0) outcome = await announceCalls(ledger, announcements, 'poll', publishWith);
   if (published.length === 0 && events.length + after.length > 0) {
-    const result = await publishWith([]);
-    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+    published = [...events, ...after];
+    await publishAll(published, ctx);
+  } else {
+    // Reaching here, every entry of the batch was accepted (announceCalls throws otherwise).
+    countEvents(published, ctx.report);
   }
-  // Reaching here, every entry of the batch was accepted (announceCalls throws otherwise).
-  for (const e of published) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
   ctx.report.callsReconciled += outcome.published.length;
 
   // Found announced by the other path meanwhile, or announced now: both fill the gap. Claimed by a
@@ -613,9 +590,7 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
       label: snapshot.statusLabel,
     },
   );
-  const result = await deps.publish([event]);
-  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
-  ctx.report.events[event.detailType] = (ctx.report.events[event.detailType] ?? 0) + 1;
+  await publishAll([event], ctx);
   await commit(
     {
       ...snapshot,
@@ -627,6 +602,27 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
       updatedAt: detectedAt,
     },
     ctx,
+  );
+}
+
+/** Publishes a task's events in one PutEvents batch: all accepted, or the task is redone next cycle. */
+async function publishAll(events: readonly BridgeEvent[], ctx: TaskContext): Promise<void> {
+  const result = await ctx.deps.publish(events);
+  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+  countEvents(events, ctx.report);
+}
+
+function countEvents(events: readonly BridgeEvent[], report: CompanyCycleReport): void {
+  for (const e of events) report.events[e.detailType] = (report.events[e.detailType] ?? 0) + 1;
+}
+
+/** A call's Call Completed, as either path of the poller finds it. */
+function callEvent(task: Task, call: CallDetail, detectedAt: string, ctx: TaskContext) {
+  const maxDetailBytes = ctx.options.maxDetailBytes ?? 256 * 1024 - 1024;
+  return callCompleted(
+    { companyId: ctx.companyId, detectedAt, taskId: task.taskId, taskName: task.name },
+    call,
+    maxDetailBytes,
   );
 }
 
