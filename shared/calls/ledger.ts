@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BridgeEvent } from '../events/builders.ts';
-import type { PublishResult } from '../events/publisher.ts';
+import { PublishFailedError, type PublishResult } from '../events/publisher.ts';
 import { keys } from '../store/table.ts';
 
 /*
@@ -359,10 +359,6 @@ export async function announceCalls(
       report.published.push(refKey(item.ref));
     }),
   );
-  if (failed.size > 0) {
-    throw new Error(
-      `${failed.size} event(s) not accepted by EventBridge: ${result.failed[0]?.errorCode} ${result.failed[0]?.errorMessage}`,
-    );
-  }
+  if (failed.size > 0) throw new PublishFailedError(result.failed);
   return report;
 }

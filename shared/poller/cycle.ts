@@ -10,7 +10,7 @@ import {
   taskCompleted,
   taskStatusChanged,
 } from '../events/builders.ts';
-import type { PublishResult } from '../events/publisher.ts';
+import { type PublishResult, publishOrThrow } from '../events/publisher.ts';
 import { toBeijingIso } from '../time.ts';
 import { type ListingPlan, needsNextPage, planListing } from './listing.ts';
 import {
@@ -99,15 +99,6 @@ export class ListingError extends Error {
     super(`listing failed after ${partial.length} task(s): ${reason(cause)}`, { cause });
     this.name = 'ListingError';
     this.partial = partial;
-  }
-}
-
-class PublishFailedError extends Error {
-  constructor(failed: PublishResult['failed']) {
-    super(
-      `${failed.length} event(s) not accepted by EventBridge: ${failed[0]?.errorCode} ${failed[0]?.errorMessage}`,
-    );
-    this.name = 'PublishFailedError';
   }
 }
 
@@ -607,8 +598,7 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
 
 /** Publishes a task's events in one PutEvents batch: all accepted, or the task is redone next cycle. */
 async function publishAll(events: readonly BridgeEvent[], ctx: TaskContext): Promise<void> {
-  const result = await ctx.deps.publish(events);
-  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+  await publishOrThrow(ctx.deps.publish, events);
   countEvents(events, ctx.report);
 }
 
