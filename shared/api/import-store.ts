@@ -6,7 +6,8 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import { unlessConditionFails, written } from '../store/conditional.ts';
+import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /** A job `queueing` this long was abandoned mid-send: the API function's timeout is 29 s. */
 export const QUEUEING_STUCK_MS = 5 * 60_000;
@@ -158,9 +159,7 @@ export class ImportStore {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.importJob(importId), ConsistentRead: true }),
     );
-    if (!Item) return null;
-    const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...job } = Item;
-    return job as ImportJob;
+    return Item ? recordOf<ImportJob>(Item) : null;
   }
 
   /** The job's chunks; their pending rows (up to 200 KB each) only when asked for (the sweeper). */
@@ -182,10 +181,7 @@ export class ImportStore {
         ...projection,
       },
     )) {
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...chunk } = item;
-        out.push(chunk as ImportChunk);
-      }
+      for (const item of page.Items ?? []) out.push(recordOf<ImportChunk>(item));
     }
     return out;
   }
@@ -212,8 +208,8 @@ export class ImportStore {
     chunk: number,
     outcome: { imported: number; repeats: number; variableFailures: number },
   ): Promise<'pending' | 'failed' | null> {
-    try {
-      const out = await this.doc.send(
+    const out = await unlessConditionFails(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
@@ -230,18 +226,15 @@ export class ImportStore {
           },
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return (out.Attributes?.status as 'pending' | 'failed') ?? 'pending';
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return null;
-      throw error;
-    }
+      ),
+    );
+    return out && ((out.Attributes?.status as 'pending' | 'failed') ?? 'pending');
   }
 
   /** Marks a chunk failed for good (its message goes to the dead-letter queue); false if it was not pending. */
   async markChunkFailed(importId: string, chunk: number, reason: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
@@ -254,12 +247,8 @@ export class ImportStore {
             ':e': reason.slice(0, 500),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -300,8 +289,8 @@ export class ImportStore {
     for (const { condition, tag, delta } of attempts) {
       const d = { s: 0, f: 0, rf: 0, ...delta };
       const ok = outcome.as === 'done' ? outcome : { imported: 0, repeats: 0, variableFailures: 0 };
-      try {
-        const out = await this.doc.send(
+      const out = await unlessConditionFails(
+        this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.importJob(importId),
@@ -321,11 +310,9 @@ export class ImportStore {
             },
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        return out.Attributes as ImportJob;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
+        ),
+      );
+      if (out) return out.Attributes as ImportJob;
     }
     const job = await this.job(importId);
     if (!job) throw new Error(`import ${importId} is unknown`);
@@ -334,8 +321,8 @@ export class ImportStore {
 
   /** Chunks 0..sent-1 are in the queue: a sweeper sends only the ones after them. */
   async markSent(importId: string, sent: number): Promise<void> {
-    await this.doc
-      .send(
+    await written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -343,10 +330,8 @@ export class ImportStore {
           ConditionExpression: 'attribute_not_exists(queuedChunks) OR queuedChunks < :n',
           ExpressionAttributeValues: { ':n': sent },
         }),
-      )
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
+      ),
+    );
   }
 
   /** The imports created on a UTC day whose last chunk message was not (yet) known to be sent. */
@@ -380,8 +365,8 @@ export class ImportStore {
    * within `staleMs` (one that died mid-send leaves it to the next). False when another has it.
    */
   async claimStuck(importId: string, nowMs: number, staleMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -390,12 +375,8 @@ export class ImportStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':now': nowMs, ':queueing': 'queueing', ':stale': nowMs - staleMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -408,8 +389,8 @@ export class ImportStore {
   }
 
   private async markAccepted(importId: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -418,10 +399,8 @@ export class ImportStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':accepted': 'accepted', ':queueing': 'queueing' },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -429,8 +408,8 @@ export class ImportStore {
    * `queueing` may close too: when every chunk was counted, every message had been sent.
    */
   async finish(importId: string, status: ImportJob['status'], finishedAt: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -444,11 +423,7 @@ export class ImportStore {
             ':queueing': 'queueing',
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { written } from '../store/conditional.ts';
 import { epochSeconds, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { AttemptResult, BusEvent } from './send.ts';
 
@@ -248,8 +249,8 @@ export class DeliveryLog {
 
   /** Pauses once: true only for the call that paused it (one alarm, one log line). */
   async pause(destination: string, nowMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `DEST#${destination}`, sk: 'STATE' },
@@ -261,12 +262,8 @@ export class DeliveryLog {
             ':now': new Date(nowMs).toISOString(),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Resumes: the next message is delivered again, and the failure clock starts afresh. */

@@ -6,10 +6,9 @@ import {
   PutCommand,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import { written } from '../store/conditional.ts';
+import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { TaskSnapshot } from './snapshot.ts';
-
-const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** The poller's state in DynamoDB: snapshots, the ledger of announced calls, and the per-company lease. */
 export class PollerStore {
@@ -20,8 +19,8 @@ export class PollerStore {
 
   /** Takes the company's lease unless another live holder has it. */
   async acquireLease(companyId: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -34,18 +33,14 @@ export class PollerStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': nowMs, ':owner': owner },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Gives the lease back, if it is still ours. */
   async releaseLease(companyId: number, owner: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await written(
+      this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.lease(companyId),
@@ -53,10 +48,8 @@ export class PollerStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': owner },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** Whether a cycle of this company ever completed its baseline (see markCompanyKnown). */
@@ -86,9 +79,7 @@ export class PollerStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return null;
-    const { pk: _pk, sk: _sk, ...snapshot } = out.Item;
-    return snapshot as TaskSnapshot;
+    return out.Item ? recordOf<TaskSnapshot>(out.Item) : null;
   }
 
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
@@ -101,10 +92,7 @@ export class PollerStore {
         ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
       },
     )) {
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, ...snapshot } = item;
-        out.set(snapshot.taskId as number, snapshot as TaskSnapshot);
-      }
+      for (const item of page.Items ?? []) out.set(item.taskId as number, recordOf<TaskSnapshot>(item));
     }
     return out;
   }
@@ -114,8 +102,8 @@ export class PollerStore {
    * condition is what makes "publish, then commit" safe to repeat after a crash.
    */
   async commitSnapshot(snapshot: TaskSnapshot): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.snapshot(snapshot.companyId, snapshot.taskId), ...snapshot },
@@ -126,12 +114,8 @@ export class PollerStore {
                 ExpressionAttributeValues: { ':previous': snapshot.version - 1 },
               }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
