@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallLedger } from '../../shared/calls/ledger.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
+import { postTask } from '../support/app-requests.ts';
 import {
   type CallbackStack,
   detailValidator,
@@ -107,11 +108,12 @@ describe.each([
   it('a task status push becomes Task Status Changed and Task Completed, on a task the poller knows', async () => {
     // The sample's ids point at a task of the simulator (its getTaskDetail gives the statistics),
     // which the poller has seen running: a snapshot at version 1.
-    const created = await s.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: s.auth('test-admin-key-0000000000000001'),
-      body: { companyId: 1, taskName: '回调样例', userPhoneIds: [11], robotDefId: 101, concurrencyQuota: 1 },
+    const created = await postTask(s, {
+      companyId: 1,
+      taskName: '回调样例',
+      userPhoneIds: [11],
+      robotDefId: 101,
+      concurrencyQuota: 1,
     });
     const taskId = created.json.taskId as number;
     const store = new PollerStore(s.deps.doc, s.deps.tableName);
