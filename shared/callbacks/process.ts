@@ -19,7 +19,7 @@ import {
 } from '../events/builders.ts';
 import { publishOrThrow } from '../events/publisher.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
-import { taskOfSnapshot } from '../poller/snapshot.ts';
+import { statusOfSnapshot, taskOfSnapshot } from '../poller/snapshot.ts';
 import { PollerStore } from '../poller/store.ts';
 import { beijingToIso, toBeijingIso } from '../time.ts';
 import { type Callback, parseCallback } from './parse.ts';
@@ -248,10 +248,11 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
         : null;
       const listed = taskOfSnapshot(snapshot, status, detail?.counts ?? snapshot.counts, name);
       const events: BridgeEvent[] = [
-        taskStatusChanged({ companyId: cb.companyId, detectedAt, version }, listed, {
-          code: snapshot.status,
-          label: snapshot.statusLabel,
-        }),
+        taskStatusChanged(
+          { companyId: cb.companyId, detectedAt, version },
+          listed,
+          statusOfSnapshot(snapshot),
+        ),
       ];
       // The pushed status: the id the poller gives it (deterministic on the terminal code).
       if (detail) events.push(taskCompleted({ companyId: cb.companyId, detectedAt }, { ...detail, status }));

@@ -22,7 +22,7 @@ import {
   gapTiming,
   startingCounter,
 } from './reconcile.ts';
-import { RECENT_KEYS_KEPT, type TaskSnapshot, taskOfSnapshot } from './snapshot.ts';
+import { RECENT_KEYS_KEPT, statusOfSnapshot, type TaskSnapshot, taskOfSnapshot } from './snapshot.ts';
 import type { PollerStore } from './store.ts';
 
 export interface PollerLogger {
@@ -373,7 +373,7 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
 
   const events: BridgeEvent[] = [];
   if (decision.announceStatus) {
-    const previous = snapshot ? { code: snapshot.status, label: snapshot.statusLabel } : null;
+    const previous = snapshot ? statusOfSnapshot(snapshot) : null;
     events.push(taskStatusChanged({ companyId, detectedAt, version }, { ...task, counts }, previous));
   }
   if (deps.callbacks) {
@@ -576,10 +576,7 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
   const event = taskStatusChanged(
     { companyId, detectedAt, version },
     taskOfSnapshot(snapshot, DELETED_TASK_STATUS, counts),
-    {
-      code: snapshot.status,
-      label: snapshot.statusLabel,
-    },
+    statusOfSnapshot(snapshot),
   );
   await publishAll([event], ctx);
   await commit(
