@@ -3,10 +3,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unlessConditionFails, written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /** A job `queueing` this long was abandoned mid-send: the API function's timeout is 29 s. */
@@ -172,17 +172,11 @@ export class ImportStore {
             '#c, #s, #r, firstIndex, lastIndex, imported, repeats, variableFailures, lastError',
           ExpressionAttributeNames: { '#c': 'chunk', '#s': 'status', '#r': 'rows' },
         };
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-        ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
-        ...projection,
-      },
-    )) {
-      for (const item of page.Items ?? []) out.push(recordOf<ImportChunk>(item));
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.importOf(importId), {
+      skPrefix: 'CHUNK#',
+      ...projection,
+    });
+    for await (const item of items) out.push(recordOf<ImportChunk>(item));
     return out;
   }
 
@@ -337,17 +331,10 @@ export class ImportStore {
   /** The imports created on a UTC day whose last chunk message was not (yet) known to be sent. */
   async queueingOn(day: string): Promise<Array<{ importId: string; at: number }>> {
     const out: Array<{ importId: string; at: number }> = [];
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.importsQueueingOn(day) },
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages)
-      for (const item of page.Items ?? []) out.push({ importId: item.sk as string, at: item.at as number });
+    const items = partitionItems(this.doc, this.tableName, keys.importsQueueingOn(day), {
+      ConsistentRead: true,
+    });
+    for await (const item of items) out.push({ importId: item.sk as string, at: item.at as number });
     return out;
   }
 

@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { partitionItems } from '../store/query.ts';
 import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /*
@@ -76,18 +77,11 @@ export class RejectedCallbacks {
   /** One UTC day's rejected callbacks, oldest first. */
   async list(day: string, limit = 100): Promise<RejectedCallback[]> {
     const out: RejectedCallback[] = [];
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.callbacksRejectedOn(day) },
-        Limit: limit,
-      },
-    )) {
-      for (const item of page.Items ?? []) out.push(recordOf<RejectedCallback>(item));
+    const items = partitionItems(this.doc, this.tableName, keys.callbacksRejectedOn(day), { Limit: limit });
+    for await (const item of items) {
+      out.push(recordOf<RejectedCallback>(item));
       if (out.length >= limit) break;
     }
-    return out.slice(0, limit);
+    return out;
   }
 }

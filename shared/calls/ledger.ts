@@ -4,13 +4,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BridgeEvent } from '../events/builders.ts';
 import { PublishFailedError, type PublishResult } from '../events/publisher.ts';
 import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { keys } from '../store/table.ts';
 
 /*
@@ -237,18 +237,11 @@ export class CallLedger {
   /** Announced calls per task of a company (both paths), from the counters. */
   async counts(companyId: number): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :calls)',
-        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':calls': 'CALLS#' },
-      },
-    )) {
-      for (const item of page.Items ?? []) {
-        out.set(Number(String(item.sk).slice('CALLS#'.length)), Number(item.announced ?? 0));
-      }
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.snapshotsOf(companyId), {
+      skPrefix: 'CALLS#',
+    });
+    for await (const item of items)
+      out.set(Number(String(item.sk).slice('CALLS#'.length)), Number(item.announced ?? 0));
     return out;
   }
 

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { epochSeconds, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { AttemptResult, BusEvent } from './send.ts';
 
@@ -172,19 +173,9 @@ export class DeliveryLog {
 
   /** Every destination's summary and attempts for one event, attempts oldest first. */
   async forEvent(eventId: string): Promise<{ summaries: DeliverySummary[]; attempts: AttemptRecord[] }> {
-    const items: Record<string, unknown>[] = [];
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `DLV#${eventId}` },
-      },
-    ))
-      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     const summaries: DeliverySummary[] = [];
     const attempts: AttemptRecord[] = [];
-    for (const item of items) {
+    for await (const item of partitionItems(this.doc, this.tableName, `DLV#${eventId}`)) {
       const { pk: _pk, sk, [TTL_ATTRIBUTE]: _ttl, kind, ...rest } = item;
       if (kind === 'attempt') attempts.push(rest as unknown as AttemptRecord);
       else if (String(sk).startsWith('DEST#')) summaries.push(rest as unknown as DeliverySummary);

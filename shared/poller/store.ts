@@ -4,9 +4,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { TaskSnapshot } from './snapshot.ts';
 
@@ -84,16 +84,10 @@ export class PollerStore {
 
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
     const out = new Map<number, TaskSnapshot>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
-        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
-      },
-    )) {
-      for (const item of page.Items ?? []) out.set(item.taskId as number, recordOf<TaskSnapshot>(item));
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.snapshotsOf(companyId), {
+      skPrefix: 'TASK#',
+    });
+    for await (const item of items) out.set(item.taskId as number, recordOf<TaskSnapshot>(item));
     return out;
   }
 
@@ -152,15 +146,8 @@ export class PollerStore {
   /** Every call key ever announced for a task (the completion sweep reads this). */
   async announcedKeys(companyId: number, taskId: number): Promise<Set<string>> {
     const out = new Set<string>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.ledgerOf(companyId, taskId) },
-      },
-    ))
-      for (const item of page.Items ?? []) for (const key of (item.keys as string[]) ?? []) out.add(key);
+    for await (const item of partitionItems(this.doc, this.tableName, keys.ledgerOf(companyId, taskId)))
+      for (const key of (item.keys as string[]) ?? []) out.add(key);
     return out;
   }
 }
