@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkMessage } from '../../shared/api/imports.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
-import { postImport, postTask, simTask } from '../support/app-requests.ts';
+import { type ApiStack, startApiStack } from '../support/api-stack.ts';
+import { getImport, postImport, postTask, simTask } from '../support/app-requests.ts';
 
 let api: ApiStack;
 const phone = (i: number) => `13${String(i).padStart(9, '0')}`;
@@ -14,13 +14,7 @@ async function createTask(name: string) {
   return r.json.taskId as number;
 }
 const post = (taskId: number, body: unknown) => postImport(api, taskId, body);
-const status = (importId: string) =>
-  api.call('get-import', {
-    method: 'GET',
-    path: `/imports/${importId}`,
-    pathParameters: { importId },
-    headers: api.auth(KEYS.readOnly),
-  });
+const status = (importId: string) => getImport(api, importId);
 
 /**
  * Chunks made to fail: for a task in here, a delivery of chunk N numbered ≤ times (SQS's
@@ -170,13 +164,7 @@ describe('Imports: the asynchronous path', () => {
       const accepted = await postImport(one, taskId, { customers });
       const importId = accepted.json.importId as string;
       await one.queue.drained();
-      const get = () =>
-        one.call('get-import', {
-          method: 'GET',
-          path: `/imports/${importId}`,
-          pathParameters: { importId },
-          headers: one.auth(KEYS.readOnly),
-        });
+      const get = () => getImport(one, importId);
       const failed = await get();
       expect(failed.json).toMatchObject({
         status: 'completed_with_errors',

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../shared/http/auth.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
-import { postAction, postImport, postTask, simTask } from '../support/app-requests.ts';
+import {
+  getImport,
+  postAction,
+  postImport,
+  postTask,
+  postWebhook,
+  simTask,
+} from '../support/app-requests.ts';
 import { compileEventSchema } from '../support/json-schema.ts';
 
 let api: ApiStack;
@@ -191,13 +198,7 @@ describe('Routes: authentication and companies', () => {
 describe('Routes: Standard Webhooks signatures', () => {
   const body = JSON.stringify({ customers: [row(70)] });
   const send = (headers: Record<string, string>, raw = body) =>
-    api.call('webhook-customers', {
-      method: 'POST',
-      path: `/webhooks/crm/tasks/${varsTask}/customers`,
-      pathParameters: { source: 'crm', taskId: String(varsTask) },
-      headers,
-      body: raw,
-    });
+    postWebhook(api, 'crm', varsTask, raw, headers);
   const signed = (secret: string, ts: number, raw = body, id = `msg_${Math.random()}`) => ({
     'webhook-id': id,
     'webhook-timestamp': String(ts),
@@ -260,16 +261,10 @@ describe('Routes: rotating a webhook secret', () => {
     const raw = JSON.stringify({ customers: [{ name: `轮换${n}`, phone }] });
     const id = `msg_rotation_${n}`;
     const ts = Math.floor(Date.now() / 1000);
-    const r = await rot.call('webhook-customers', {
-      method: 'POST',
-      path: `/webhooks/${source}/tasks/${t}/customers`,
-      pathParameters: { source, taskId: String(t) },
-      headers: {
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signWith.map((secret) => signWebhook(secret, id, ts, raw)).join(' '),
-      },
-      body: raw,
+    const r = await postWebhook(rot, source, t, raw, {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWith.map((secret) => signWebhook(secret, id, ts, raw)).join(' '),
     });
     return { ...r, imported: rot.sim.sim.world().task(t).phones.has(phone) };
   }
@@ -394,29 +389,9 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
         headers: api.auth(KEYS.admin),
         body: { customers: [row(60)] },
       }),
-    'webhook-customers (taskId)': (bad: string) =>
-      api.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/crm/tasks/${bad}/customers`,
-        pathParameters: { source: 'crm', taskId: bad },
-        headers: signedFor(rawRows),
-        body: rawRows,
-      }),
-    'webhook-customers (source)': (bad: string) =>
-      api.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/${bad}/tasks/${task1}/customers`,
-        pathParameters: { source: bad, taskId: String(task1) },
-        headers: signedFor(rawRows),
-        body: rawRows,
-      }),
-    'get-import': (bad: string) =>
-      api.call('get-import', {
-        method: 'GET',
-        path: `/imports/${bad}`,
-        pathParameters: { importId: bad },
-        headers: api.auth(KEYS.readOnly),
-      }),
+    'webhook-customers (taskId)': (bad: string) => postWebhook(api, 'crm', bad, rawRows, signedFor(rawRows)),
+    'webhook-customers (source)': (bad: string) => postWebhook(api, bad, task1, rawRows, signedFor(rawRows)),
+    'get-import': (bad: string) => getImport(api, bad),
     'get-call': (bad: string) =>
       api.call('get-call', {
         method: 'GET',
@@ -580,16 +555,10 @@ describe('Routes: a CRM’s own payload through its field mapping', () => {
         },
       });
       const ts = Math.floor(Date.now() / 1000);
-      const r = await mapped.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/hubspot/tasks/${t}/customers`,
-        pathParameters: { source: 'hubspot', taskId: String(t) },
-        headers: {
-          'webhook-id': 'msg_map',
-          'webhook-timestamp': String(ts),
-          'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, 'msg_map', ts, raw),
-        },
-        body: raw,
+      const r = await postWebhook(mapped, 'hubspot', t, raw, {
+        'webhook-id': 'msg_map',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, 'msg_map', ts, raw),
       });
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
-import { postImport, simTask } from '../support/app-requests.ts';
+import { getImport, postImport, simTask } from '../support/app-requests.ts';
 
 /*
  * The worker's two writes per chunk (the chunk marked done, then the job's counters) with a crash
@@ -165,13 +165,7 @@ describe('An import whose sender died between writing the job and its last SendM
       const job = items.find((i) => i.sk === 'JOB');
       const importId = job?.importId as string;
       expect(job?.status).toBe('queueing');
-      const get = () =>
-        stack.call('get-import', {
-          method: 'GET',
-          path: `/imports/${importId}`,
-          pathParameters: { importId },
-          headers: stack.auth(KEYS.admin),
-        });
+      const get = () => getImport(stack, importId, stack.auth(KEYS.admin));
       // One chunk was imported, the others were never queued: not finished, not yet called stuck
       expect((await get()).json).toMatchObject({
         status: 'queueing',

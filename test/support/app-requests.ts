@@ -56,3 +56,28 @@ export const postAction = (
     pathParameters: { taskId: String(taskId) },
     headers: { ...api.auth(KEYS.admin), ...headers },
   });
+
+/** GET /imports/{importId} with the read-only key; `headers` add to (or replace) it. */
+export const getImport = (api: ApiStack, importId: string, headers: Record<string, string> = {}) =>
+  api.call('get-import', {
+    method: 'GET',
+    path: `/imports/${importId}`,
+    pathParameters: { importId },
+    headers: { ...api.auth(KEYS.readOnly), ...headers },
+  });
+
+/** POST /webhooks/{source}/tasks/{taskId}/customers: the raw body, with its Standard Webhooks headers. */
+export const postWebhook = (
+  api: ApiStack,
+  source: string,
+  taskId: number | string,
+  raw: string,
+  headers: Record<string, string>,
+) =>
+  api.call('webhook-customers', {
+    method: 'POST',
+    path: `/webhooks/${source}/tasks/${taskId}/customers`,
+    pathParameters: { source, taskId: String(taskId) },
+    headers,
+    body: raw,
+  });
