@@ -5,11 +5,7 @@ import { readApiConfig } from '../shared/config/api.ts';
 import { busPublisherOnFirstUse } from '../shared/events/lazy-publisher.ts';
 
 const config = readApiConfig();
-const publish = busPublisherOnFirstUse({
-  eventBusName: config.eventBusName,
-  source: config.eventSource,
-  endpoint: config.eventBridgeEndpoint,
-});
+const publish = busPublisherOnFirstUse(config);
 
 /** SQS import queue → one chunk of a large import per message, with partial batch failures. */
 export const handler = importWorkerHandler(

@@ -5,11 +5,7 @@ import { readApiConfig } from '../shared/config/api.ts';
 import { busPublisherOnFirstUse } from '../shared/events/lazy-publisher.ts';
 
 const config = readApiConfig();
-const publish = busPublisherOnFirstUse({
-  eventBusName: config.eventBusName,
-  source: config.eventSource,
-  endpoint: config.eventBridgeEndpoint,
-});
+const publish = busPublisherOnFirstUse(config);
 
 /** SQS callback queue → the call ledger and EventBridge, one callback per message, partial batch failures. */
 export const handler = callbackProcessorHandler(

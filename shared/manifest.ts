@@ -96,11 +96,35 @@ const API_TIMEOUT = 29;
  */
 const TASK_COMPANY_HINT = { 'TASKCO#': ['GetItem', 'PutItem', 'DeleteItem'] } as const;
 
+/** A GET route that reads byrobot: the byrobot client and its secret, the API keys. */
+const BYROBOT_READ = {
+  auth: 'read',
+  clients: ['byrobot'],
+  secrets: ['byrobot', 'apiKeys'],
+  timeoutSeconds: 15,
+  memoryMb: 256,
+} as const;
+
+/** A POST route that acts in byrobot: a retry with the same Idempotency-Key gets the first response. */
+const BYROBOT_WRITE = {
+  idempotent: true,
+  clients: ['byrobot'],
+  secrets: ['byrobot', 'apiKeys'],
+  timeoutSeconds: API_TIMEOUT,
+  memoryMb: 512,
+} as const;
+
 /** Both import routes run one import (shared/api/imports.ts), so they touch the same items. */
-const IMPORT_ROUTE_TABLE = {
-  ...TASK_COMPANY_HINT,
-  'IMPORT#': ['PutItem', 'UpdateItem'],
-  'IMPORTQ#': ['PutItem', 'DeleteItem'],
+const IMPORT_ROUTE = {
+  ...BYROBOT_WRITE,
+  body: true,
+  clients: ['byrobot', 'queue'],
+  table: {
+    ...TASK_COMPANY_HINT,
+    'IMPORT#': ['PutItem', 'UpdateItem'],
+    'IMPORTQ#': ['PutItem', 'DeleteItem'],
+  },
+  memoryMb: 1024,
 } as const;
 
 export const MANIFEST = {
@@ -111,45 +135,26 @@ export const MANIFEST = {
       { method: 'POST', path: '/tasks/{taskId}/stop' },
     ],
     auth: 'control',
-    idempotent: true,
-    clients: ['byrobot'],
+    ...BYROBOT_WRITE,
     table: TASK_COMPANY_HINT,
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: API_TIMEOUT,
-    memoryMb: 512,
   },
   'create-task': {
     routes: [{ method: 'POST', path: '/tasks' }],
     auth: 'create',
     body: true,
-    idempotent: true,
-    clients: ['byrobot'],
+    ...BYROBOT_WRITE,
     table: {},
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: API_TIMEOUT,
-    memoryMb: 512,
   },
   'import-customers': {
     routes: [{ method: 'POST', path: '/tasks/{taskId}/customers' }],
     auth: 'import',
-    body: true,
-    idempotent: true,
-    clients: ['byrobot', 'queue'],
-    table: IMPORT_ROUTE_TABLE,
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: API_TIMEOUT,
-    memoryMb: 1024,
+    ...IMPORT_ROUTE,
   },
   'webhook-customers': {
     routes: [{ method: 'POST', path: '/webhooks/{source}/tasks/{taskId}/customers' }],
     auth: 'webhook',
-    body: true,
-    idempotent: true,
-    clients: ['byrobot', 'queue'],
-    table: IMPORT_ROUTE_TABLE,
+    ...IMPORT_ROUTE,
     secrets: ['byrobot', 'webhooks'],
-    timeoutSeconds: API_TIMEOUT,
-    memoryMb: 1024,
   },
   'get-import': {
     routes: [{ method: 'GET', path: '/imports/{importId}' }],
@@ -162,40 +167,25 @@ export const MANIFEST = {
   },
   'get-call': {
     routes: [{ method: 'GET', path: '/calls/{callInstanceId}' }],
-    auth: 'read',
-    clients: ['byrobot'],
+    ...BYROBOT_READ,
     table: {},
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: 15,
-    memoryMb: 256,
   },
   'list-tasks': {
     routes: [{ method: 'GET', path: '/tasks' }],
-    auth: 'read',
-    clients: ['byrobot'],
+    ...BYROBOT_READ,
     table: {},
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: 15,
-    memoryMb: 256,
   },
   'get-task': {
     routes: [{ method: 'GET', path: '/tasks/{taskId}' }],
-    auth: 'read',
-    clients: ['byrobot'],
+    ...BYROBOT_READ,
     table: TASK_COMPANY_HINT,
-    secrets: ['byrobot', 'apiKeys'],
-    timeoutSeconds: 15,
-    memoryMb: 256,
   },
   'list-task-calls': {
     routes: [{ method: 'GET', path: '/tasks/{taskId}/calls' }],
-    auth: 'read',
-    clients: ['byrobot'],
+    ...BYROBOT_READ,
     table: TASK_COMPANY_HINT,
-    secrets: ['byrobot', 'apiKeys'],
     // Up to 20 of byrobot's pages when an intent filter matches little (shared/api/task-reads.ts).
     timeoutSeconds: API_TIMEOUT,
-    memoryMb: 256,
   },
   'get-deliveries': {
     routes: [{ method: 'GET', path: '/deliveries' }],

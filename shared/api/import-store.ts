@@ -3,10 +3,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import { unlessConditionFails, written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
+import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /** A job `queueing` this long was abandoned mid-send: the API function's timeout is 29 s. */
 export const QUEUEING_STUCK_MS = 5 * 60_000;
@@ -158,9 +159,7 @@ export class ImportStore {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: keys.importJob(importId), ConsistentRead: true }),
     );
-    if (!Item) return null;
-    const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...job } = Item;
-    return job as ImportJob;
+    return Item ? recordOf<ImportJob>(Item) : null;
   }
 
   /** The job's chunks; their pending rows (up to 200 KB each) only when asked for (the sweeper). */
@@ -173,20 +172,11 @@ export class ImportStore {
             '#c, #s, #r, firstIndex, lastIndex, imported, repeats, variableFailures, lastError',
           ExpressionAttributeNames: { '#c': 'chunk', '#s': 'status', '#r': 'rows' },
         };
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-        ExpressionAttributeValues: { ':pk': keys.importOf(importId), ':c': 'CHUNK#' },
-        ...projection,
-      },
-    )) {
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...chunk } = item;
-        out.push(chunk as ImportChunk);
-      }
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.importOf(importId), {
+      skPrefix: 'CHUNK#',
+      ...projection,
+    });
+    for await (const item of items) out.push(recordOf<ImportChunk>(item));
     return out;
   }
 
@@ -212,8 +202,8 @@ export class ImportStore {
     chunk: number,
     outcome: { imported: number; repeats: number; variableFailures: number },
   ): Promise<'pending' | 'failed' | null> {
-    try {
-      const out = await this.doc.send(
+    const out = await unlessConditionFails(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
@@ -230,18 +220,15 @@ export class ImportStore {
           },
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return (out.Attributes?.status as 'pending' | 'failed') ?? 'pending';
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return null;
-      throw error;
-    }
+      ),
+    );
+    return out && ((out.Attributes?.status as 'pending' | 'failed') ?? 'pending');
   }
 
   /** Marks a chunk failed for good (its message goes to the dead-letter queue); false if it was not pending. */
   async markChunkFailed(importId: string, chunk: number, reason: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importChunk(importId, chunk),
@@ -254,12 +241,8 @@ export class ImportStore {
             ':e': reason.slice(0, 500),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -300,8 +283,8 @@ export class ImportStore {
     for (const { condition, tag, delta } of attempts) {
       const d = { s: 0, f: 0, rf: 0, ...delta };
       const ok = outcome.as === 'done' ? outcome : { imported: 0, repeats: 0, variableFailures: 0 };
-      try {
-        const out = await this.doc.send(
+      const out = await unlessConditionFails(
+        this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.importJob(importId),
@@ -321,11 +304,9 @@ export class ImportStore {
             },
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        return out.Attributes as ImportJob;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
+        ),
+      );
+      if (out) return out.Attributes as ImportJob;
     }
     const job = await this.job(importId);
     if (!job) throw new Error(`import ${importId} is unknown`);
@@ -334,8 +315,8 @@ export class ImportStore {
 
   /** Chunks 0..sent-1 are in the queue: a sweeper sends only the ones after them. */
   async markSent(importId: string, sent: number): Promise<void> {
-    await this.doc
-      .send(
+    await written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -343,26 +324,17 @@ export class ImportStore {
           ConditionExpression: 'attribute_not_exists(queuedChunks) OR queuedChunks < :n',
           ExpressionAttributeValues: { ':n': sent },
         }),
-      )
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
+      ),
+    );
   }
 
   /** The imports created on a UTC day whose last chunk message was not (yet) known to be sent. */
   async queueingOn(day: string): Promise<Array<{ importId: string; at: number }>> {
     const out: Array<{ importId: string; at: number }> = [];
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.importsQueueingOn(day) },
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages)
-      for (const item of page.Items ?? []) out.push({ importId: item.sk as string, at: item.at as number });
+    const items = partitionItems(this.doc, this.tableName, keys.importsQueueingOn(day), {
+      ConsistentRead: true,
+    });
+    for await (const item of items) out.push({ importId: item.sk as string, at: item.at as number });
     return out;
   }
 
@@ -380,8 +352,8 @@ export class ImportStore {
    * within `staleMs` (one that died mid-send leaves it to the next). False when another has it.
    */
   async claimStuck(importId: string, nowMs: number, staleMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -390,12 +362,8 @@ export class ImportStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':now': nowMs, ':queueing': 'queueing', ':stale': nowMs - staleMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -408,8 +376,8 @@ export class ImportStore {
   }
 
   private async markAccepted(importId: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -418,10 +386,8 @@ export class ImportStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':accepted': 'accepted', ':queueing': 'queueing' },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -429,8 +395,8 @@ export class ImportStore {
    * `queueing` may close too: when every chunk was counted, every message had been sent.
    */
   async finish(importId: string, status: ImportJob['status'], finishedAt: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importJob(importId),
@@ -444,11 +410,7 @@ export class ImportStore {
             ':queueing': 'queueing',
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

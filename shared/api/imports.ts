@@ -50,7 +50,8 @@ export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promis
   const { companyId, detail: task } = await resolveTaskCompany(
     taskId,
     event.principal,
-    { byrobot, doc: deps.doc, tableName: deps.tableName },
+    byrobot,
+    deps,
     claimed,
   );
   const requiredVariables =

@@ -22,11 +22,7 @@ export async function taskAction(event: ApiEvent, deps: ApiDeps<'byrobot'>): Pro
   const action = event.rawPath.split('/').pop() as Action;
   if (!ACTIONS.includes(action)) throw problems.notFound(`no action ${action}`);
   const byrobot = await deps.byrobot();
-  const { companyId } = await resolveTaskCompany(taskId, event.principal, {
-    byrobot,
-    doc: deps.doc,
-    tableName: deps.tableName,
-  });
+  const { companyId } = await resolveTaskCompany(taskId, event.principal, byrobot, deps);
   // With the company, a retry after a lost answer is settled by the task's status (shared/byrobot/client.ts).
   const message = await byrobot[action](taskId, { companyId });
   const task = await byrobot.getTaskDetail({ companyId, taskId });

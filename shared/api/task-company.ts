@@ -20,13 +20,14 @@ import { keys } from '../store/table.ts';
 export async function resolveTaskCompany(
   taskId: number,
   principal: Principal,
-  deps: { byrobot: ByrobotClient; doc: DynamoDBDocumentClient; tableName: string },
+  byrobot: ByrobotClient,
+  table: { doc: DynamoDBDocumentClient; tableName: string },
   claimedCompanyId?: number,
 ): Promise<{ companyId: number; detail: TaskDetail }> {
   const notFound = () => problems.notFound(`task ${taskId} not found`);
   if (claimedCompanyId !== undefined && !allowsCompany(principal, claimedCompanyId)) throw notFound();
-  const cached = await deps.doc.send(
-    new GetCommand({ TableName: deps.tableName, Key: keys.taskCompany(taskId) }),
+  const cached = await table.doc.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.taskCompany(taskId) }),
   );
   const hint = cached.Item?.companyId as number | undefined;
   // A hint for a company the caller may not act on (or not the one claimed) is not used: the lookup
@@ -37,23 +38,23 @@ export async function resolveTaskCompany(
     (claimedCompanyId === undefined || claimedCompanyId === hint)
   ) {
     try {
-      return { companyId: hint, detail: await deps.byrobot.getTaskDetail({ companyId: hint, taskId }) };
+      return { companyId: hint, detail: await byrobot.getTaskDetail({ companyId: hint, taskId }) };
     } catch (error) {
       if (!(error instanceof ByrobotNotFoundError)) throw error;
-      await deps.doc.send(new DeleteCommand({ TableName: deps.tableName, Key: keys.taskCompany(taskId) }));
+      await table.doc.send(new DeleteCommand({ TableName: table.tableName, Key: keys.taskCompany(taskId) }));
     }
   }
   const candidates =
     claimedCompanyId !== undefined
       ? [claimedCompanyId]
       : principal.companies === '*'
-        ? (await deps.byrobot.getCompanys()).map((c) => c.companyId)
+        ? (await byrobot.getCompanys()).map((c) => c.companyId)
         : principal.companies;
   for (const companyId of candidates) {
     try {
-      const detail = await deps.byrobot.getTaskDetail({ companyId, taskId });
-      await deps.doc.send(
-        new PutCommand({ TableName: deps.tableName, Item: { ...keys.taskCompany(taskId), companyId } }),
+      const detail = await byrobot.getTaskDetail({ companyId, taskId });
+      await table.doc.send(
+        new PutCommand({ TableName: table.tableName, Item: { ...keys.taskCompany(taskId), companyId } }),
       );
       return { companyId, detail };
     } catch (error) {

@@ -67,11 +67,7 @@ export async function listTasks(event: ApiEvent, deps: ApiDeps<'byrobot'>): Prom
 export async function getTask(event: ApiEvent, deps: ApiDeps<'byrobot'>): Promise<ApiResult> {
   const taskId = pathId(event.pathParameters?.taskId, 'taskId');
   const byrobot = await deps.byrobot();
-  const { companyId, detail } = await resolveTaskCompany(taskId, event.principal, {
-    byrobot,
-    doc: deps.doc,
-    tableName: deps.tableName,
-  });
+  const { companyId, detail } = await resolveTaskCompany(taskId, event.principal, byrobot, deps);
   const task: Omit<TaskDetail, 'raw'> = withoutRaw(detail);
   const { done, total } = task.counts;
   return json(200, {
@@ -110,11 +106,7 @@ export async function listTaskCalls(event: ApiEvent, deps: ApiDeps<'byrobot'>): 
   const taskId = pathId(event.pathParameters?.taskId, 'taskId');
   const query = validate(CallsQuery, event.queryStringParameters ?? {}, 'query');
   const byrobot = await deps.byrobot();
-  const { companyId } = await resolveTaskCompany(taskId, event.principal, {
-    byrobot,
-    doc: deps.doc,
-    tableName: deps.tableName,
-  });
+  const { companyId } = await resolveTaskCompany(taskId, event.principal, byrobot, deps);
   const intents = query.intent ? new Set(query.intent.toUpperCase().replaceAll(',', '').split('')) : null;
   const limit = query.limit ?? 50;
   let [pageNum, index] = (query.cursor ?? '1.0').split('.').map(Number) as [number, number];

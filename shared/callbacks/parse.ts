@@ -119,6 +119,17 @@ export function parseCallback(raw: string): Parsed {
   const data = body.data.data;
   if (!isObject(data)) return fail('data.data: not an object', dataType);
   const signed = { sign: text(data.sign), dateTime: text(data.dateTime) };
+  /** A call's or an inbound call's sceneInstance: its own id and its company, or why not. */
+  const scene = (idField: 'callInstanceId' | 'inboundInstanceId') => {
+    const si = data.sceneInstance;
+    if (!isObject(si)) return fail('data.data.sceneInstance: not an object', dataType);
+    const own = id(si[idField]);
+    const companyId = id(si.companyId);
+    if (!own) return fail(`data.data.sceneInstance.${idField}: missing or not an id`, dataType);
+    if (!companyId)
+      return fail('data.data.sceneInstance.companyId: missing or not an id', dataType, String(own));
+    return { si, own, companyId };
+  };
 
   if (dataType === 'JOB_INFO_RESULT') {
     const companyId = id(data.companyId);
@@ -131,21 +142,10 @@ export function parseCallback(raw: string): Parsed {
   }
 
   if (dataType === 'INBOUND_CALL_INSTANCE_RESULT') {
-    if (!isObject(data.sceneInstance)) return fail('data.data.sceneInstance: not an object', dataType);
-    const inboundInstanceId = id(data.sceneInstance.inboundInstanceId);
-    const companyId = id(data.sceneInstance.companyId);
-    if (!inboundInstanceId)
-      return fail('data.data.sceneInstance.inboundInstanceId: missing or not an id', dataType);
-    if (!companyId)
-      return fail(
-        'data.data.sceneInstance.companyId: missing or not an id',
-        dataType,
-        String(inboundInstanceId),
-      );
-    const shape = callShape({
-      ...data,
-      sceneInstance: { ...data.sceneInstance, callInstanceId: inboundInstanceId },
-    });
+    const found = scene('inboundInstanceId');
+    if ('ok' in found) return found;
+    const { si, own: inboundInstanceId, companyId } = found;
+    const shape = callShape({ ...data, sceneInstance: { ...si, callInstanceId: inboundInstanceId } });
     if (shape) return fail(shape, dataType, String(inboundInstanceId));
     return {
       ok: true,
@@ -156,18 +156,10 @@ export function parseCallback(raw: string): Parsed {
 
   // CALL_INSTANCE_RESULT: a call record, or (only taskResult) a manual intent change.
   if (data.sceneInstance !== undefined && data.sceneInstance !== null) {
-    if (!isObject(data.sceneInstance)) return fail('data.data.sceneInstance: not an object', dataType);
-    const callInstanceId = id(data.sceneInstance.callInstanceId);
-    const companyId = id(data.sceneInstance.companyId);
-    if (!callInstanceId)
-      return fail('data.data.sceneInstance.callInstanceId: missing or not an id', dataType);
-    if (!companyId)
-      return fail(
-        'data.data.sceneInstance.companyId: missing or not an id',
-        dataType,
-        String(callInstanceId),
-      );
-    if (!id(data.sceneInstance.callJobId))
+    const found = scene('callInstanceId');
+    if ('ok' in found) return found;
+    const { si, own: callInstanceId, companyId } = found;
+    if (!id(si.callJobId))
       return fail(
         'data.data.sceneInstance.callJobId: missing or not an id',
         dataType,

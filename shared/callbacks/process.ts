@@ -8,7 +8,7 @@ import type { DepsOf } from '../api/deps.ts';
 import { coded, TASK_STATUS, TERMINAL_TASK_STATUSES } from '../byrobot/enums.ts';
 import { ByrobotNotFoundError } from '../byrobot/errors.ts';
 import { type CallDetail, CallDetailSchema, normalizeCallDetail } from '../byrobot/models.ts';
-import { announceCalls, CallLedger, type LedgerAttempt } from '../calls/ledger.ts';
+import { type Announcement, announceCalls, CallLedger, type LedgerAttempt } from '../calls/ledger.ts';
 import {
   type BridgeEvent,
   callCompleted,
@@ -17,8 +17,9 @@ import {
   taskCompleted,
   taskStatusChanged,
 } from '../events/builders.ts';
+import { publishOrThrow } from '../events/publisher.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
-import { taskOfSnapshot } from '../poller/snapshot.ts';
+import { statusOfSnapshot, taskOfSnapshot } from '../poller/snapshot.ts';
 import { PollerStore } from '../poller/store.ts';
 import { beijingToIso, toBeijingIso } from '../time.ts';
 import { type Callback, parseCallback } from './parse.ts';
@@ -71,12 +72,11 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
     metric.addMetric(name, MetricUnit.Count, value);
   };
 
-  async function publishOrThrow(events: readonly BridgeEvent[]) {
-    const result = await deps.publish(events);
-    if (result.failed.length > 0)
-      throw new Error(
-        `${result.failed.length} event(s) not accepted by EventBridge: ${result.failed[0]?.errorCode}`,
-      );
+  /** Announces one call through the ledger; throws RetryLater while another path holds its claim. */
+  async function announceOne(announcement: Announcement, what: string): Promise<Outcome> {
+    const report = await announceCalls(ledger, [announcement], 'push', deps.publish);
+    if (report.inFlight.length > 0) throw new RetryLater(`${what} is being announced by another path`);
+    return report.published.length > 0 ? 'published' : 'duplicate';
   }
 
   /** A call record: the same Call Completed as the poller's, announced once through the ledger. */
@@ -93,31 +93,22 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
       detail,
       maxDetailBytes,
     );
-    const report = await announceCalls(
-      ledger,
-      [
-        {
-          ref: {
-            companyId: cb.companyId,
-            callInstanceId: detail.callInstanceId,
-            attempt: detail.redial.times,
-            taskId,
-          },
-          event,
-          intentLevel: detail.intentLevel,
-          extra: { taskName: event.detail.taskName, properties: detail.properties },
+    const outcome = await announceOne(
+      {
+        ref: {
+          companyId: cb.companyId,
+          callInstanceId: detail.callInstanceId,
+          attempt: detail.redial.times,
+          taskId,
         },
-      ],
-      'push',
-      deps.publish,
+        event,
+        intentLevel: detail.intentLevel,
+        extra: { taskName: event.detail.taskName, properties: detail.properties },
+      },
+      `call ${detail.callInstanceId}`,
     );
-    if (report.inFlight.length > 0)
-      throw new RetryLater(`call ${detail.callInstanceId} is being announced by another path`);
-    if (report.published.length > 0) {
-      deps.metrics.addMetric('CallsAnnouncedByPush', MetricUnit.Count, report.published.length);
-      return 'published';
-    }
-    return 'duplicate';
+    if (outcome === 'published') deps.metrics.addMetric('CallsAnnouncedByPush', MetricUnit.Count, 1);
+    return outcome;
   }
 
   /** An inbound call: its own detail type, announced once (ledger key INBOUND#, attempt 0). */
@@ -147,28 +138,21 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
       },
       maxDetailBytes,
     );
-    const report = await announceCalls(
-      ledger,
-      [
-        {
-          ref: {
-            companyId: cb.companyId,
-            callInstanceId: cb.inboundInstanceId,
-            attempt: 0,
-            taskId: null,
-            inbound: true,
-          },
-          event,
-          intentLevel: detail.intentLevel,
-          extra: { properties: detail.properties },
+    return announceOne(
+      {
+        ref: {
+          companyId: cb.companyId,
+          callInstanceId: cb.inboundInstanceId,
+          attempt: 0,
+          taskId: null,
+          inbound: true,
         },
-      ],
-      'push',
-      deps.publish,
+        event,
+        intentLevel: detail.intentLevel,
+        extra: { properties: detail.properties },
+      },
+      `inbound call ${cb.inboundInstanceId}`,
     );
-    if (report.inFlight.length > 0)
-      throw new RetryLater(`inbound call ${cb.inboundInstanceId} is being announced by another path`);
-    return report.published.length > 0 ? 'published' : 'duplicate';
   }
 
   /**
@@ -222,7 +206,7 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
       properties,
       changedBy: cb.changedBy,
     });
-    await publishOrThrow([event]);
+    await publishOrThrow(deps.publish, [event]);
     const committed = await ledger.commitIntent(
       cb.companyId,
       cb.callInstanceId,
@@ -264,14 +248,15 @@ export function createCallbackProcessor(deps: Deps, options: ProcessorOptions = 
         : null;
       const listed = taskOfSnapshot(snapshot, status, detail?.counts ?? snapshot.counts, name);
       const events: BridgeEvent[] = [
-        taskStatusChanged({ companyId: cb.companyId, detectedAt, version }, listed, {
-          code: snapshot.status,
-          label: snapshot.statusLabel,
-        }),
+        taskStatusChanged(
+          { companyId: cb.companyId, detectedAt, version },
+          listed,
+          statusOfSnapshot(snapshot),
+        ),
       ];
       // The pushed status: the id the poller gives it (deterministic on the terminal code).
       if (detail) events.push(taskCompleted({ companyId: cb.companyId, detectedAt }, { ...detail, status }));
-      await publishOrThrow(events);
+      await publishOrThrow(deps.publish, events);
       const committed = await store.commitSnapshot({
         ...snapshot,
         status: cb.status,

@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { partitionItems } from '../store/query.ts';
+import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 
 /*
  * Callbacks the bridge could not understand (malformed JSON, an unknown dataType, no usable id, a
@@ -40,17 +41,13 @@ export class RejectedCallbacks {
     private readonly tableName: string,
   ) {}
 
-  async store(input: {
-    receivedAtMs: number;
-    reason: string;
-    contentType: string | null;
-    dataType: string | null;
-    callbackId: string | null;
-    sourceIp: string | null;
-    body: string;
-    /** Makes the sort key unique (the request id). */
-    uniqueId: string;
-  }): Promise<void> {
+  async store(
+    input: Omit<RejectedCallback, 'receivedAt' | 'bodyBytes' | 'bodyTruncated'> & {
+      receivedAtMs: number;
+      /** Makes the sort key unique (the request id). */
+      uniqueId: string;
+    },
+  ): Promise<void> {
     const day = new Date(input.receivedAtMs).toISOString().slice(0, 10);
     const body = cutUtf8(input.body, MAX_STORED_BODY_BYTES);
     const bodyBytes = Buffer.byteLength(input.body, 'utf8');
@@ -80,21 +77,11 @@ export class RejectedCallbacks {
   /** One UTC day's rejected callbacks, oldest first. */
   async list(day: string, limit = 100): Promise<RejectedCallback[]> {
     const out: RejectedCallback[] = [];
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.callbacksRejectedOn(day) },
-        Limit: limit,
-      },
-    )) {
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...rest } = item;
-        out.push(rest as RejectedCallback);
-      }
+    const items = partitionItems(this.doc, this.tableName, keys.callbacksRejectedOn(day), { Limit: limit });
+    for await (const item of items) {
+      out.push(recordOf<RejectedCallback>(item));
       if (out.length >= limit) break;
     }
-    return out.slice(0, limit);
+    return out;
   }
 }

@@ -4,12 +4,13 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BridgeEvent } from '../events/builders.ts';
-import type { PublishResult } from '../events/publisher.ts';
+import { PublishFailedError, type PublishResult } from '../events/publisher.ts';
+import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { keys } from '../store/table.ts';
 
 /*
@@ -82,8 +83,6 @@ export interface LedgerOptions {
   now?: () => number;
 }
 
-const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
-
 export const refKey = (ref: CallRef) => `${ref.inbound ? 'in-' : ''}${ref.callInstanceId}#${ref.attempt}`;
 
 export class CallLedger {
@@ -108,8 +107,8 @@ export class CallLedger {
   /** Takes the right to announce a call attempt, unless it is announced or someone live holds it. */
   async claim(ref: CallRef, via: Via): Promise<ClaimOutcome> {
     const now = this.#now();
-    try {
-      await this.doc.send(
+    const claimed = await written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -123,11 +122,9 @@ export class CallLedger {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':claiming': 'claiming', ':now': now },
         }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (claimed) return 'claimed';
     // dynalite ignores ReturnValuesOnConditionCheckFailure: read what stopped us.
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: this.#key(ref), ConsistentRead: true }),
@@ -138,8 +135,8 @@ export class CallLedger {
   /** Records the claimed attempt as announced and counts it for its task (once). */
   async markAnnounced(ref: CallRef, info: AnnouncedInfo) {
     const extra = Object.entries(info.extra ?? {});
-    try {
-      await this.doc.send(
+    const announced = await written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.#key(ref),
@@ -159,11 +156,9 @@ export class CallLedger {
             ':level': info.intentLevel ?? null,
           },
         }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return; // a takeover announced it first: counted there
-      throw error;
-    }
+      ),
+    );
+    if (!announced) return; // a takeover announced it first: counted there
     if (ref.taskId !== null && !ref.inbound) {
       await this.doc.send(
         new UpdateCommand({
@@ -178,8 +173,8 @@ export class CallLedger {
 
   /** Gives a claim back after a failed publish, so the other path need not wait for it to lapse. */
   async release(ref: CallRef): Promise<void> {
-    try {
-      await this.doc.send(
+    await written(
+      this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: this.#key(ref),
@@ -187,10 +182,8 @@ export class CallLedger {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':claiming': 'claiming' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** Which of these attempts are announced (refKey of each), 100 keys a BatchGetItem. */
@@ -244,18 +237,11 @@ export class CallLedger {
   /** Announced calls per task of a company (both paths), from the counters. */
   async counts(companyId: number): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :calls)',
-        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':calls': 'CALLS#' },
-      },
-    )) {
-      for (const item of page.Items ?? []) {
-        out.set(Number(String(item.sk).slice('CALLS#'.length)), Number(item.announced ?? 0));
-      }
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.snapshotsOf(companyId), {
+      skPrefix: 'CALLS#',
+    });
+    for await (const item of items)
+      out.set(Number(String(item.sk).slice('CALLS#'.length)), Number(item.announced ?? 0));
     return out;
   }
 
@@ -283,8 +269,8 @@ export class CallLedger {
     next: CallIntent,
     previousSeq: number | null,
   ): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.callIntent(companyId, callInstanceId), ...next },
@@ -295,12 +281,8 @@ export class CallLedger {
                 ExpressionAttributeValues: { ':previous': previousSeq },
               }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 
@@ -359,10 +341,6 @@ export async function announceCalls(
       report.published.push(refKey(item.ref));
     }),
   );
-  if (failed.size > 0) {
-    throw new Error(
-      `${failed.size} event(s) not accepted by EventBridge: ${result.failed[0]?.errorCode} ${result.failed[0]?.errorMessage}`,
-    );
-  }
+  if (failed.size > 0) throw new PublishFailedError(result.failed);
   return report;
 }

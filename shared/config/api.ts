@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { callbackTokenFromSecret, TokenSchema } from '../callbacks/token.ts';
 import { ImportMappingSchema } from '../imports/mapping.ts';
-import { type ByrobotCredentials, byrobotCredentials, envJson, requiredEnv, secretJson } from './secrets.ts';
+import { type BridgeConfig, envJson, readBridgeConfig, secretJson } from './secrets.ts';
 
 export const SCOPES = ['control', 'create', 'import', 'read'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -54,12 +54,7 @@ export const WebhookSourcesSchema = v.strictObject({
 export type ApiKeyConfig = v.InferOutput<typeof ApiKeysSchema>['keys'][number];
 export type WebhookSourceConfig = v.InferOutput<typeof WebhookSourcesSchema>['sources'][number];
 
-export interface ApiConfig {
-  tableName: string;
-  eventBusName: string;
-  eventSource: string;
-  byrobotBaseUrl: string;
-  credentials: () => Promise<ByrobotCredentials>;
+export interface ApiConfig extends BridgeConfig {
   apiKeys: () => Promise<ApiKeyConfig[]>;
   webhookSources: () => Promise<WebhookSourceConfig[]>;
   /** The import queue (AWS); absent locally, where the local queue is wired in code. */
@@ -75,8 +70,6 @@ export interface ApiConfig {
   callbackSignature?: boolean;
   /** The callback queue (AWS: CALLBACK_QUEUE_URL); absent locally. */
   callbackQueueUrl?: string;
-  dynamoEndpoint?: string;
-  eventBridgeEndpoint?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,17 +98,11 @@ export function readApiConfig(env: Env = process.env): ApiConfig {
       ? envJson(env, 'WEBHOOK_SOURCES_JSON', parse(WebhookSourcesSchema))
       : async () => ({ sources: [] });
   return {
-    tableName: requiredEnv(env, 'TABLE_NAME', 'API'),
-    eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', 'API'),
-    eventSource: env.EVENT_SOURCE || 'byrobot.bridge',
-    byrobotBaseUrl: env.BYROBOT_BASE_URL || 'https://api.byrobot.cn',
-    credentials: byrobotCredentials(env, 'API'),
+    ...readBridgeConfig(env, 'API'),
     apiKeys: async () => (await keys()).keys,
     webhookSources: async () => (await sources()).sources,
     importQueueUrl: env.IMPORT_QUEUE_URL || undefined,
     ...readCallbackConfig(env),
-    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-    eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
   };
 }
 

@@ -70,3 +70,27 @@ export function byrobotCredentials(env: Env, what: string): () => Promise<Byrobo
   const appSecret = requiredEnv(env, 'BYROBOT_APP_SECRET', what);
   return async () => ({ appKey, appSecret });
 }
+
+/** What the API's functions and the poller read alike (readApiConfig, readPollerConfig). */
+export interface BridgeConfig {
+  tableName: string;
+  eventBusName: string;
+  eventSource: string;
+  byrobotBaseUrl: string;
+  /** Resolved lazily: on AWS from Secrets Manager, locally from the environment. */
+  credentials: () => Promise<ByrobotCredentials>;
+  dynamoEndpoint?: string;
+  eventBridgeEndpoint?: string;
+}
+
+export function readBridgeConfig(env: Env, what: string): BridgeConfig {
+  return {
+    tableName: requiredEnv(env, 'TABLE_NAME', what),
+    eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', what),
+    eventSource: env.EVENT_SOURCE || 'byrobot.bridge',
+    byrobotBaseUrl: env.BYROBOT_BASE_URL || 'https://api.byrobot.cn',
+    credentials: byrobotCredentials(env, what),
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
+  };
+}

@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
 import { epochSeconds, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { AttemptResult, BusEvent } from './send.ts';
 
@@ -171,19 +173,9 @@ export class DeliveryLog {
 
   /** Every destination's summary and attempts for one event, attempts oldest first. */
   async forEvent(eventId: string): Promise<{ summaries: DeliverySummary[]; attempts: AttemptRecord[] }> {
-    const items: Record<string, unknown>[] = [];
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `DLV#${eventId}` },
-      },
-    ))
-      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
     const summaries: DeliverySummary[] = [];
     const attempts: AttemptRecord[] = [];
-    for (const item of items) {
+    for await (const item of partitionItems(this.doc, this.tableName, `DLV#${eventId}`)) {
       const { pk: _pk, sk, [TTL_ATTRIBUTE]: _ttl, kind, ...rest } = item;
       if (kind === 'attempt') attempts.push(rest as unknown as AttemptRecord);
       else if (String(sk).startsWith('DEST#')) summaries.push(rest as unknown as DeliverySummary);
@@ -248,8 +240,8 @@ export class DeliveryLog {
 
   /** Pauses once: true only for the call that paused it (one alarm, one log line). */
   async pause(destination: string, nowMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `DEST#${destination}`, sk: 'STATE' },
@@ -261,12 +253,8 @@ export class DeliveryLog {
             ':now': new Date(nowMs).toISOString(),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Resumes: the next message is delivered again, and the failure clock starts afresh. */

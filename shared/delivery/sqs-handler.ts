@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Deliverer } from './deliverer.ts';
 import type { BusEvent } from './send.ts';
 
@@ -19,6 +19,14 @@ export interface SqsDeliveryOptions {
  */
 export function sqsDeliveryHandler(deliverer: Deliverer, options: SqsDeliveryOptions) {
   const sqs = options.sqs ?? new SQSClient({});
+  const visibleIn = (record: SQSRecord, seconds: number) =>
+    sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: options.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
@@ -28,23 +36,11 @@ export function sqsDeliveryHandler(deliverer: Deliverer, options: SqsDeliveryOpt
         const replay = record.messageAttributes?.replay?.stringValue === 'true';
         const outcome = await deliverer.deliver(busEvent, attempt, replay);
         if (outcome.action === 'retry') {
-          await sqs.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: options.queueUrl,
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(outcome.delaySeconds))),
-            }),
-          );
+          await visibleIn(record, Math.min(43_200, Math.max(0, Math.round(outcome.delaySeconds))));
           batchItemFailures.push({ itemIdentifier: record.messageId });
         } else if (outcome.action === 'dead-letter') {
           // Visible again at once: the next receive exceeds maxReceiveCount and SQS moves it.
-          await sqs.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: options.queueUrl,
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: 0,
-            }),
-          );
+          await visibleIn(record, 0);
           batchItemFailures.push({ itemIdentifier: record.messageId });
         } else if (outcome.action === 'hold') {
           await sqs.send(

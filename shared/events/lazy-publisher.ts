@@ -1,3 +1,4 @@
+import type { BridgeConfig } from '../config/secrets.ts';
 import { busPublisher, type Publisher } from './bus-client.ts';
 
 /**
@@ -6,10 +7,16 @@ import { busPublisher, type Publisher } from './bus-client.ts';
  * imported statically: a dynamic import in a single-file bundle defers evaluation but makes esbuild
  * keep all of the client's commands (about 28 KB more to parse on every cold start).
  */
-export function busPublisherOnFirstUse(options: Parameters<typeof busPublisher>[0]): Publisher {
+export function busPublisherOnFirstUse(
+  config: Pick<BridgeConfig, 'eventBusName' | 'eventSource' | 'eventBridgeEndpoint'>,
+): Publisher {
   let publisher: Publisher | undefined;
   return (events) => {
-    publisher ??= busPublisher(options);
+    publisher ??= busPublisher({
+      eventBusName: config.eventBusName,
+      source: config.eventSource,
+      endpoint: config.eventBridgeEndpoint,
+    });
     return publisher(events);
   };
 }

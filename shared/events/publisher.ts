@@ -28,6 +28,25 @@ export interface PublishResult {
   calls: number;
 }
 
+/** Some events were not accepted: the caller's retry publishes them again, with the same ids. */
+export class PublishFailedError extends Error {
+  constructor(failed: PublishResult['failed']) {
+    super(
+      `${failed.length} event(s) not accepted by EventBridge: ${failed[0]?.errorCode} ${failed[0]?.errorMessage}`,
+    );
+    this.name = 'PublishFailedError';
+  }
+}
+
+/** Publishes with `publish`; throws PublishFailedError unless every event was accepted. */
+export async function publishOrThrow(
+  publish: (events: readonly BridgeEvent[]) => Promise<PublishResult>,
+  events: readonly BridgeEvent[],
+): Promise<void> {
+  const result = await publish(events);
+  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+}
+
 /**
  * Publishes events in PutEvents calls of at most 10 entries and at most 256 KB, resending only the
  * entries that failed (per-entry errors and whole-call throttling), with capped, jittered backoff.

@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { written } from '../store/conditional.ts';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { ApiResult } from './types.ts';
 
@@ -28,8 +29,8 @@ export class IdempotencyStore {
 
   async begin(scope: string, key: string, bodyHash: string, nowMs: number): Promise<Begin> {
     const Key = keys.idempotency(scope, key);
-    try {
-      await this.doc.send(
+    const made = await written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -42,11 +43,9 @@ export class IdempotencyStore {
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':now': epochSeconds(nowMs) },
         }),
-      );
-      return { kind: 'new' };
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
+    if (made) return { kind: 'new' };
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
     );

@@ -1,12 +1,6 @@
-import { byrobotCredentials, requiredEnv } from '../config/secrets.ts';
+import { type BridgeConfig, readBridgeConfig } from '../config/secrets.ts';
 
-export interface PollerConfig {
-  tableName: string;
-  eventBusName: string;
-  eventSource: string;
-  byrobotBaseUrl: string;
-  /** Resolved lazily: on AWS from Secrets Manager, locally from the environment. */
-  credentials: () => Promise<{ appKey: string; appSecret: string }>;
+export interface PollerConfig extends BridgeConfig {
   /** Company ids to poll, or 'all' (every company the app key manages). */
   companies: number[] | 'all';
   backfill: boolean;
@@ -18,8 +12,6 @@ export interface PollerConfig {
   callbacks?: boolean;
   /** How long a call may wait for its push before the reconciler reads it (CALLBACK_GRACE_SECONDS). @default 120 */
   callbackGraceSeconds?: number;
-  dynamoEndpoint?: string;
-  eventBridgeEndpoint?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -56,17 +48,11 @@ export function readPollerConfig(env: Env = process.env): PollerConfig {
     );
   }
   return {
-    tableName: requiredEnv(env, 'TABLE_NAME', 'poller'),
-    eventBusName: requiredEnv(env, 'EVENT_BUS_NAME', 'poller'),
-    eventSource: env.EVENT_SOURCE || 'byrobot.bridge',
-    byrobotBaseUrl: env.BYROBOT_BASE_URL || 'https://api.byrobot.cn',
-    credentials: byrobotCredentials(env, 'poller'),
+    ...readBridgeConfig(env, 'poller'),
     companies,
     backfill: env.POLL_BACKFILL === 'true',
     maxInFlight,
     callbacks: callbacksText === 'on',
     callbackGraceSeconds,
-    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-    eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT || undefined,
   };
 }

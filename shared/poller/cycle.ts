@@ -10,7 +10,7 @@ import {
   taskCompleted,
   taskStatusChanged,
 } from '../events/builders.ts';
-import type { PublishResult } from '../events/publisher.ts';
+import { type PublishResult, publishOrThrow } from '../events/publisher.ts';
 import { toBeijingIso } from '../time.ts';
 import { type ListingPlan, needsNextPage, planListing } from './listing.ts';
 import {
@@ -22,7 +22,7 @@ import {
   gapTiming,
   startingCounter,
 } from './reconcile.ts';
-import { RECENT_KEYS_KEPT, type TaskSnapshot, taskOfSnapshot } from './snapshot.ts';
+import { RECENT_KEYS_KEPT, statusOfSnapshot, type TaskSnapshot, taskOfSnapshot } from './snapshot.ts';
 import type { PollerStore } from './store.ts';
 
 export interface PollerLogger {
@@ -102,15 +102,6 @@ export class ListingError extends Error {
   }
 }
 
-class PublishFailedError extends Error {
-  constructor(failed: PublishResult['failed']) {
-    super(
-      `${failed.length} event(s) not accepted by EventBridge: ${failed[0]?.errorCode} ${failed[0]?.errorMessage}`,
-    );
-    this.name = 'PublishFailedError';
-  }
-}
-
 /**
  * One poll cycle for one company (see docs/architecture.md, "The poller's cycle"): take the lease,
  * list the tasks that may have changed, and for each changed task publish its events, then commit its
@@ -138,6 +129,10 @@ export async function pollCompany(
     events: {},
     callsReconciled: 0,
     durationMs: 0,
+  };
+  const fail = (taskId: number, message: string, error: unknown) => {
+    report.failures.push({ taskId, reason: reason(error) });
+    logger.warn(message, { companyId, taskId, error: reason(error) });
   };
   const leaseMs = options.leaseMs ?? 120_000;
   if (!(await deps.store.acquireLease(companyId, options.ownerId, now().getTime(), leaseMs))) {
@@ -200,12 +195,7 @@ export async function pollCompany(
       try {
         await processTask(task, snapshots.get(task.taskId), ctx);
       } catch (error) {
-        report.failures.push({ taskId: task.taskId, reason: reason(error) });
-        logger.warn('task not committed; it will be redone next cycle', {
-          companyId,
-          taskId: task.taskId,
-          error: reason(error),
-        });
+        fail(task.taskId, 'task not committed; it will be redone next cycle', error);
       }
     });
     if (
@@ -225,12 +215,7 @@ export async function pollCompany(
         try {
           await retireDeleted(snapshots.get(id)!, ctx);
         } catch (error) {
-          report.failures.push({ taskId: id, reason: reason(error) });
-          logger.warn('deleted task not retired; it will be redone next cycle', {
-            companyId,
-            taskId: id,
-            error: reason(error),
-          });
+          fail(id, 'deleted task not retired; it will be redone next cycle', error);
         }
       }
     }
@@ -388,7 +373,7 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
 
   const events: BridgeEvent[] = [];
   if (decision.announceStatus) {
-    const previous = snapshot ? { code: snapshot.status, label: snapshot.statusLabel } : null;
+    const previous = snapshot ? statusOfSnapshot(snapshot) : null;
     events.push(taskStatusChanged({ companyId, detectedAt, version }, { ...task, counts }, previous));
   }
   if (deps.callbacks) {
@@ -412,26 +397,13 @@ async function processTask(task: Task, snapshot: TaskSnapshot | undefined, ctx: 
   }
 
   const newKeys = newCalls.map((c) => callKey(c.callInstanceId, c.redial.times));
-  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
   const details = await Promise.all(
     newCalls.map((c) => deps.byrobot.phoneLogInfo(c.callInstanceId, { signal })),
   );
-  for (const call of details) {
-    events.push(
-      callCompleted(
-        { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
-        call,
-        maxDetailBytes,
-      ),
-    );
-  }
+  for (const call of details) events.push(callEvent(task, call, detectedAt, ctx));
   if (decision.announceCompleted && detail) events.push(taskCompleted({ companyId, detectedAt }, detail));
 
-  if (events.length > 0) {
-    const result = await deps.publish(events);
-    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
-    for (const e of events) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
-  }
+  if (events.length > 0) await publishAll(events, ctx);
   if (newKeys.length > 0) await deps.store.recordAnnounced(companyId, task.taskId, version, newKeys);
   await commit(
     {
@@ -459,7 +431,7 @@ async function reconcileTask(
   events: BridgeEvent[],
   ctx: TaskContext,
 ): Promise<void> {
-  const { companyId, deps, options, signal } = ctx;
+  const { companyId, deps, signal } = ctx;
   const { ledger, graceMs } = deps.callbacks!;
   const counter = ctx.counters.get(task.taskId) ?? 0;
   let baselineCounter = base.baselineCounter ?? 0;
@@ -492,13 +464,8 @@ async function reconcileTask(
   }
 
   const detectedAt = base.updatedAt;
-  const maxDetailBytes = options.maxDetailBytes ?? 256 * 1024 - 1024;
   const announcements: Announcement[] = missed.map((call) => {
-    const event = callCompleted(
-      { companyId, detectedAt, taskId: task.taskId, taskName: task.name },
-      call,
-      maxDetailBytes,
-    );
+    const event = callEvent(task, call, detectedAt, ctx);
     return {
       ref: {
         companyId,
@@ -523,11 +490,12 @@ async function reconcileTask(
   let outcome: AnnounceReport = { published: [], already: [], inFlight: [] };
   if (announcements.length > 0) outcome = await announceCalls(ledger, announcements, 'poll', publishWith);
   if (published.length === 0 && events.length + after.length > 0) {
-    const result = await publishWith([]);
-    if (result.failed.length > 0) throw new PublishFailedError(result.failed);
+    published = [...events, ...after];
+    await publishAll(published, ctx);
+  } else {
+    // Reaching here, every entry of the batch was accepted (announceCalls throws otherwise).
+    countEvents(published, ctx.report);
   }
-  // Reaching here, every entry of the batch was accepted (announceCalls throws otherwise).
-  for (const e of published) ctx.report.events[e.detailType] = (ctx.report.events[e.detailType] ?? 0) + 1;
   ctx.report.callsReconciled += outcome.published.length;
 
   // Found announced by the other path meanwhile, or announced now: both fill the gap. Claimed by a
@@ -608,14 +576,9 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
   const event = taskStatusChanged(
     { companyId, detectedAt, version },
     taskOfSnapshot(snapshot, DELETED_TASK_STATUS, counts),
-    {
-      code: snapshot.status,
-      label: snapshot.statusLabel,
-    },
+    statusOfSnapshot(snapshot),
   );
-  const result = await deps.publish([event]);
-  if (result.failed.length > 0) throw new PublishFailedError(result.failed);
-  ctx.report.events[event.detailType] = (ctx.report.events[event.detailType] ?? 0) + 1;
+  await publishAll([event], ctx);
   await commit(
     {
       ...snapshot,
@@ -627,6 +590,26 @@ async function retireDeleted(snapshot: TaskSnapshot, ctx: TaskContext): Promise<
       updatedAt: detectedAt,
     },
     ctx,
+  );
+}
+
+/** Publishes a task's events in one PutEvents batch: all accepted, or the task is redone next cycle. */
+async function publishAll(events: readonly BridgeEvent[], ctx: TaskContext): Promise<void> {
+  await publishOrThrow(ctx.deps.publish, events);
+  countEvents(events, ctx.report);
+}
+
+function countEvents(events: readonly BridgeEvent[], report: CompanyCycleReport): void {
+  for (const e of events) report.events[e.detailType] = (report.events[e.detailType] ?? 0) + 1;
+}
+
+/** A call's Call Completed, as either path of the poller finds it. */
+function callEvent(task: Task, call: CallDetail, detectedAt: string, ctx: TaskContext) {
+  const maxDetailBytes = ctx.options.maxDetailBytes ?? 256 * 1024 - 1024;
+  return callCompleted(
+    { companyId: ctx.companyId, detectedAt, taskId: task.taskId, taskName: task.name },
+    call,
+    maxDetailBytes,
   );
 }
 

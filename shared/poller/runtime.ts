@@ -47,11 +47,7 @@ export function createPollerRuntime(
       options.onAttempt?.(a);
     },
   });
-  const publish = busPublisherOnFirstUse({
-    eventBusName: config.eventBusName,
-    source: config.eventSource,
-    endpoint: config.eventBridgeEndpoint,
-  });
+  const publish = busPublisherOnFirstUse(config);
 
   return {
     async run(invocation = {}) {

@@ -46,6 +46,12 @@ export interface TaskSnapshot {
 
 export const RECENT_KEYS_KEPT = 200;
 
+/** The status the snapshot last saw: a Task Status Changed's `previousStatus`. */
+export const statusOfSnapshot = (snapshot: TaskSnapshot): Coded => ({
+  code: snapshot.status,
+  label: snapshot.statusLabel,
+});
+
 /**
  * The task as an event shows it when only the snapshot knows it (a deleted task, a task-status push):
  * its id, name and counts, with this status; what byrobot's listing would add is null.

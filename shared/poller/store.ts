@@ -4,12 +4,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
+import { written } from '../store/conditional.ts';
+import { partitionItems } from '../store/query.ts';
+import { epochSeconds, keys, recordOf, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { TaskSnapshot } from './snapshot.ts';
-
-const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** The poller's state in DynamoDB: snapshots, the ledger of announced calls, and the per-company lease. */
 export class PollerStore {
@@ -20,8 +19,8 @@ export class PollerStore {
 
   /** Takes the company's lease unless another live holder has it. */
   async acquireLease(companyId: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -34,18 +33,14 @@ export class PollerStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': nowMs, ':owner': owner },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Gives the lease back, if it is still ours. */
   async releaseLease(companyId: number, owner: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await written(
+      this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.lease(companyId),
@@ -53,10 +48,8 @@ export class PollerStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': owner },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** Whether a cycle of this company ever completed its baseline (see markCompanyKnown). */
@@ -86,26 +79,15 @@ export class PollerStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return null;
-    const { pk: _pk, sk: _sk, ...snapshot } = out.Item;
-    return snapshot as TaskSnapshot;
+    return out.Item ? recordOf<TaskSnapshot>(out.Item) : null;
   }
 
   async loadSnapshots(companyId: number): Promise<Map<number, TaskSnapshot>> {
     const out = new Map<number, TaskSnapshot>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
-        ExpressionAttributeValues: { ':pk': keys.snapshotsOf(companyId), ':task': 'TASK#' },
-      },
-    )) {
-      for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, ...snapshot } = item;
-        out.set(snapshot.taskId as number, snapshot as TaskSnapshot);
-      }
-    }
+    const items = partitionItems(this.doc, this.tableName, keys.snapshotsOf(companyId), {
+      skPrefix: 'TASK#',
+    });
+    for await (const item of items) out.set(item.taskId as number, recordOf<TaskSnapshot>(item));
     return out;
   }
 
@@ -114,8 +96,8 @@ export class PollerStore {
    * condition is what makes "publish, then commit" safe to repeat after a crash.
    */
   async commitSnapshot(snapshot: TaskSnapshot): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return written(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.snapshot(snapshot.companyId, snapshot.taskId), ...snapshot },
@@ -126,12 +108,8 @@ export class PollerStore {
                 ExpressionAttributeValues: { ':previous': snapshot.version - 1 },
               }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -168,15 +146,8 @@ export class PollerStore {
   /** Every call key ever announced for a task (the completion sweep reads this). */
   async announcedKeys(companyId: number, taskId: number): Promise<Set<string>> {
     const out = new Set<string>();
-    for await (const page of paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.ledgerOf(companyId, taskId) },
-      },
-    ))
-      for (const item of page.Items ?? []) for (const key of (item.keys as string[]) ?? []) out.add(key);
+    for await (const item of partitionItems(this.doc, this.tableName, keys.ledgerOf(companyId, taskId)))
+      for (const key of (item.keys as string[]) ?? []) out.add(key);
     return out;
   }
 }

@@ -85,5 +85,11 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   };
 }
 
+/** An item as the record it stores: without the table's keys and expiry. */
+export function recordOf<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...record } = item;
+  return record as T;
+}
+
 /** Epoch seconds, the unit DynamoDB TTL reads. */
 export const epochSeconds = (ms: number) => Math.floor(ms / 1000);

@@ -2,7 +2,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../shared/http/idempotency.ts';
 import { epochSeconds, keys, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, startApiStack } from '../support/api-stack.ts';
+import { postImport, simTask } from '../support/app-requests.ts';
 
 const HOUR = 3600 * 1000;
 /** The bridge's clock, which the test moves: records are written and judged by it. */
@@ -12,13 +13,7 @@ let taskId: number;
 
 beforeAll(async () => {
   api = await startApiStack({ now: () => nowMs });
-  taskId = (await api.sim.sim.world().createTask({
-    companyId: 1,
-    taskName: '幂等到期',
-    taskType: 2,
-    userPhoneIds: [11],
-    robotDefId: 101,
-  })) as number;
+  taskId = simTask(api, '幂等到期');
 });
 afterAll(() => api?.close());
 
@@ -29,14 +24,7 @@ describe('Idempotency records outlast a sender’s retry schedule (≥ 76 h), an
     const t0 = nowMs;
     const key = 'idem-expiry-0001';
     const body = { customers: [{ name: '到期', phone: '13600000001' }] };
-    const send = () =>
-      api.call('import-customers', {
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: { ...api.auth(KEYS.admin), 'idempotency-key': key },
-        body,
-      });
+    const send = () => postImport(api, taskId, body, { 'idempotency-key': key });
 
     const first = await send();
     expect(first.status).toBe(200);

@@ -3,35 +3,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkMessage } from '../../shared/api/imports.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, startApiStack } from '../support/api-stack.ts';
+import { getImport, postImport, postTask, simTask } from '../support/app-requests.ts';
 
 let api: ApiStack;
 const phone = (i: number) => `13${String(i).padStart(9, '0')}`;
 
 async function createTask(name: string) {
-  const r = await api.call('create-task', {
-    method: 'POST',
-    path: '/tasks',
-    headers: api.auth(KEYS.admin),
-    body: { companyId: 1, taskName: name, userPhoneIds: [11], robotDefId: 101 },
-  });
+  const r = await postTask(api, { companyId: 1, taskName: name, userPhoneIds: [11], robotDefId: 101 });
   return r.json.taskId as number;
 }
-const post = (taskId: number, body: unknown) =>
-  api.call('import-customers', {
-    method: 'POST',
-    path: `/tasks/${taskId}/customers`,
-    pathParameters: { taskId: String(taskId) },
-    headers: api.auth(KEYS.admin),
-    body,
-  });
-const status = (importId: string) =>
-  api.call('get-import', {
-    method: 'GET',
-    path: `/imports/${importId}`,
-    pathParameters: { importId },
-    headers: api.auth(KEYS.readOnly),
-  });
+const post = (taskId: number, body: unknown) => postImport(api, taskId, body);
+const status = (importId: string) => getImport(api, importId);
 
 /**
  * Chunks made to fail: for a task in here, a delivery of chunk N numbered ≤ times (SQS's
@@ -164,13 +147,7 @@ describe('Imports: the asynchronous path', () => {
   it('a chunk that keeps failing lands in the dead-letter list with its rows, shows as failed, and redrives', async () => {
     const one = await startApiStack({ queueBatchSize: 1 });
     try {
-      const taskId = (await one.sim.sim.world().createTask({
-        companyId: 1,
-        taskName: '死信',
-        taskType: 2,
-        userPhoneIds: [11],
-        robotDefId: 101,
-      })) as number;
+      const taskId = simTask(one, '死信');
       // byrobot fails every import of chunk 0 (and only that chunk) until the redrive.
       let redriven = false;
       one.queue.attach(async (event) => {
@@ -184,22 +161,10 @@ describe('Imports: the asynchronous path', () => {
         name: `c${i}`,
         phone: phone(100_000 + i),
       }));
-      const accepted = await one.call('import-customers', {
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: one.auth(KEYS.admin),
-        body: { customers },
-      });
+      const accepted = await postImport(one, taskId, { customers });
       const importId = accepted.json.importId as string;
       await one.queue.drained();
-      const get = () =>
-        one.call('get-import', {
-          method: 'GET',
-          path: `/imports/${importId}`,
-          pathParameters: { importId },
-          headers: one.auth(KEYS.readOnly),
-        });
+      const get = () => getImport(one, importId);
       const failed = await get();
       expect(failed.json).toMatchObject({
         status: 'completed_with_errors',

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ByrobotClient } from '../../shared/byrobot/client.ts';
-import { type ApiStack, KEYS } from '../support/api-stack.ts';
+import type { ApiStack } from '../support/api-stack.ts';
+import { postImport, simTask } from '../support/app-requests.ts';
 import { captureJsonLines, speakingApiStack } from '../support/log-capture.ts';
 
 /*
@@ -20,13 +21,7 @@ const restore: Array<() => void> = [];
 beforeAll(async () => {
   // The test run silences the Logger (vitest.config.ts); this stack's Logger is built to speak.
   api = await speakingApiStack('DEBUG');
-  taskId = (await api.sim.sim.world().createTask({
-    companyId: 1,
-    taskName: '日志',
-    taskType: 2,
-    userPhoneIds: [11],
-    robotDefId: 101,
-  })) as number;
+  taskId = simTask(api, '日志');
   // The real client against the simulator, except that importTaskCustomer answers as scripted.
   const client = new ByrobotClient({
     baseUrl: api.sim.url,
@@ -66,14 +61,7 @@ function expectMasked() {
   expect(text).toContain('139****5678');
   expect(text).toContain('861******5679');
 }
-const importRows = (customers: unknown[]) =>
-  api.call('import-customers', {
-    method: 'POST',
-    path: `/tasks/${taskId}/customers`,
-    pathParameters: { taskId: String(taskId) },
-    headers: api.auth(KEYS.admin),
-    body: { customers },
-  });
+const importRows = (customers: unknown[]) => postImport(api, taskId, { customers });
 
 describe('Logs mask phone numbers', () => {
   it('a request byrobot refuses (4xx): "request refused" with the request id, the numbers masked', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, startApiStack } from '../support/api-stack.ts';
+import { postAction, simTask } from '../support/app-requests.ts';
 
 /*
  * byrobot never answering is the one fault that needs the client's timeout, so this test has a stack
@@ -10,24 +11,13 @@ let api: ApiStack;
 let task: number;
 beforeAll(async () => {
   api = await startApiStack({ client: { timeoutMs: 400 } });
-  task = api.sim.sim.world().createTask({
-    companyId: 2,
-    taskName: '不应答',
-    taskType: 2,
-    userPhoneIds: [21],
-    robotDefId: 111,
-  }) as number;
+  task = simTask(api, '不应答', 2);
 });
 afterAll(() => api?.close());
 
 it('hang → 503 with Retry-After once the client gives up, no internals', async () => {
   api.sim.sim.addFault({ kind: 'hang', endpoint: 'task/pause' });
-  const r = await api.call('task-action', {
-    method: 'POST',
-    path: `/tasks/${task}/pause`,
-    pathParameters: { taskId: String(task) },
-    headers: api.auth(KEYS.admin),
-  });
+  const r = await postAction(api, task, 'pause');
   expect(r.status).toBe(503);
   expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
   expect(JSON.stringify(r.json)).not.toMatch(/stack|at .*\.ts|demo-secret/);

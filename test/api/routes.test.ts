@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../shared/http/auth.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
+import {
+  getImport,
+  postAction,
+  postImport,
+  postTask,
+  postWebhook,
+  simTask,
+} from '../support/app-requests.ts';
 import { compileEventSchema } from '../support/json-schema.ts';
 
 let api: ApiStack;
@@ -10,11 +18,12 @@ let task2: number; // company 2
 let varsTask: number; // company 1, robot 102 (needs 还款金额)
 
 const newTask = async (companyId: number, robotDefId: number, phone: number, name = 'API 测试') => {
-  const r = await api.call('create-task', {
-    method: 'POST',
-    path: '/tasks',
-    headers: api.auth(KEYS.admin),
-    body: { companyId, taskName: name, userPhoneIds: [phone], robotDefId, concurrencyQuota: 2 },
+  const r = await postTask(api, {
+    companyId,
+    taskName: name,
+    userPhoneIds: [phone],
+    robotDefId,
+    concurrencyQuota: 2,
   });
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return r.json.taskId as number;
@@ -24,26 +33,13 @@ const importInto = (
   body: unknown,
   key: string = KEYS.admin,
   headers: Record<string, string> = {},
-) =>
-  api.call('import-customers', {
-    method: 'POST',
-    path: `/tasks/${taskId}/customers`,
-    pathParameters: { taskId: String(taskId) },
-    headers: { ...api.auth(key), ...headers },
-    body,
-  });
+) => postImport(api, taskId, body, { ...api.auth(key), ...headers });
 const act = (
   taskId: number,
   action: string,
   key: string = KEYS.admin,
   headers: Record<string, string> = {},
-) =>
-  api.call('task-action', {
-    method: 'POST',
-    path: `/tasks/${taskId}/${action}`,
-    pathParameters: { taskId: String(taskId) },
-    headers: { ...api.auth(key), ...headers },
-  });
+) => postAction(api, taskId, action, { ...api.auth(key), ...headers });
 const row = (i: number, extra: Record<string, unknown> = {}) => ({
   name: `客户${i}`,
   phone: `1390000${String(i).padStart(4, '0')}`,
@@ -174,23 +170,22 @@ describe('Routes: authentication and companies', () => {
     expect(r.status).toBe(404);
     expect((await importInto(task2, { customers: [row(5)] }, KEYS.company1)).status).toBe(404);
     expect((await importInto(task2, { companyId: 2, customers: [row(5)] }, KEYS.company1)).status).toBe(404);
-    const created = await api.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: api.auth(KEYS.company1),
-      body: { companyId: 2, taskName: 'x', userPhoneIds: [21], robotDefId: 111 },
-    });
+    const created = await postTask(
+      api,
+      { companyId: 2, taskName: 'x', userPhoneIds: [21], robotDefId: 111 },
+      api.auth(KEYS.company1),
+    );
     expect(created.status).toBe(403);
   });
 
   it('an import naming a company the app key does not manage is 404, not a 502 for the operator', async () => {
     // Found by the property test: the first (uncached) look-up asked byrobot for the task in the
     // named company, byrobot answered 403, and the caller's wrong claim became our credentials' fault.
-    const created = await api.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: api.auth(KEYS.admin),
-      body: { companyId: 1, taskName: '声称公司', userPhoneIds: [11], robotDefId: 101 },
+    const created = await postTask(api, {
+      companyId: 1,
+      taskName: '声称公司',
+      userPhoneIds: [11],
+      robotDefId: 101,
     });
     const fresh = created.json.taskId as number;
     const r = await importInto(fresh, { companyId: 3, customers: [row(6)] }, KEYS.admin);
@@ -203,13 +198,7 @@ describe('Routes: authentication and companies', () => {
 describe('Routes: Standard Webhooks signatures', () => {
   const body = JSON.stringify({ customers: [row(70)] });
   const send = (headers: Record<string, string>, raw = body) =>
-    api.call('webhook-customers', {
-      method: 'POST',
-      path: `/webhooks/crm/tasks/${varsTask}/customers`,
-      pathParameters: { source: 'crm', taskId: String(varsTask) },
-      headers,
-      body: raw,
-    });
+    postWebhook(api, 'crm', varsTask, raw, headers);
   const signed = (secret: string, ts: number, raw = body, id = `msg_${Math.random()}`) => ({
     'webhook-id': id,
     'webhook-timestamp': String(ts),
@@ -262,13 +251,7 @@ describe('Routes: rotating a webhook secret', () => {
         onMissingVariables: 'pass' as const,
       })),
     });
-    t = (await rot.sim.sim.world().createTask({
-      companyId: 1,
-      taskName: 'rotation',
-      taskType: 2,
-      userPhoneIds: [11],
-      robotDefId: 101,
-    })) as number;
+    t = simTask(rot, 'rotation');
   });
   afterAll(() => rot?.close());
 
@@ -278,16 +261,10 @@ describe('Routes: rotating a webhook secret', () => {
     const raw = JSON.stringify({ customers: [{ name: `轮换${n}`, phone }] });
     const id = `msg_rotation_${n}`;
     const ts = Math.floor(Date.now() / 1000);
-    const r = await rot.call('webhook-customers', {
-      method: 'POST',
-      path: `/webhooks/${source}/tasks/${t}/customers`,
-      pathParameters: { source, taskId: String(t) },
-      headers: {
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signWith.map((secret) => signWebhook(secret, id, ts, raw)).join(' '),
-      },
-      body: raw,
+    const r = await postWebhook(rot, source, t, raw, {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWith.map((secret) => signWebhook(secret, id, ts, raw)).join(' '),
     });
     return { ...r, imported: rot.sim.sim.world().task(t).phones.has(phone) };
   }
@@ -403,13 +380,7 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
   const rawRows = JSON.stringify({ customers: [row(60)] });
   /** Every route with a path parameter, called with `bad` in that parameter (authenticated, so only the parameter is wrong). */
   const withBad = {
-    'task-action': (bad: string) =>
-      api.call('task-action', {
-        method: 'POST',
-        path: `/tasks/${bad}/start`,
-        pathParameters: { taskId: bad },
-        headers: api.auth(KEYS.admin),
-      }),
+    'task-action': (bad: string) => postAction(api, bad, 'start'),
     'import-customers': (bad: string) =>
       api.call('import-customers', {
         method: 'POST',
@@ -418,29 +389,9 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
         headers: api.auth(KEYS.admin),
         body: { customers: [row(60)] },
       }),
-    'webhook-customers (taskId)': (bad: string) =>
-      api.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/crm/tasks/${bad}/customers`,
-        pathParameters: { source: 'crm', taskId: bad },
-        headers: signedFor(rawRows),
-        body: rawRows,
-      }),
-    'webhook-customers (source)': (bad: string) =>
-      api.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/${bad}/tasks/${task1}/customers`,
-        pathParameters: { source: bad, taskId: String(task1) },
-        headers: signedFor(rawRows),
-        body: rawRows,
-      }),
-    'get-import': (bad: string) =>
-      api.call('get-import', {
-        method: 'GET',
-        path: `/imports/${bad}`,
-        pathParameters: { importId: bad },
-        headers: api.auth(KEYS.readOnly),
-      }),
+    'webhook-customers (taskId)': (bad: string) => postWebhook(api, 'crm', bad, rawRows, signedFor(rawRows)),
+    'webhook-customers (source)': (bad: string) => postWebhook(api, bad, task1, rawRows, signedFor(rawRows)),
+    'get-import': (bad: string) => getImport(api, bad),
     'get-call': (bad: string) =>
       api.call('get-call', {
         method: 'GET',
@@ -497,11 +448,12 @@ describe('Routes: malformed input is 4xx, never 5xx', () => {
     ],
   ])('POST /tasks refuses %j before calling byrobot (%s, %s)', async (patch, field, rule) => {
     const before = api.sim.sim.stats().byEndpoint['v1/task/createTask'] ?? 0;
-    const r = await api.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: api.auth(KEYS.admin),
-      body: { companyId: 1, taskName: 'v', userPhoneIds: [11], robotDefId: 101, ...patch },
+    const r = await postTask(api, {
+      companyId: 1,
+      taskName: 'v',
+      userPhoneIds: [11],
+      robotDefId: 101,
+      ...patch,
     });
     expect(r.status).toBe(422);
     expect(r.json.errors?.[0]).toMatchObject({ field, rule });
@@ -591,13 +543,7 @@ describe('Routes: a CRM’s own payload through its field mapping', () => {
     };
     const mapped = await startApiStack({ sources: [source] });
     try {
-      const t = (await mapped.sim.sim.world().createTask({
-        companyId: 1,
-        taskName: 'm',
-        taskType: 2,
-        userPhoneIds: [11],
-        robotDefId: 101,
-      })) as number;
+      const t = simTask(mapped, 'm');
       const raw = JSON.stringify({
         event: 'lead.created',
         data: {
@@ -609,16 +555,10 @@ describe('Routes: a CRM’s own payload through its field mapping', () => {
         },
       });
       const ts = Math.floor(Date.now() / 1000);
-      const r = await mapped.call('webhook-customers', {
-        method: 'POST',
-        path: `/webhooks/hubspot/tasks/${t}/customers`,
-        pathParameters: { source: 'hubspot', taskId: String(t) },
-        headers: {
-          'webhook-id': 'msg_map',
-          'webhook-timestamp': String(ts),
-          'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, 'msg_map', ts, raw),
-        },
-        body: raw,
+      const r = await postWebhook(mapped, 'hubspot', t, raw, {
+        'webhook-id': 'msg_map',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signWebhook(WEBHOOK_SECRETS.current, 'msg_map', ts, raw),
       });
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({

@@ -16,6 +16,7 @@ import type { FunctionName } from '../../shared/manifest.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
 import { createDocumentClient } from '../../shared/store/dynamo.ts';
 import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/api-stack.ts';
+import { getImport } from '../support/app-requests.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
 
@@ -166,14 +167,7 @@ beforeAll(async () => {
   expect(swept.requeued).toEqual([{ importId: expect.any(String), chunks: 2 }]);
   await api.queue.drained();
   const importId = queued.json.importId as string;
-  const read = await as('get-import', () =>
-    api.call('get-import', {
-      method: 'GET',
-      path: `/imports/${importId}`,
-      pathParameters: { importId },
-      headers: api.auth(KEYS.readOnly),
-    }),
-  );
+  const read = await as('get-import', () => getImport(api, importId));
   expect(read.json.status).toBe('completed');
   for (const fn of ['health', 'openapi'] as const)
     await as(fn, () =>

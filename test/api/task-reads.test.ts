@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { postAction, postImport, postTask } from '../support/app-requests.ts';
 
 /*
  * GET /tasks, GET /tasks/{taskId}, GET /tasks/{taskId}/calls through the real routes and middy stack
@@ -26,11 +27,12 @@ const get = (
 };
 
 const create = async (companyId: number, robotDefId: number, line: number, taskName: string) => {
-  const r = await api.call('create-task', {
-    method: 'POST',
-    path: '/tasks',
-    headers: api.auth(KEYS.admin),
-    body: { companyId, taskName, userPhoneIds: [line], robotDefId, concurrencyQuota: 5 },
+  const r = await postTask(api, {
+    companyId,
+    taskName,
+    userPhoneIds: [line],
+    robotDefId,
+    concurrencyQuota: 5,
   });
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return r.json.taskId as number;
@@ -44,20 +46,9 @@ beforeAll(async () => {
     name: `客户${i}`,
     phone: `1370000${String(i).padStart(4, '0')}`,
   }));
-  const imported = await api.call('import-customers', {
-    method: 'POST',
-    path: `/tasks/${task1}/customers`,
-    pathParameters: { taskId: String(task1) },
-    headers: api.auth(KEYS.admin),
-    body: { customers },
-  });
+  const imported = await postImport(api, task1, { customers });
   expect(imported.status).toBe(200);
-  const started = await api.call('task-action', {
-    method: 'POST',
-    path: `/tasks/${task1}/start`,
-    pathParameters: { taskId: String(task1) },
-    headers: api.auth(KEYS.admin),
-  });
+  const started = await postAction(api, task1, 'start');
   expect(started.status).toBe(200);
   api.sim.sim.advance(6 * 3600);
 });

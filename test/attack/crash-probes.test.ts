@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listening } from '../../dev/listen.ts';
 import { startApiServer } from '../../local/api-server/index.ts';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { simTask } from '../support/app-requests.ts';
 import { rawRequest } from './probe.ts';
 
 /*
@@ -16,13 +17,7 @@ let taskId: number;
 beforeAll(async () => {
   api = await startApiStack();
   server = await startApiServer({ deps: api.deps });
-  taskId = (await api.sim.sim.world().createTask({
-    companyId: 1,
-    taskName: '探测',
-    taskType: 2,
-    userPhoneIds: [11],
-    robotDefId: 101,
-  })) as number;
+  taskId = simTask(api, '探测');
 });
 afterAll(async () => {
   await server?.close();

@@ -4,6 +4,7 @@ import type { Listening } from '../../dev/listen.ts';
 import { startApiServer } from '../../local/api-server/index.ts';
 import { API_ROUTES } from '../../shared/manifest.ts';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { simTask } from '../support/app-requests.ts';
 import { bodyOf, rawRequest } from './probe.ts';
 
 /*
@@ -22,13 +23,7 @@ const tally = { requests: 0, byStatus: {} as Record<string, number> };
 beforeAll(async () => {
   api = await startApiStack();
   server = await startApiServer({ deps: api.deps });
-  taskId = api.sim.sim.world().createTask({
-    companyId: 1,
-    taskName: '模糊',
-    taskType: 2,
-    userPhoneIds: [11],
-    robotDefId: 101,
-  }) as number;
+  taskId = simTask(api, '模糊');
 });
 afterAll(async () => {
   console.log(`fuzz: ${tally.requests} requests, by status ${JSON.stringify(tally.byStatus)}`);

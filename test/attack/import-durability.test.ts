@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { getImport, postImport, simTask } from '../support/app-requests.ts';
 
 /*
  * The worker's two writes per chunk (the chunk marked done, then the job's counters) with a crash
@@ -24,13 +25,7 @@ const rows = (n: number, from = 0) =>
 
 describe('Import worker: a crash between marking a chunk done and counting it', () => {
   it('the redelivery counts the chunk once and the import completes', async () => {
-    const taskId = api.sim.sim.world().createTask({
-      companyId: 1,
-      taskName: '半途',
-      taskType: 2,
-      userPhoneIds: [11],
-      robotDefId: 101,
-    }) as number;
+    const taskId = simTask(api, '半途');
     const count = api.deps.imports.countChunk.bind(api.deps.imports);
     let crashes = 1;
     api.deps.imports.countChunk = async (...args) => {
@@ -38,13 +33,7 @@ describe('Import worker: a crash between marking a chunk done and counting it', 
       return count(...args);
     };
     try {
-      const r = await api.call('import-customers', {
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: api.auth(KEYS.admin),
-        body: { customers: rows(2500) },
-      });
+      const r = await postImport(api, taskId, { customers: rows(2500) });
       expect(r.status).toBe(202);
       await api.queue.drained();
       const job = await api.deps.imports.job(r.json.importId as string);
@@ -57,24 +46,11 @@ describe('Import worker: a crash between marking a chunk done and counting it', 
 });
 
 describe('Synchronous import with many bad rows (issue 17 §5)', () => {
-  const newTask = () =>
-    api.sim.sim.world().createTask({
-      companyId: 1,
-      taskName: '坏行',
-      taskType: 2,
-      userPhoneIds: [11],
-      robotDefId: 101,
-    }) as number;
+  const newTask = () => simTask(api, '坏行');
   const bad = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ name: `无效的客户名称${i}`.repeat(2), phone: `12${i}` }));
   const importRows = (taskId: number, customers: unknown[], key: string) =>
-    api.call('import-customers', {
-      method: 'POST',
-      path: `/tasks/${taskId}/customers`,
-      pathParameters: { taskId: String(taskId) },
-      headers: { ...api.auth(KEYS.admin), 'idempotency-key': key },
-      body: { customers },
-    });
+    postImport(api, taskId, { customers }, { 'idempotency-key': key });
 
   it('3,000 invalid rows beside 500 valid: 200, lists capped with counts exact, and the key replays it', async () => {
     const taskId = newTask();
@@ -116,22 +92,10 @@ describe('Import worker near the end of its time (issue 17 §6)', () => {
   it('stops taking chunks before the deadline and marks the ones on their last receive failed, rows kept', async () => {
     const stack = await startApiStack();
     try {
-      const taskId = stack.sim.sim.world().createTask({
-        companyId: 1,
-        taskName: '超时',
-        taskType: 2,
-        userPhoneIds: [11],
-        robotDefId: 101,
-      }) as number;
+      const taskId = simTask(stack, '超时');
       stack.queue.stop(); // the test hands the worker its batch itself
       const sent = rows(2500, 70_000);
-      const r = await stack.call('import-customers', {
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: stack.auth(KEYS.admin),
-        body: { customers: sent },
-      });
+      const r = await postImport(stack, taskId, { customers: sent });
       expect(r.status).toBe(202);
       const importId = r.json.importId as string;
       // byrobot never answers an import: each attempt ends at the client's timeout
@@ -178,13 +142,7 @@ describe('An import whose sender died between writing the job and its last SendM
     let clock = Date.now();
     const stack = await startApiStack({ now: () => clock });
     try {
-      const taskId = stack.sim.sim.world().createTask({
-        companyId: 1,
-        taskName: '卡住',
-        taskType: 2,
-        userPhoneIds: [11],
-        robotDefId: 101,
-      }) as number;
+      const taskId = simTask(stack, '卡住');
       // SQS takes the first batch and then the function dies (no local component can kill a
       // Lambda between two SendMessageBatch calls; the queue is made to fail instead).
       const real = stack.deps.queue;
@@ -198,13 +156,7 @@ describe('An import whose sender died between writing the job and its last SendM
           },
         },
       });
-      const r = await stack.call('import-customers', {
-        method: 'POST',
-        path: `/tasks/${taskId}/customers`,
-        pathParameters: { taskId: String(taskId) },
-        headers: stack.auth(KEYS.admin),
-        body: { customers: rows(3000, 80_000) },
-      });
+      const r = await postImport(stack, taskId, { customers: rows(3000, 80_000) });
       expect(r.status).toBe(500);
       expect(batches).toBe(1);
       await stack.queue.drained();
@@ -213,13 +165,7 @@ describe('An import whose sender died between writing the job and its last SendM
       const job = items.find((i) => i.sk === 'JOB');
       const importId = job?.importId as string;
       expect(job?.status).toBe('queueing');
-      const get = () =>
-        stack.call('get-import', {
-          method: 'GET',
-          path: `/imports/${importId}`,
-          pathParameters: { importId },
-          headers: stack.auth(KEYS.admin),
-        });
+      const get = () => getImport(stack, importId, stack.auth(KEYS.admin));
       // One chunk was imported, the others were never queued: not finished, not yet called stuck
       expect((await get()).json).toMatchObject({
         status: 'queueing',

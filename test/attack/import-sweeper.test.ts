@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
-import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { type ApiStack, startApiStack } from '../support/api-stack.ts';
+import { postImport, simTask } from '../support/app-requests.ts';
 
 /*
  * On AWS the API function can die between writing an import's job and its last SendMessageBatch
@@ -27,13 +28,7 @@ async function stuckImport(crash: 'second batch' | 'after first batch, before it
   let clock = Date.now();
   stack = await startApiStack({ now: () => clock });
   const s = stack;
-  const taskId = s.sim.sim.world().createTask({
-    companyId: 1,
-    taskName: '清扫',
-    taskType: 2,
-    userPhoneIds: [11],
-    robotDefId: 101,
-  }) as number;
+  const taskId = simTask(s, '清扫');
   const real = s.deps.queue;
   let batches = 0;
   Object.defineProperty(s.deps, 'queue', {
@@ -51,13 +46,12 @@ async function stuckImport(crash: 'second batch' | 'after first batch, before it
     s.deps.imports.markSent = async () => {
       throw new Error('Task timed out after 29.00 seconds');
     };
-  const r = await s.call('import-customers', {
-    method: 'POST',
-    path: `/tasks/${taskId}/customers`,
-    pathParameters: { taskId: String(taskId) },
-    headers: { ...s.auth(KEYS.admin), 'idempotency-key': `stuck-${taskId}` },
-    body: { customers: rows(ROWS, 0) },
-  });
+  const r = await postImport(
+    s,
+    taskId,
+    { customers: rows(ROWS, 0) },
+    { 'idempotency-key': `stuck-${taskId}` },
+  );
   expect(r.status).toBe(500);
   expect(batches).toBe(1);
   s.deps.imports.markSent = markSent;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listening } from '../../dev/listen.ts';
 import { startApiServer } from '../../local/api-server/index.ts';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
+import { postAction, postImport, simTask } from '../support/app-requests.ts';
 
 /*
  * Issue 14's defects 3–7, each against the real local stack (simulator, dynalite, the local API
@@ -10,8 +11,7 @@ import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
 let api: ApiStack;
 let server: Listening;
 const world = () => api.sim.sim.world();
-const newTask = (companyId = 1, taskName = '回归') =>
-  world().createTask({ companyId, taskName, taskType: 2, userPhoneIds: [11], robotDefId: 101 }) as number;
+const newTask = () => simTask(api, '回归');
 
 beforeAll(async () => {
   api = await startApiStack();
@@ -95,21 +95,15 @@ describe('§4 ids past 2^53 − 1', () => {
 describe('§5 names with nothing to read', () => {
   it('refuses NUL, zero-width-only and bidi-only names per row; the real name goes through', async () => {
     const taskId = newTask();
-    const r = await api.call('import-customers', {
-      method: 'POST',
-      path: `/tasks/${taskId}/customers`,
-      pathParameters: { taskId: String(taskId) },
-      headers: api.auth(KEYS.admin),
-      body: {
-        customers: [
-          { name: '\u0000', phone: '13800000001' },
-          { name: '\u200b\u200c\u200d', phone: '13800000002' },
-          { name: '\u202e\u2066', phone: '13800000003' },
-          { name: '\ufeff', phone: '13800000004' },
-          { name: '李\u0007四', phone: '13800000005' },
-          { name: '王五', phone: '13800000006' },
-        ],
-      },
+    const r = await postImport(api, taskId, {
+      customers: [
+        { name: '\u0000', phone: '13800000001' },
+        { name: '\u200b\u200c\u200d', phone: '13800000002' },
+        { name: '\u202e\u2066', phone: '13800000003' },
+        { name: '\ufeff', phone: '13800000004' },
+        { name: '李\u0007四', phone: '13800000005' },
+        { name: '王五', phone: '13800000006' },
+      ],
     });
     expect(r.status).toBe(200);
     expect(
@@ -166,21 +160,9 @@ describe('§7 a stale task→company entry cannot authorise', () => {
     const stack = await startApiStack();
     try {
       const w = () => stack.sim.sim.world();
-      const create = (companyId: number) =>
-        w().createTask({
-          companyId,
-          taskName: '租户',
-          taskType: 2,
-          userPhoneIds: [companyId === 1 ? 11 : 21],
-          robotDefId: companyId === 1 ? 101 : 111,
-        }) as number;
+      const create = (companyId: 1 | 2) => simTask(stack, '租户', companyId);
       const action = (taskId: number, what: string) =>
-        stack.call('task-action', {
-          method: 'POST',
-          path: `/tasks/${taskId}/${what}`,
-          pathParameters: { taskId: String(taskId) },
-          headers: stack.auth(KEYS.company1),
-        });
+        postAction(stack, taskId, what, stack.auth(KEYS.company1));
       // Prepare: company 1's task, acted on once, so the bridge remembers task → company 1
       const ours = create(1);
       expect((await action(ours, 'stop')).status).toBe(200);

@@ -11,6 +11,7 @@ import type { Publisher } from '../../shared/events/bus-client.ts';
 import { deterministicId } from '../../shared/events/ids.ts';
 import { pollCompany } from '../../shared/poller/cycle.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
+import { postAction, postImport, postTask } from '../support/app-requests.ts';
 import { type CallbackStack, fixture, JSON_TYPE, startCallbackStack, until } from './support.ts';
 
 /*
@@ -236,28 +237,16 @@ describe('re-grades', () => {
 
 describe('task status', () => {
   it('JOB_INFO paused → one Task Status Changed; the poller’s next cycle publishes nothing twice', async () => {
-    const admin = s.auth('test-admin-key-0000000000000001');
-    const created = await s.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: admin,
-      body: { companyId: 1, taskName: '推送暂停', userPhoneIds: [11], robotDefId: 101, concurrencyQuota: 1 },
+    const created = await postTask(s, {
+      companyId: 1,
+      taskName: '推送暂停',
+      userPhoneIds: [11],
+      robotDefId: 101,
+      concurrencyQuota: 1,
     });
     const taskId = created.json.taskId as number;
-    await s.call('import-customers', {
-      method: 'POST',
-      path: `/tasks/${taskId}/customers`,
-      pathParameters: { taskId: String(taskId) },
-      headers: admin,
-      body: { customers: [{ name: '张三', phone: '13800138000' }] },
-    });
-    const action = (verb: string) =>
-      s.call('task-action', {
-        method: 'POST',
-        path: `/tasks/${taskId}/${verb}`,
-        pathParameters: { taskId: String(taskId) },
-        headers: admin,
-      });
+    await postImport(s, taskId, { customers: [{ name: '张三', phone: '13800138000' }] });
+    const action = (verb: string) => postAction(s, taskId, verb);
     expect((await action('start')).status).toBe(200);
     // The real poller, with callbacks off (today's behaviour), on the same table: a baseline at running.
     const store = new PollerStore(s.deps.doc, s.deps.tableName);

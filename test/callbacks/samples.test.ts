@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallLedger } from '../../shared/calls/ledger.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
+import { postTask } from '../support/app-requests.ts';
 import {
   type CallbackStack,
   detailValidator,
@@ -26,18 +27,26 @@ describe.each([
   });
   afterAll(async () => s?.close());
 
-  it('a call record becomes the Call Completed the poller would publish', async () => {
-    const reply = await s.post(fixture('call-record'), contentType);
+  /** Sends a body as byrobot does and waits until it is processed: answered `success`. */
+  const send = async (body: string) => {
+    const reply = await s.post(body, contentType);
     expect(reply).toMatchObject({ status: 200, text: 'success' });
-    expect(reply.type).toMatch(/^text\/plain/);
     await s.drained();
-    const [event, ...more] = s.ofType('Call Completed');
+    return reply;
+  };
+  /** The one event of a detail type, valid against its published schema (docs/events/<schema>.json). */
+  const onlyEvent = (detailType: string, schema: string) => {
+    const [event, ...more] = s.ofType(detailType);
     expect(more).toHaveLength(0);
-    const detail = event!.detail as Record<string, unknown>;
-    expect(
-      detailValidator('call-completed')(detail),
-      JSON.stringify(detailValidator('call-completed').errors),
-    ).toBe(true);
+    const validate = detailValidator(schema);
+    expect(validate(event!.detail), JSON.stringify(validate.errors)).toBe(true);
+    return event!;
+  };
+
+  it('a call record becomes the Call Completed the poller would publish', async () => {
+    const reply = await send(fixture('call-record'));
+    expect(reply.type).toMatch(/^text\/plain/);
+    const detail = onlyEvent('Call Completed', 'call-completed').detail as Record<string, unknown>;
     expect(detail).toMatchObject({
       companyId: 1,
       taskId: 1,
@@ -63,16 +72,11 @@ describe.each([
   });
 
   it('a manual intent change becomes a Call Intent Changed', async () => {
-    const reply = await s.post(fixture('intent-change'), contentType);
-    expect(reply).toMatchObject({ status: 200, text: 'success' });
-    await s.drained();
-    const [event, ...more] = s.ofType('Call Intent Changed');
-    expect(more).toHaveLength(0);
-    const validate = detailValidator('call-intent-changed');
-    expect(validate(event!.detail), JSON.stringify(validate.errors)).toBe(true);
+    await send(fixture('intent-change'));
+    const event = onlyEvent('Call Intent Changed', 'call-intent-changed');
     // The doc's minimal body: no previous level known, no time, nobody named; the call is not the
     // simulator's, so its properties could not be read.
-    expect(event!.detail).toMatchObject({
+    expect(event.detail).toMatchObject({
       companyId: 241,
       callInstanceId: 2016,
       taskId: null,
@@ -85,14 +89,9 @@ describe.each([
   });
 
   it('an inbound call becomes an Inbound Call Completed', async () => {
-    const reply = await s.post(fixture('inbound-call'), contentType);
-    expect(reply).toMatchObject({ status: 200, text: 'success' });
-    await s.drained();
-    const [event, ...more] = s.ofType('Inbound Call Completed');
-    expect(more).toHaveLength(0);
-    const validate = detailValidator('inbound-call-completed');
-    expect(validate(event!.detail), JSON.stringify(validate.errors)).toBe(true);
-    expect(event!.detail).toMatchObject({
+    await send(fixture('inbound-call'));
+    const event = onlyEvent('Inbound Call Completed', 'inbound-call-completed');
+    expect(event.detail).toMatchObject({
       companyId: 1,
       taskId: 98,
       inboundInstanceId: 1091,
@@ -109,11 +108,12 @@ describe.each([
   it('a task status push becomes Task Status Changed and Task Completed, on a task the poller knows', async () => {
     // The sample's ids point at a task of the simulator (its getTaskDetail gives the statistics),
     // which the poller has seen running: a snapshot at version 1.
-    const created = await s.call('create-task', {
-      method: 'POST',
-      path: '/tasks',
-      headers: s.auth('test-admin-key-0000000000000001'),
-      body: { companyId: 1, taskName: '回调样例', userPhoneIds: [11], robotDefId: 101, concurrencyQuota: 1 },
+    const created = await postTask(s, {
+      companyId: 1,
+      taskName: '回调样例',
+      userPhoneIds: [11],
+      robotDefId: 101,
+      concurrencyQuota: 1,
     });
     const taskId = created.json.taskId as number;
     const store = new PollerStore(s.deps.doc, s.deps.tableName);
@@ -135,24 +135,16 @@ describe.each([
     const body = JSON.parse(fixture('task-status'));
     body.data.data.callJobId = taskId;
     body.data.data.companyId = 1;
-    const reply = await s.post(JSON.stringify(body), contentType);
-    expect(reply).toMatchObject({ status: 200, text: 'success' });
-    await s.drained();
-    const [status, ...moreStatus] = s.ofType('Task Status Changed');
-    const [completed, ...moreCompleted] = s.ofType('Task Completed');
-    expect(moreStatus).toHaveLength(0);
-    expect(moreCompleted).toHaveLength(0);
-    const vs = detailValidator('task-status-changed');
-    const vc = detailValidator('task-completed');
-    expect(vs(status!.detail), JSON.stringify(vs.errors)).toBe(true);
-    expect(vc(completed!.detail), JSON.stringify(vc.errors)).toBe(true);
-    expect(status!.detail).toMatchObject({
+    await send(JSON.stringify(body));
+    const status = onlyEvent('Task Status Changed', 'task-status-changed');
+    const completed = onlyEvent('Task Completed', 'task-completed');
+    expect(status.detail).toMatchObject({
       taskId,
       taskName: '测试-问题学习',
       status: { code: 2, label: 'completed' },
       previousStatus: { code: 1, label: 'running' },
     });
-    expect(completed!.detail).toMatchObject({ taskId, status: { code: 2, label: 'completed' } });
+    expect(completed.detail).toMatchObject({ taskId, status: { code: 2, label: 'completed' } });
     // Only status, label, version, time and completedAnnounced moved; the poller still closes it.
     expect(await store.snapshot(1, taskId)).toMatchObject({
       status: 2,

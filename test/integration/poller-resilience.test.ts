@@ -26,6 +26,12 @@ async function runningTask(stack: LocalStack, name: string, n: number, extra: Re
 const callsOf = (stack: LocalStack, taskId: number) =>
   stack.details<CallCompletedDetail>(DETAIL_TYPES.callCompleted).filter((d) => d.taskId === taskId);
 
+/** The call ids of the task's Call Completed events, in order. */
+const announcedIds = (stack: LocalStack, taskId: number) =>
+  callsOf(stack, taskId)
+    .map((c) => c.callInstanceId)
+    .sort((x, y) => x - y);
+
 async function doneIds(stack: LocalStack, taskId: number) {
   const ids: number[] = [];
   for await (const c of stack.byrobot.doneCalls({ taskId })) ids.push(c.callInstanceId);
@@ -83,11 +89,7 @@ describe('Poller: what it must survive', () => {
     const [a, b] = await Promise.all([stack.poll(1), stack.poll(1)]);
     expect([a.outcome, b.outcome].sort()).toEqual(['done', 'lease-held']);
     await untilCompleted(stack, taskId);
-    expect(
-      callsOf(stack, taskId)
-        .map((c) => c.callInstanceId)
-        .sort((x, y) => x - y),
-    ).toEqual(await doneIds(stack, taskId));
+    expect(announcedIds(stack, taskId)).toEqual(await doneIds(stack, taskId));
   });
 
   it('a crashed holder’s lease expires and the company is polled again', async () => {
@@ -129,11 +131,7 @@ describe('Poller: what it must survive', () => {
     expect(callsOf(stack, taskId)).toHaveLength(0);
     await stack.clearFaults();
     await untilCompleted(stack, taskId);
-    expect(
-      callsOf(stack, taskId)
-        .map((c) => c.callInstanceId)
-        .sort((x, y) => x - y),
-    ).toEqual(await doneIds(stack, taskId));
+    expect(announcedIds(stack, taskId)).toEqual(await doneIds(stack, taskId));
   });
 
   it('PutEvents partial failures and throttling: only failed entries are resent, nothing is lost', async () => {
@@ -251,7 +249,7 @@ describe('Poller: what it must survive', () => {
     expect(calls.some((c) => c.attempt > 0)).toBe(true);
     expect(new Set(calls.map((c) => `${c.callInstanceId}#${c.attempt}`)).size).toBe(calls.length);
     expect(new Set(calls.map((c) => c.callInstanceId)).size).toBe(calls.length);
-    expect(calls.map((c) => c.callInstanceId).sort((x, y) => x - y)).toEqual(await doneIds(stack, taskId));
+    expect(announcedIds(stack, taskId)).toEqual(await doneIds(stack, taskId));
   });
 
   it('trims a transcript that does not fit, keeps both ends and flags it', async () => {
@@ -278,11 +276,7 @@ describe('Poller: what it must survive', () => {
     expect(report.tasksCommitted).toBe(0);
     expect(callsOf(stack, taskId)).toHaveLength(0);
     await untilCompleted(stack, taskId);
-    expect(
-      callsOf(stack, taskId)
-        .map((c) => c.callInstanceId)
-        .sort((x, y) => x - y),
-    ).toEqual(await doneIds(stack, taskId));
+    expect(announcedIds(stack, taskId)).toEqual(await doneIds(stack, taskId));
   });
 });
 
