@@ -4,7 +4,7 @@ import { guarded, listen, readBody, requestTarget } from '../../dev/listen.ts';
 import type { AllDeps } from '../../shared/api/deps.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
 import { API_ROUTES, type RouteName } from '../../shared/manifest.ts';
-import { httpEvent, lambdaContext } from './events.ts';
+import { httpEvent } from './events.ts';
 import { routeHandler } from './handlers.ts';
 import { inInvocation } from './invocation.ts';
 
@@ -108,8 +108,7 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
       for (const [k, v] of new URLSearchParams(url.search)) query[k] = k in query ? `${query[k]},${v}` : v;
       event.queryStringParameters = query;
     }
-    const context = lambdaContext(route.fn);
-    const result = (await inInvocation(context.awsRequestId, () =>
+    const result = (await inInvocation(route.fn, (context) =>
       handlers.get(route.fn)!(event, context),
     )) as ApiResult;
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);

@@ -1,15 +1,18 @@
-import { toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
+import { INTENT_RESULT_NAME } from '../../shared/byrobot/enums.ts';
+import { toBeijingDate, toBeijingDateTime, toBeijingIso } from '../../shared/time.ts';
 import { INTENT_LABELS } from './conversation.ts';
 import { type Faults, PUSH_TYPES, type PushType } from './faults.ts';
 import { createRandom } from './prng.ts';
 import { artificial, phoneLogInfo } from './views.ts';
-import {
-  INTENT_RESULT,
-  type Level,
-  type SimCall,
-  type SimInbound,
-  type SimTask,
-  type World,
+import type {
+  CallRecordRef,
+  Level,
+  SimCall,
+  SimInbound,
+  SimTask,
+  UndeliveredQuery,
+  World,
+  WorldListener,
 } from './world.ts';
 
 /*
@@ -97,18 +100,8 @@ const emptyCounters = (): PushCounters => ({
   delayed: 0,
   ignored: 0,
 });
-export const emptyPushStats = (): PushStats =>
+const emptyPushStats = (): PushStats =>
   Object.fromEntries(PUSH_TYPES.map((t) => [t, emptyCounters()])) as PushStats;
-
-/** A call record queryUnCallBack can list (dataType 0 outbound, 1 inbound). */
-interface CallRecordRef {
-  dataType: 0 | 1;
-  callInstanceId: number;
-  callJobId: number;
-  customerTelephone: string;
-  /** When the call was dialled (epoch ms): queryUnCallBack's `callerTime` and date filter. */
-  callerTime: number;
-}
 
 export interface PushAttempt {
   /** Virtual time it was sent, Beijing ISO. */
@@ -155,19 +148,11 @@ export interface PusherOptions {
   maxInFlight?: number;
 }
 
-export interface UndeliveredQuery {
-  companyId: number;
-  callJobId?: number;
-  dataType: 0 | 1;
-  startDate: string;
-  endDate: string;
-}
-
 /**
  * The simulator's pusher: the registrations and counters live as long as the simulator (a reset
  * keeps them); the callbacks themselves belong to the world they came from (`attach`).
  */
-export class Pusher {
+export class Pusher implements WorldListener {
   readonly registrations = new Map<number, CallbackRegistration>();
   stats: PushStats = emptyPushStats();
   readonly #faults: Faults;
@@ -307,7 +292,7 @@ export class Pusher {
           {
             companyId: call.companyId,
             sceneInstanceId: call.callInstanceId,
-            resultName: INTENT_RESULT,
+            resultName: INTENT_RESULT_NAME,
             resultValue: level,
           },
         ],
@@ -447,7 +432,7 @@ export class Pusher {
 
   #schedule(push: Push, at: number): void {
     const world = this.#world!;
-    push.nextAt = toBeijingIsoOrNull(at);
+    push.nextAt = toBeijingIso(at);
     if (at <= world.now) this.#enqueue(push);
     else
       world.clock.at(at, () => {
@@ -470,7 +455,7 @@ export class Pusher {
     const world = this.#world!;
     const sentAt = world.now;
     const attempt: PushAttempt = {
-      at: toBeijingIsoOrNull(sentAt)!,
+      at: toBeijingIso(sentAt),
       atMs: sentAt,
       wallMs: Date.now(),
       outcome: 'sending',
@@ -561,10 +546,9 @@ export class Pusher {
 }
 
 /** The task statuses callback.md says byrobot reports: 4 paused by user, 5 by system, 9/10 arrears, 2 completed. */
-export const REPORTED_STATUSES: ReadonlySet<number> = new Set([2, 4, 5, 9, 10]);
+const REPORTED_STATUSES: ReadonlySet<number> = new Set([2, 4, 5, 9, 10]);
 
 const gmt = (ms: number) => new Date(ms).toUTCString();
-const toBeijingIsoOrNull = (ms: number) => `${toBeijingDateTime(ms).replace(' ', 'T')}+08:00`;
 
 function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -616,9 +600,8 @@ const RECORDINGS = 'https://byrobot-sim-recordings.example.com/InboundRobotCommu
 function inboundData(call: SimInbound, now: number) {
   const id = call.inboundInstanceId;
   const o = call.outcome;
-  const time = (ms: number) => toBeijingDateTime(ms);
   // As the sample names it: …/1091/20190124-152809_1010.wav
-  const ended = time(call.endTime).replace(/[-:]/g, '').replace(' ', '-');
+  const ended = toBeijingDateTime(call.endTime).replace(/[-:]/g, '').replace(' ', '-');
   const recording = `${RECORDINGS}/${id}/${ended}_${call.phone}.wav`;
   return {
     sceneInstance: {
@@ -632,8 +615,8 @@ function inboundData(call: SimInbound, now: number) {
       finishStatus: o.finishStatus,
       duration: o.talkSeconds,
       chatRound: o.chatRound,
-      startTime: time(call.startTime),
-      endTime: time(call.endTime),
+      startTime: toBeijingDateTime(call.startTime),
+      endTime: toBeijingDateTime(call.endTime),
       calleePhone: call.calleePhone,
       luyinOssUrl: recording,
       userLuyinOssUrl: `${RECORDINGS}/${id}_user.wav`,

@@ -32,11 +32,11 @@ function need(params: Params, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimError(412, `参数错误：${name}必须为整数`);
   return v;
 }
-function page(params: Params, max: number) {
+function page(params: Params, max: number, defaultSize = 10, sizeRule = `每页不能超过${max}条`) {
   const pageNum = params.pageNum === undefined ? 1 : need(params, 'pageNum');
-  const pageSize = params.pageSize === undefined ? 10 : need(params, 'pageSize');
+  const pageSize = params.pageSize === undefined ? defaultSize : need(params, 'pageSize');
   if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
-  if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：每页不能超过${max}条`);
+  if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：${sizeRule}`);
   return { pageNum, pageSize };
 }
 function paged<T>(items: T[], pageNum: number, pageSize: number) {
@@ -57,6 +57,15 @@ function pageEnvelope<T>(list: T[], pageNum: number, pageSize: number, total: nu
     pages: Math.ceil(total / pageSize),
     list,
   };
+}
+
+function notDialedPage(w: World, p: Params) {
+  const task = w.task(need(p, 'taskId'));
+  const { pageNum, pageSize } = page(p, 50);
+  const list = task.pending
+    .slice((pageNum - 1) * pageSize, pageNum * pageSize)
+    .map((c) => notDialedItem(w, c));
+  return { pageNum, pageSize, list };
 }
 
 /** byrobot's endpoints, keyed `METHOD v1/...` as the stats name them. */
@@ -113,20 +122,9 @@ const ROUTES: Record<string, Handler> = {
     return taskDetail(w, w.task(need(p, 'taskId'), companyId));
   },
   // The seed's form: a bare list.
-  'GET v1/task/notDialedCustomerList': (w, p) => {
-    const task = w.task(need(p, 'taskId'));
-    const { pageNum, pageSize } = page(p, 50);
-    return task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((c) => notDialedItem(w, c));
-  },
+  'GET v1/task/notDialedCustomerList': (w, p) => notDialedPage(w, p).list,
   // The fuller docs' form (obtain-task.md): a JSON body, a page with pageNum, pageSize and list only.
-  'POST v1/task/notDialedCustomerList': (w, p) => {
-    const task = w.task(need(p, 'taskId'));
-    const { pageNum, pageSize } = page(p, 50);
-    const list = task.pending
-      .slice((pageNum - 1) * pageSize, pageNum * pageSize)
-      .map((c) => notDialedItem(w, c));
-    return { pageNum, pageSize, list };
-  },
+  'POST v1/task/notDialedCustomerList': (w, p) => notDialedPage(w, p),
   'POST v1/task/queryDoneTaskPhones': (w, p) => {
     const task = w.task(need(p, 'callJobId'));
     const { pageNum, pageSize } = page(p, 50);
@@ -182,10 +180,7 @@ const ROUTES: Record<string, Handler> = {
     };
     const startDate = date('startDate');
     const endDate = date('endDate');
-    const pageNum = p.pageNum === undefined ? 1 : need(p, 'pageNum');
-    const pageSize = p.pageSize === undefined ? 100 : need(p, 'pageSize');
-    if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
-    if (pageSize < 1 || pageSize > 500) throw new SimError(412, '参数错误：pageSize取值范围1-500');
+    const { pageNum, pageSize } = page(p, 500, 100, 'pageSize取值范围1-500');
     const records = w.pusher?.undelivered({ companyId, dataType, callJobId, startDate, endDate }) ?? [];
     const start = (pageNum - 1) * pageSize;
     return {
@@ -329,16 +324,17 @@ export function createSimServer(
     const count = (code: number | string) => {
       s.byCode[code] = (s.byCode[code] ?? 0) + 1;
     };
+    const params = paramsOf(req.method, text, url.searchParams);
     try {
       const applied = faults.list.some((f) => f.taskId !== undefined)
-        ? faults.take(endpoint, requestTaskId(getWorld(), req.method === 'POST' ? text : url.searchParams))
+        ? faults.take(endpoint, requestTaskId(getWorld(), params ?? {}))
         : faults.take(endpoint);
       const has = (kind: Fault['kind']) => applied.find((f) => f.kind === kind);
       let delay = applied
         .filter((f) => f.kind === 'latency')
         .reduce((sum, f) => sum + (f.latencyMs ?? 100), 0);
       const slowPages = has('slowPages');
-      if (slowPages && pageNumOf(req.method === 'POST' ? text : url.searchParams) >= 2) {
+      if (slowPages && pageNumOf(params ?? {}) >= 2) {
         delay += slowPages.latencyMs ?? 2000;
       }
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -366,15 +362,9 @@ export function createSimServer(
         count(404);
         return send(res, 404, envelope(404, null, '资源未找到'));
       }
-      let params: Params = Object.fromEntries(url.searchParams);
-      if (req.method === 'POST') {
-        try {
-          params = text ? (JSON.parse(text) as Params) : {};
-        } catch {
-          count(412);
-          return send(res, 200, envelope(412, null, '参数错误：请求体不是合法JSON'));
-        }
-        if (!params || typeof params !== 'object' || Array.isArray(params)) params = {};
+      if (params === null) {
+        count(412);
+        return send(res, 200, envelope(412, null, '参数错误：请求体不是合法JSON'));
       }
       let answer: { code: number; data: unknown; message: string };
       try {
@@ -460,38 +450,34 @@ export function createSimServer(
   return state;
 }
 
+/**
+ * A request's parameters: its query, or a POST's JSON body (`{}` for none or one that is not an
+ * object); null when that body is not JSON.
+ */
+function paramsOf(method: string | undefined, text: string, query: URLSearchParams): Params | null {
+  if (method !== 'POST') return Object.fromEntries(query);
+  if (!text) return {};
+  try {
+    const body: unknown = JSON.parse(text);
+    return body && typeof body === 'object' && !Array.isArray(body) ? (body as Params) : {};
+  } catch {
+    return null;
+  }
+}
+
 /** The page a request asks for (1 when it names none or cannot be read). */
-function pageNumOf(params: string | URLSearchParams): number {
-  let value: unknown;
-  if (typeof params === 'string') {
-    try {
-      value = (JSON.parse(params) as Params | null)?.pageNum;
-    } catch {
-      return 1;
-    }
-  } else value = params.get('pageNum');
-  const n = int(value);
+function pageNumOf(params: Params): number {
+  const n = int(params.pageNum);
   return typeof n === 'number' && Number.isInteger(n) ? n : 1;
 }
 
 /** The task a request is about, for faults scoped to one task (lenient: a bad request names none). */
-function requestTaskId(world: World, params: string | URLSearchParams): number | undefined {
-  let get: (name: string) => unknown;
-  if (typeof params === 'string') {
-    let body: unknown;
-    try {
-      body = params ? JSON.parse(params) : {};
-    } catch {
-      return undefined;
-    }
-    const record = (body && typeof body === 'object' ? body : {}) as Params;
-    get = (name) => record[name];
-  } else get = (name) => params.get(name) ?? undefined;
+function requestTaskId(world: World, params: Params): number | undefined {
   for (const name of ['taskId', 'callJobId']) {
-    const v = int(get(name));
+    const v = int(params[name]);
     if (typeof v === 'number' && Number.isInteger(v)) return v;
   }
-  const call = int(get('callInstanceId'));
+  const call = int(params.callInstanceId);
   return typeof call === 'number' ? world.calls.get(call)?.taskId : undefined;
 }
 
