@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient, type ByrobotClientOptions } from '../../shared/byrobot/index.ts';
+import type { ByrobotClient, ByrobotClientOptions } from '../../shared/byrobot/index.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { captureIo } from '../cli/support.ts';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /*
  * The simulator as an adversary (issue 11): faults that strike after byrobot did the work, null
@@ -37,10 +38,7 @@ const rows = (n: number, offset = 0) =>
 describe('Client × adversary simulator', () => {
   let server: RunningSimulator;
   const client = (options: Partial<ByrobotClientOptions> = {}) =>
-    new ByrobotClient({
-      baseUrl: server.url,
-      appKey: 'demo-key',
-      appSecret: 'demo-secret',
+    simClient(server, {
       timeoutMs: 2000,
       importTimeoutMs: 300,
       retry: { baseDelayMs: 1, maxDelayMs: 5 },

@@ -7,21 +7,19 @@ import {
   ByrobotApiError,
   ByrobotAuthError,
   ByrobotBadRequestError,
-  ByrobotClient,
+  type ByrobotClient,
   ByrobotClockSkewError,
   ByrobotNotFoundError,
   ByrobotTransportError,
 } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 let server: RunningSimulator;
 const attempts: AttemptInfo[] = [];
 /** The timeout of the tests of a timeout: short, yet long enough for the retry after it to be answered. */
 const HANG_MS = 1_000;
 const client = (options: Partial<ConstructorParameters<typeof ByrobotClient>[0]> = {}) =>
-  new ByrobotClient({
-    baseUrl: server.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
+  simClient(server, {
     // Only a hang reaches it: a loaded machine can make the simulator slow to answer. The tests of a
     // timeout pass their own, and a retry after one must still be answered within it.
     timeoutMs: 5_000,

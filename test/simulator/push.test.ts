@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RETRY_INTERVALS_MS, type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
+import { type ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
 import { CallDetailSchema, normalizeCallDetail } from '../../shared/byrobot/models.ts';
 import { until } from '../support/processes.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /*
  * The simulator pushes callbacks as byrobot does (issue 13, reference/byrobot-docs/callback.md):
@@ -74,12 +75,7 @@ afterEach(async () => {
 async function sim(options: Parameters<typeof startSimulator>[0] = {}) {
   const s: RunningSimulator = await startSimulator({ seed: 21, ...options });
   closers.push(() => s.close());
-  const byrobot = new ByrobotClient({
-    baseUrl: s.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
-    retry: { maxAttempts: 1 },
-  });
+  const byrobot = simClient(s, { retry: { maxAttempts: 1 } });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${s.url}/__sim/${path}`, {
       method,

@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 const running: RunningSimulator[] = [];
 async function sim(options: Parameters<typeof startSimulator>[0] = {}) {
   const s = await startSimulator(options);
   running.push(s);
-  const byrobot = new ByrobotClient({
-    baseUrl: s.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
-    retry: { maxAttempts: 1 },
-  });
+  const byrobot = simClient(s, { retry: { maxAttempts: 1 } });
   return { s, byrobot };
 }
 afterEach(async () => {
