@@ -34,28 +34,23 @@ const USAGE = `usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [
   LOCAL_CALLBACK_TOKEN (local-callback-token): the token of POST /byrobot/callback/{token} (docs/api.md);
   --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import and callback queues there across runs.`;
 
-let parsed: ReturnType<typeof parseFlags>;
-function parseFlags() {
-  return parseArgs({
-    options: {
-      demo: { type: 'boolean', default: true },
-      'no-demo': { type: 'boolean', default: false },
-      'poll-seconds': { type: 'string' },
-      speed: { type: 'string' },
-      stage: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-try {
-  parsed = parseFlags();
-} catch (error) {
-  // An unknown or malformed flag: the reason and the usage, exit 64 (EX_USAGE), as the CLI does.
-  console.error(`error: ${(error as Error).message}\n${USAGE}`);
-  process.exit(64);
-}
-const flags = parsed.values;
+// An unknown or malformed flag: the reason and the usage, exit 64 (EX_USAGE), as the CLI does.
+const { values: flags } = orExit(
+  () =>
+    parseArgs({
+      options: {
+        demo: { type: 'boolean', default: true },
+        'no-demo': { type: 'boolean', default: false },
+        'poll-seconds': { type: 'string' },
+        speed: { type: 'string' },
+        stage: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  `\n${USAGE}`,
+  64,
+);
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
@@ -77,13 +72,13 @@ const webhookSecret = `whsec_${Buffer.from('local-dev-webhook-secret-32bytes').t
 const pollSeconds = Number(flags['poll-seconds'] ?? env.POLL_SECONDS ?? 5);
 const closers: Array<() => Promise<unknown>> = [];
 
-/** What `make` returns, or its error's message (and where to read more) and exit 1: a setting is wrong. */
-function orExit<T>(make: () => T, seeAlso = ''): T {
+/** What `make` returns, or its error's message (and where to read more) and exit: a flag or setting is wrong. */
+function orExit<T>(make: () => T, seeAlso = '', exitCode = 1): T {
   try {
     return make();
   } catch (error) {
     console.error(`error: ${(error as Error).message}${seeAlso}`);
-    process.exit(1);
+    process.exit(exitCode);
   }
 }
 
