@@ -221,7 +221,11 @@ export class Pusher implements WorldListener {
     const companyId = input.companyId;
     if (typeof companyId !== 'number' || !world.companies.has(companyId))
       throw new Error(`companyId must be one of ${[...world.companies.keys()].join(', ')}`);
-    const url = (name: string, value: unknown): string | null => {
+    const previous = this.registrations.get(companyId);
+    // A field left out keeps its value; null clears it.
+    const url = (name: 'callRecordUrl' | 'taskStatusUrl'): string | null => {
+      const value = input[name];
+      if (value === undefined) return previous?.[name] ?? null;
       if (value === null) return null;
       let parsed: URL;
       try {
@@ -235,17 +239,10 @@ export class Pusher implements WorldListener {
     };
     if (input.contentType !== undefined && input.contentType !== 'json' && input.contentType !== 'text')
       throw new Error('contentType is "json" (public cloud) or "text" (private cloud)');
-    const previous = this.registrations.get(companyId);
     const registration: CallbackRegistration = {
       companyId,
-      callRecordUrl:
-        input.callRecordUrl === undefined
-          ? (previous?.callRecordUrl ?? null)
-          : url('callRecordUrl', input.callRecordUrl),
-      taskStatusUrl:
-        input.taskStatusUrl === undefined
-          ? (previous?.taskStatusUrl ?? null)
-          : url('taskStatusUrl', input.taskStatusUrl),
+      callRecordUrl: url('callRecordUrl'),
+      taskStatusUrl: url('taskStatusUrl'),
       contentType: (input.contentType as ContentTypeName | undefined) ?? previous?.contentType ?? 'json',
     };
     this.registrations.set(companyId, registration);
