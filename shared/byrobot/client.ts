@@ -519,9 +519,9 @@ export class ByrobotClient {
       }
       summary.requests++;
       summary.submitted += batch.length;
-      summary.successNum = add(summary.successNum, result.successNum);
-      summary.repeatNum = add(summary.repeatNum, result.repeatNum);
-      summary.placeFailNum = add(summary.placeFailNum, result.placeFailNum);
+      for (const count of ['successNum', 'repeatNum', 'placeFailNum'] as const) {
+        summary[count] = add(summary[count], result[count]);
+      }
       if (result.message) summary.messages.push(result.message);
       params.onProgress?.({
         requestsDone: summary.requests,
