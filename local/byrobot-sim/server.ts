@@ -68,6 +68,15 @@ function notDialedPage(w: World, p: Params) {
   return { pageNum, pageSize, list };
 }
 
+/** queryDoneTaskPhones' filters besides resultQueryList. */
+const DONE_CALL_FILTERS = [
+  'finishStatus',
+  'durationLeft',
+  'durationRight',
+  'chatRoundLeft',
+  'chatRoundRight',
+];
+
 /** byrobot's endpoints, keyed `METHOD v1/...` as the stats name them. */
 const ROUTES: Record<string, Handler> = {
   'POST v1/task/start': (w, p) => w.start(need(p, 'taskId')),
@@ -129,12 +138,7 @@ const ROUTES: Record<string, Handler> = {
     const task = w.task(need(p, 'callJobId'));
     const { pageNum, pageSize } = page(p, 50);
     const unfiltered =
-      p.finishStatus === undefined &&
-      p.durationLeft === undefined &&
-      p.durationRight === undefined &&
-      p.chatRoundLeft === undefined &&
-      p.chatRoundRight === undefined &&
-      !Array.isArray(p.resultQueryList);
+      DONE_CALL_FILTERS.every((f) => p[f] === undefined) && !Array.isArray(p.resultQueryList);
     // Newest first. The done list is kept in the order calls ended, so an unfiltered page is a slice
     // from its end: cheap even for tasks with tens of thousands of calls.
     const done = task.done;
