@@ -306,7 +306,6 @@ export class World {
     const task = this.task(taskId);
     if (![1, 3, 5, 7].includes(task.status)) throw new SimError(412, '当前任务状态不能暂停');
     this.#setStatus(task, 4);
-    task.systemPaused = false;
     this.#releaseSeats(task.companyId);
   }
 
@@ -314,7 +313,6 @@ export class World {
     const task = this.task(taskId);
     if (TERMINAL_TASK_STATUSES.has(task.status)) throw new SimError(412, '任务已结束');
     this.#setStatus(task, 6);
-    task.systemPaused = false;
     // Calls in progress are cut off now, so the counts are final the moment the task is terminated.
     for (const call of task.calls) {
       if (call.status === 1) this.#finishCall(task, call, true);
@@ -337,14 +335,15 @@ export class World {
   forceStatus(taskId: unknown, status: number): void {
     const task = this.task(taskId);
     this.#setStatus(task, status);
-    task.systemPaused = false;
     if (status === 1) this.#pump(task);
     else this.#releaseSeats(task.companyId);
   }
 
-  #setStatus(task: SimTask, status: number): void {
+  /** `bySystem`: the simulator's own pause out of working hours, which resumes by itself. */
+  #setStatus(task: SimTask, status: number, bySystem = false): void {
     const previous = task.status;
     task.status = status;
+    task.systemPaused = bySystem;
     if (previous !== status) this.pusher?.taskStatusChanged(task);
   }
 
@@ -481,7 +480,7 @@ export class World {
 
   #run(task: SimTask): void {
     const company = this.companies.get(task.companyId)!;
-    task.systemPaused = false;
+    task.systemPaused = false; // its own seats are not in use while it asks for them
     this.#setStatus(task, this.#seatsInUse(task.companyId) + task.concurrency <= company.seats ? 1 : 7);
     if (task.status === 1) this.#pump(task);
   }
@@ -538,14 +537,12 @@ export class World {
    * resumes (status 1) when its next window opens. Calls in progress finish meanwhile.
    */
   #pauseBySystem(task: SimTask): void {
-    this.#setStatus(task, 5);
-    task.systemPaused = true;
+    this.#setStatus(task, 5, true);
     if (task.wakeScheduled) return;
     task.wakeScheduled = true;
     this.clock.at(this.#nextWindow(task, this.now), () => {
       task.wakeScheduled = false;
       if (task.status !== 5 || !task.systemPaused) return; // paused, stopped or forced meanwhile
-      task.systemPaused = false;
       this.#setStatus(task, 1);
       this.#pump(task);
     });
@@ -654,7 +651,6 @@ export class World {
   #maybeComplete(task: SimTask): void {
     if (this.#nothingLeft(task)) {
       this.#setStatus(task, 2);
-      task.systemPaused = false;
       this.#releaseSeats(task.companyId);
     }
   }
