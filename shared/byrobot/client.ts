@@ -600,12 +600,9 @@ export class ByrobotClient {
         ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
       }
     } else ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
-    if (Array.isArray(data)) {
-      const items = data.map((x) => normalizeNotDialed(x));
-      // A bare list has no totals: a full page means there may be another.
-      return { pageNum, pageSize, total: -1, pages: items.length < pageSize ? pageNum : pageNum + 1, items };
-    }
-    return normalizePage(data, normalizeNotDialed, { pageNum, pageSize });
+    // A bare list is a page without totals: a full one means there may be another.
+    const page = Array.isArray(data) ? { list: data } : data;
+    return normalizePage(page, normalizeNotDialed, { pageNum, pageSize });
   }
 
   /** Every customer of a task not dialled yet, 50 a page. */
