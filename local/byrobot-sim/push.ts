@@ -68,38 +68,29 @@ export interface CallbackRegistration {
   contentType: ContentTypeName;
 }
 
-export interface PushCounters {
-  /** Callbacks byrobot made (a duplicate counts once more). */
-  created: number;
-  /** POSTs sent. */
-  attempted: number;
-  /** Callbacks whose `success` counted. */
-  delivered: number;
-  /** Attempts that failed: not `success`, a connection error, a timeout, an ignored `success`. */
-  failed: number;
-  /** Callbacks that used up every retry. */
-  exhausted: number;
-  dropped: number;
-  duplicated: number;
-  reordered: number;
-  delayed: number;
-  /** `success` answers treated as failures (answerIgnored). */
-  ignored: number;
-}
+/** What the pusher counts per callback type. */
+const PUSH_COUNTERS = [
+  // Callbacks byrobot made (a duplicate counts once more).
+  'created',
+  // POSTs sent.
+  'attempted',
+  // Callbacks whose `success` counted.
+  'delivered',
+  // Attempts that failed: not `success`, a connection error, a timeout, an ignored `success`.
+  'failed',
+  // Callbacks that used up every retry.
+  'exhausted',
+  'dropped',
+  'duplicated',
+  'reordered',
+  'delayed',
+  // `success` answers treated as failures (answerIgnored).
+  'ignored',
+] as const;
+export type PushCounters = Record<(typeof PUSH_COUNTERS)[number], number>;
 export type PushStats = Record<PushType, PushCounters>;
 
-const emptyCounters = (): PushCounters => ({
-  created: 0,
-  attempted: 0,
-  delivered: 0,
-  failed: 0,
-  exhausted: 0,
-  dropped: 0,
-  duplicated: 0,
-  reordered: 0,
-  delayed: 0,
-  ignored: 0,
-});
+const emptyCounters = () => Object.fromEntries(PUSH_COUNTERS.map((c) => [c, 0])) as PushCounters;
 const emptyPushStats = (): PushStats =>
   Object.fromEntries(PUSH_TYPES.map((t) => [t, emptyCounters()])) as PushStats;
 
