@@ -67,6 +67,10 @@ async function receiver() {
   };
 }
 
+/** The inbound call a received INBOUND_CALL_INSTANCE_RESULT is about. */
+const inboundIdOf = (r: Received) =>
+  (r.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId;
+
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -531,11 +535,7 @@ describe('Simulator push: faults', () => {
     await until('the second delivered', () => s.sim.pushes()[1]!.state === 'delivered', 10_000);
     s.sim.advance(30 * 3600);
     expect(s.sim.pushes()[0]!.attempts).toEqual([]);
-    expect(
-      r.received.map(
-        (x) => (x.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId,
-      ),
-    ).toEqual([sent.inboundInstanceId]);
+    expect(r.received.map(inboundIdOf)).toEqual([sent.inboundInstanceId]);
     const day = s.sim.world().inboundCalls.get(dropped.inboundInstanceId)!.startTime;
     const date = new Date(day + 8 * 3600_000).toISOString().slice(0, 10);
     const page = await byrobot.queryUnCallBack({
@@ -588,9 +588,7 @@ describe('Simulator push: faults', () => {
     expect(s.sim.pushes()[0]!.state).toBe('held');
     const second = s.sim.inbound({ companyId: 1 });
     await until('both delivered', () => r.received.length === 2, 10_000);
-    const ids = r.received.map(
-      (x) => (x.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId,
-    );
+    const ids = r.received.map(inboundIdOf);
     expect(ids).toEqual([second.inboundInstanceId, first.inboundInstanceId]);
   });
 
