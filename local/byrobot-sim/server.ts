@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { computeSignature } from '../../shared/byrobot/signing.ts';
 import { toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
 import { type Fault, Faults, isModifier } from './faults.ts';
 import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
@@ -515,10 +516,7 @@ function authenticate(req: IncomingMessage, options: ServerOptions, serverNow: n
   const appkey = header(req, 'appkey');
   const sign = header(req, 'sign');
   if (!datetime || !appkey || !sign) return 401;
-  const expected = Buffer.from(
-    createHmac('sha1', options.appSecret).update(`${options.appKey}\n${datetime}`, 'utf8').digest('base64'),
-    'utf8',
-  );
+  const expected = Buffer.from(computeSignature(options.appKey, options.appSecret, datetime), 'utf8');
   const given = Buffer.from(sign, 'utf8');
   const signOk = given.length === expected.length && timingSafeEqual(given, expected);
   if (appkey !== options.appKey || !signOk) return 401;
