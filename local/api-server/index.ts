@@ -8,13 +8,7 @@ import { httpEvent } from './events.ts';
 import { routeHandler } from './handlers.ts';
 import { inInvocation } from './invocation.ts';
 
-interface CompiledRoute {
-  method: string;
-  template: string;
-  fn: RouteName;
-  pattern: RegExp;
-  params: string[];
-}
+type CompiledRoute = (typeof API_ROUTES)[number] & { pattern: RegExp; params: string[] };
 
 /** `/tasks/{taskId}/start` → a regex with one group per parameter, as API Gateway matches them. */
 function compile(route: (typeof API_ROUTES)[number]): CompiledRoute {
@@ -23,13 +17,7 @@ function compile(route: (typeof API_ROUTES)[number]): CompiledRoute {
     params.push(name);
     return '([^/]+)';
   });
-  return {
-    method: route.method,
-    template: route.path,
-    fn: route.fn,
-    pattern: new RegExp(`^${source}$`),
-    params,
-  };
+  return { ...route, pattern: new RegExp(`^${source}$`), params };
 }
 
 /** API Gateway's own payload limit; the route's middleware applies its own below it. */
@@ -95,7 +83,7 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
     const event = httpEvent({
       method: req.method ?? 'GET',
       path: url.pathname,
-      routeKey: `${route.method} ${route.template}`,
+      routeKey: `${route.method} ${route.path}`,
       pathParameters: Object.fromEntries(route.params.map((p, i) => [p, values[i]!])),
       headers,
       body: body.length > 0 ? body.toString(binary ? 'base64' : 'utf8') : undefined,
