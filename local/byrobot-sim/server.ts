@@ -239,6 +239,14 @@ const MESSAGES: Record<number, string> = {
   500: '未知错误',
 };
 
+const noStats = (inFlight: number): SimStats => ({
+  total: 0,
+  byEndpoint: {},
+  byCode: {},
+  inFlight,
+  maxInFlight: inFlight,
+});
+
 export interface SimServer {
   server: Server;
   faults: Faults;
@@ -257,15 +265,9 @@ export function createSimServer(
   const state: SimServer = {
     server: undefined as unknown as Server,
     faults,
-    stats: { total: 0, byEndpoint: {}, byCode: {}, inFlight: 0, maxInFlight: 0 },
+    stats: noStats(0),
     resetStats() {
-      this.stats = {
-        total: 0,
-        byEndpoint: {},
-        byCode: {},
-        inFlight: this.stats.inFlight,
-        maxInFlight: this.stats.inFlight,
-      };
+      this.stats = noStats(this.stats.inFlight); // requests under way are still under way
     },
     serverClockOffsetMs: 0,
   };

@@ -70,14 +70,7 @@ export interface SimTask {
   redialsWaiting: number;
   /** Completed calls in the order they ended (oldest first). */
   done: SimCall[];
-  counts: {
-    total: number;
-    done: number;
-    called: number;
-    rejected: number;
-    unavailable: number;
-    fromUnavailable: number;
-  };
+  counts: ReturnType<typeof noCounts>;
   wakeScheduled: boolean;
   /** Status 5 set by the simulator itself (out of working hours), not forced: it resumes by itself. */
   systemPaused: boolean;
@@ -106,6 +99,9 @@ export interface SimInbound {
   startTime: number;
   endTime: number;
 }
+
+/** A task's counts (getTasks' totalCount, doneCount, …) before its first customer. */
+const noCounts = () => ({ total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 });
 
 /** byrobot answers clock times with seconds: `08:00` → `08:00:00`. */
 const clockTime = (value: unknown) => `${String(value).slice(0, 5)}:00`;
@@ -273,7 +269,7 @@ export class World {
       active: 0,
       redialsWaiting: 0,
       done: [],
-      counts: { total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
+      counts: noCounts(),
       wakeScheduled: false,
       systemPaused: false,
       leaveScheduled: false,
