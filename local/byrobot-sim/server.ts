@@ -261,7 +261,6 @@ export function createSimServer(
   controls: (req: IncomingMessage, res: ServerResponse, path: string, body: unknown) => Promise<boolean>,
 ): SimServer {
   const faults = new Faults();
-  const hanging = new Set<ServerResponse>();
   const state: SimServer = {
     server: undefined as unknown as Server,
     faults,
@@ -346,7 +345,7 @@ export function createSimServer(
       }
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const fault = applied.find((f) => !isModifier(f.kind));
-      if (fault) return answerFault(fault, res, hanging, count);
+      if (fault) return answerFault(fault, res, count);
       const code = authenticate(req, options, Date.now() + state.serverClockOffsetMs);
       if (code !== 200) {
         count(code);
@@ -414,12 +413,7 @@ export function createSimServer(
     return { code, data, resultMsg, errorStackTrace: null, requestId: `sim-${++requestSeq}` };
   }
 
-  function answerFault(
-    fault: Fault,
-    res: ServerResponse,
-    hangs: Set<ServerResponse>,
-    count: (c: string) => void,
-  ) {
+  function answerFault(fault: Fault, res: ServerResponse, count: (c: string) => void) {
     count(`fault:${fault.kind}`);
     switch (fault.kind) {
       case 'http5xx':
@@ -444,9 +438,7 @@ export function createSimServer(
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
         return res.end('{"message":"Too Many Requests"}');
       case 'hang':
-        // Never answer; close() destroys the socket.
-        hangs.add(res);
-        res.on('close', () => hangs.delete(res));
+        // Never answer; close() destroys the socket (closeAllConnections).
         return new Promise<void>((resolve) => res.on('close', resolve));
       default:
         return send(res, 500, { message: 'unknown fault' });
