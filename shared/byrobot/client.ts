@@ -226,9 +226,8 @@ interface Endpoint<S extends v.GenericSchema> {
 }
 
 const endpoint = <S extends v.GenericSchema>(e: Endpoint<S>) => e;
-const anyData = v.unknown();
 const action = (path: string) =>
-  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'default', schema: anyData });
+  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'default', schema: v.unknown() });
 const read = <S extends v.GenericSchema>(method: 'GET' | 'POST', path: string, schema: S) =>
   endpoint({ method, path, effect: 'read', timeout: 'default', schema });
 const importEndpoint = (path: string) =>

@@ -23,8 +23,7 @@ export function shouldRetry(
   idempotent: boolean,
   policy: RetryPolicy,
 ): boolean {
-  if (attempt >= policy.maxAttempts) return false;
-  if (!idempotent) return false;
+  if (attempt >= policy.maxAttempts || !idempotent) return false;
   // A 429 did nothing and asks to wait. The failures that may have been carried out are transient
   // trouble (byrobot's, a gateway's, the line's); any other answer will not change on a retry.
   return (
