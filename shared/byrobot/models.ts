@@ -24,7 +24,6 @@ import {
 type Raw = Record<string, unknown>;
 const numeric = v.union([v.number(), v.pipe(v.string(), v.regex(/^-?\d+$/))]);
 const idField = numeric;
-const item = <T extends v.ObjectEntries>(entries: T) => v.looseObject(entries);
 
 export const PageSchema = <T extends v.GenericSchema>(itemSchema: T) =>
   v.looseObject({
@@ -35,12 +34,12 @@ export const PageSchema = <T extends v.GenericSchema>(itemSchema: T) =>
     list: v.nullish(v.array(itemSchema)),
   });
 
-export const TaskItemSchema = item({ callJobId: idField, status: v.nullish(numeric) });
-export const DoneCallItemSchema = item({ callInstanceId: idField });
-export const NotDialedItemSchema = item({ callInstanceId: v.nullish(idField) });
-export const CompanySchema = item({ companyId: idField });
-export const PhoneSchema = item({ userPhoneId: idField });
-export const RobotSchema = item({ robotDefId: idField });
+export const TaskItemSchema = v.looseObject({ callJobId: idField, status: v.nullish(numeric) });
+export const DoneCallItemSchema = v.looseObject({ callInstanceId: idField });
+export const NotDialedItemSchema = v.looseObject({ callInstanceId: v.nullish(idField) });
+export const CompanySchema = v.looseObject({ companyId: idField });
+export const PhoneSchema = v.looseObject({ userPhoneId: idField });
+export const RobotSchema = v.looseObject({ robotDefId: idField });
 export const CallDetailSchema = v.looseObject({
   phoneLog: v.nullish(v.looseObject({ phoneLogs: v.nullish(v.array(v.looseObject({}))) })),
   sceneInstance: v.looseObject({ callInstanceId: idField }),
@@ -48,7 +47,7 @@ export const CallDetailSchema = v.looseObject({
 });
 export const ImportV2Schema = v.nullish(v.looseObject({}));
 /** queryUnCallBack's items (callback.md): a call record whose push byrobot failed to deliver. */
-export const UndeliveredCallbackItemSchema = item({ callInstanceId: idField });
+export const UndeliveredCallbackItemSchema = v.looseObject({ callInstanceId: idField });
 
 // ---------- coercion ----------
 
