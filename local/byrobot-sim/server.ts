@@ -40,9 +40,10 @@ function page(params: Params, max: number, defaultSize = 10, sizeRule = `每页�
   if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：${sizeRule}`);
   return { pageNum, pageSize };
 }
-function paged<T>(items: T[], pageNum: number, pageSize: number) {
+/** One page of `items`, each as `view` shows it. */
+function paged<T, V>(items: T[], pageNum: number, pageSize: number, view: (item: T) => V) {
   const start = (pageNum - 1) * pageSize;
-  return pageEnvelope(items.slice(start, start + pageSize), pageNum, pageSize, items.length);
+  return pageEnvelope(items.slice(start, start + pageSize).map(view), pageNum, pageSize, items.length);
 }
 /** byrobot's page envelope around one page's `list` of a `total`-long listing. */
 function pageEnvelope<T>(list: T[], pageNum: number, pageSize: number, total: number) {
@@ -123,8 +124,7 @@ const ROUTES: Record<string, Handler> = {
         throw new SimError(412, '参数错误：createDate格式为yyyy-MM-dd');
       tasks = tasks.filter((t) => toBeijingDate(t.createdAt) === p.createDate);
     }
-    const out = paged(tasks, pageNum, pageSize);
-    return { ...out, list: out.list.map((t) => taskListItem(w, t, shape.nullCounts)) };
+    return paged(tasks, pageNum, pageSize, (t) => taskListItem(w, t, shape.nullCounts));
   },
   'GET v1/task/getTaskDetail': (w, p) => {
     const companyId = need(p, 'companyId');
@@ -166,8 +166,7 @@ const ROUTES: Record<string, Handler> = {
       }
       return true;
     });
-    const out = paged(matches, pageNum, pageSize);
-    return { ...out, list: out.list.map((c) => doneListItem(task, c)) };
+    return paged(matches, pageNum, pageSize, (c) => doneListItem(task, c));
   },
   // callback.md: the call records whose push callback byrobot failed to deliver (push.ts).
   'GET v1/callBack/queryUnCallBack': (w, p) => {
