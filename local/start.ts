@@ -7,6 +7,7 @@ import { startDynalite } from '../dev/dynamo.ts';
 import { startLocalBus } from '../dev/eventbus.ts';
 import { createApiDeps } from '../shared/api/deps.ts';
 import { sweepStuckImports } from '../shared/api/imports.ts';
+import { INTENT_RESULT_NAME } from '../shared/byrobot/enums.ts';
 import { byrobotClientOnFirstUse } from '../shared/byrobot/on-first-use.ts';
 import { LOCAL_CALLBACK_TOKEN } from '../shared/callbacks/token.ts';
 import { type ApiConfig, readCallbackConfig } from '../shared/config/api.ts';
@@ -15,13 +16,12 @@ import { busPublisher } from '../shared/events/bus-client.ts';
 import { NOTIFICATION_RULES } from '../shared/notify/rules.ts';
 import { createPollerRuntime } from '../shared/poller/runtime.ts';
 import { createDocumentClient, ensureTable } from '../shared/store/dynamo.ts';
-import { lambdaContext } from './api-server/events.ts';
 import { callbackProcessorHandler, importWorkerHandler } from './api-server/handlers.ts';
 import { startApiServer } from './api-server/index.ts';
 import { inInvocation } from './api-server/invocation.ts';
 import { type RunningSimulator, startSimulator } from './byrobot-sim/index.ts';
-import { type LocalAccess, readLocalAccess } from './config.ts';
-import { createLocalDeliveries, type LocalDeliveries } from './notify/deliveries.ts';
+import { readLocalAccess } from './config.ts';
+import { createLocalDeliveries } from './notify/deliveries.ts';
 import { createLocalNotifier } from './notify/index.ts';
 import { LocalQueue } from './queue/index.ts';
 
@@ -34,28 +34,23 @@ const USAGE = `usage: npm start [-- --no-demo] [--poll-seconds 5] [--speed 10] [
   LOCAL_CALLBACK_TOKEN (local-callback-token): the token of POST /byrobot/callback/{token} (docs/api.md);
   --data-dir <dir>: keep DynamoDB's tables (snapshots, call ledger, imports) and the import and callback queues there across runs.`;
 
-let parsed: ReturnType<typeof parseFlags>;
-function parseFlags() {
-  return parseArgs({
-    options: {
-      demo: { type: 'boolean', default: true },
-      'no-demo': { type: 'boolean', default: false },
-      'poll-seconds': { type: 'string' },
-      speed: { type: 'string' },
-      stage: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-try {
-  parsed = parseFlags();
-} catch (error) {
-  // An unknown or malformed flag: the reason and the usage, exit 64 (EX_USAGE), as the CLI does.
-  console.error(`error: ${(error as Error).message}\n${USAGE}`);
-  process.exit(64);
-}
-const flags = parsed.values;
+// An unknown or malformed flag: the reason and the usage, exit 64 (EX_USAGE), as the CLI does.
+const { values: flags } = orExit(
+  () =>
+    parseArgs({
+      options: {
+        demo: { type: 'boolean', default: true },
+        'no-demo': { type: 'boolean', default: false },
+        'poll-seconds': { type: 'string' },
+        speed: { type: 'string' },
+        stage: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  `\n${USAGE}`,
+  64,
+);
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
@@ -76,6 +71,16 @@ const apiKey = env.LOCAL_API_KEY || 'local-dev-key';
 const webhookSecret = `whsec_${Buffer.from('local-dev-webhook-secret-32bytes').toString('base64')}`;
 const pollSeconds = Number(flags['poll-seconds'] ?? env.POLL_SECONDS ?? 5);
 const closers: Array<() => Promise<unknown>> = [];
+
+/** What `make` returns, or its error's message (and where to read more) and exit: a flag or setting is wrong. */
+function orExit<T>(make: () => T, seeAlso = '', exitCode = 1): T {
+  try {
+    return make();
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}${seeAlso}`);
+    process.exit(exitCode);
+  }
+}
 
 async function listen<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
   try {
@@ -125,28 +130,14 @@ if (!rules) {
   );
   process.exit(1);
 }
-let notifier: ReturnType<typeof createLocalNotifier>;
-try {
-  notifier = createLocalNotifier({ rules, eventSource: 'byrobot.bridge' });
-} catch (error) {
-  console.error(`error: ${(error as Error).message}`);
-  process.exit(1);
-}
+const notifier = orExit(() => createLocalNotifier({ rules, eventSource: 'byrobot.bridge' }));
 const tableName = 'byrobot-bridge-local';
 const localDoc = createDocumentClient({ endpoint: dynamo.endpoint });
 await ensureTable(localDoc, tableName);
 // The deliverer's destinations (DingTalk, WeCom, Feishu, signed webhooks), logged in the same table.
-let deliveries: LocalDeliveries;
-try {
-  deliveries = createLocalDeliveries({
-    rules,
-    eventSource: 'byrobot.bridge',
-    log: new DeliveryLog(localDoc, tableName),
-  });
-} catch (error) {
-  console.error(`error: ${(error as Error).message}`);
-  process.exit(1);
-}
+const deliveries = orExit(() =>
+  createLocalDeliveries({ rules, eventSource: 'byrobot.bridge', log: new DeliveryLog(localDoc, tableName) }),
+);
 const bus = await startLocalBus({
   print: true,
   onEvents: (events) => {
@@ -164,13 +155,7 @@ console.log(`notification rules (stage ${stage}): ${notifier.describe().join('; 
 console.log(`delivery destinations: ${deliveries.describe().join('; ') || 'none'}`);
 
 // The same shapes a deployed stage reads from Secrets Manager, or one all-scopes key and one source.
-let access: LocalAccess;
-try {
-  access = readLocalAccess(env, { apiKey, webhookSecret });
-} catch (error) {
-  console.error(`error: ${(error as Error).message} (docs/api.md)`);
-  process.exit(1);
-}
+const access = orExit(() => readLocalAccess(env, { apiKey, webhookSecret }), ' (docs/api.md)');
 const config: ApiConfig = {
   tableName,
   eventBusName: 'byrobot-bridge-local',
@@ -184,15 +169,10 @@ const config: ApiConfig = {
 };
 // byrobot's push callbacks: the token (LOCAL_CALLBACK_TOKEN, else local-callback-token), and the
 // CALLBACK_SOURCE_IPS / CALLBACK_SIGNATURE a stage would set, if set here.
-try {
-  const callbacks = readCallbackConfig(env);
-  Object.assign(config, callbacks, {
-    callbackToken: callbacks.callbackToken ?? (async () => LOCAL_CALLBACK_TOKEN),
-  });
-} catch (error) {
-  console.error(`error: ${(error as Error).message} (docs/api.md, "Push callbacks")`);
-  process.exit(1);
-}
+const callbacks = orExit(() => readCallbackConfig(env), ' (docs/api.md, "Push callbacks")');
+Object.assign(config, callbacks, {
+  callbackToken: callbacks.callbackToken ?? (async () => LOCAL_CALLBACK_TOKEN),
+});
 // With --data-dir the import queue is kept beside the tables: a kill -9 mid-import loses no chunk.
 const queue = new LocalQueue(dataDir ? { dir: join(dataDir, 'import-queue') } : {});
 const publish = busPublisher({
@@ -214,18 +194,12 @@ const deps = createApiDeps(config, 'local-api', {
   publish,
   deliveries,
 });
+// Each message batch is an invocation of its own, like each API request (local/api-server/invocation.ts).
 const worker = importWorkerHandler(deps);
-queue.attach((event) => {
-  // Its own invocation context, like each API request's (local/api-server/invocation.ts).
-  const context = lambdaContext('import-worker');
-  return inInvocation(context.awsRequestId, () => worker(event, context));
-});
+queue.attach((event) => inInvocation('import-worker', (context) => worker(event, context)));
 closers.push(async () => queue.stop());
 const processor = callbackProcessorHandler(deps);
-callbackQueue.attach((event) => {
-  const context = lambdaContext('process-callbacks');
-  return inInvocation(context.awsRequestId, () => processor(event, context));
-});
+callbackQueue.attach((event) => inInvocation('process-callbacks', (context) => processor(event, context)));
 closers.push(async () => callbackQueue.stop());
 
 const port = Number(env.PORT ?? 3000);
@@ -404,7 +378,7 @@ function regradeOneLead(simulator: NonNullable<typeof sim>['sim'], taskId: numbe
     const call = task?.done.find(
       (c) =>
         c.outcome?.finishStatus === 0 &&
-        c.outcome.results.some((r) => r.name === '客户意向等级' && !r.value?.startsWith('A')),
+        c.outcome.results.some((r) => r.name === INTENT_RESULT_NAME && !r.value?.startsWith('A')),
     );
     if (!call) return;
     clearInterval(timer);

@@ -4,17 +4,11 @@ import { guarded, listen, readBody, requestTarget } from '../../dev/listen.ts';
 import type { AllDeps } from '../../shared/api/deps.ts';
 import type { ApiResult } from '../../shared/http/types.ts';
 import { API_ROUTES, type RouteName } from '../../shared/manifest.ts';
-import { httpEvent, lambdaContext } from './events.ts';
+import { httpEvent } from './events.ts';
 import { routeHandler } from './handlers.ts';
 import { inInvocation } from './invocation.ts';
 
-interface CompiledRoute {
-  method: string;
-  template: string;
-  fn: RouteName;
-  pattern: RegExp;
-  params: string[];
-}
+type CompiledRoute = (typeof API_ROUTES)[number] & { pattern: RegExp; params: string[] };
 
 /** `/tasks/{taskId}/start` → a regex with one group per parameter, as API Gateway matches them. */
 function compile(route: (typeof API_ROUTES)[number]): CompiledRoute {
@@ -23,13 +17,7 @@ function compile(route: (typeof API_ROUTES)[number]): CompiledRoute {
     params.push(name);
     return '([^/]+)';
   });
-  return {
-    method: route.method,
-    template: route.path,
-    fn: route.fn,
-    pattern: new RegExp(`^${source}$`),
-    params,
-  };
+  return { ...route, pattern: new RegExp(`^${source}$`), params };
 }
 
 /** API Gateway's own payload limit; the route's middleware applies its own below it. */
@@ -95,7 +83,7 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
     const event = httpEvent({
       method: req.method ?? 'GET',
       path: url.pathname,
-      routeKey: `${route.method} ${route.template}`,
+      routeKey: `${route.method} ${route.path}`,
       pathParameters: Object.fromEntries(route.params.map((p, i) => [p, values[i]!])),
       headers,
       body: body.length > 0 ? body.toString(binary ? 'base64' : 'utf8') : undefined,
@@ -108,8 +96,7 @@ export async function startApiServer(options: { deps: AllDeps; port?: number; ho
       for (const [k, v] of new URLSearchParams(url.search)) query[k] = k in query ? `${query[k]},${v}` : v;
       event.queryStringParameters = query;
     }
-    const context = lambdaContext(route.fn);
-    const result = (await inInvocation(context.awsRequestId, () =>
+    const result = (await inInvocation(route.fn, (context) =>
       handlers.get(route.fn)!(event, context),
     )) as ApiResult;
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from './events.ts';
 
 type Store = Map<string | symbol, unknown>;
 const REQUEST_ID = Symbol.for('_AWS_LAMBDA_REQUEST_ID');
@@ -30,14 +32,15 @@ class LocalInvokeStore {
 const store = new LocalInvokeStore();
 
 /**
- * Runs one local invocation in a context of its own, as Lambda's runtime does for concurrent
- * invocations, so two requests served at once no longer overwrite each other's function name and
- * request id on the one shared Logger.
+ * Runs one local invocation of the function `name`, with a Lambda context of its own and in an
+ * invocation context of its own, as Lambda's runtime does for concurrent invocations, so two requests
+ * served at once no longer overwrite each other's function name and request id on the one shared Logger.
  */
-export function inInvocation<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
+export function inInvocation<T>(name: string, fn: (context: Context) => Promise<T>): Promise<T> {
+  const context = lambdaContext(name);
   process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
   const g = globalThis as { awslambda?: { InvokeStore?: unknown } };
   g.awslambda ??= {};
   g.awslambda.InvokeStore = store;
-  return store.run({ [REQUEST_ID]: requestId }, fn);
+  return store.run({ [REQUEST_ID]: context.awsRequestId }, () => fn(context));
 }

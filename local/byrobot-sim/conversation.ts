@@ -1,3 +1,4 @@
+import { INTENT_RESULT_NAME } from '../../shared/byrobot/enums.ts';
 import type { Random } from './prng.ts';
 
 /** What one call attempt ends with; generated when it is dialled, deterministic under the seed. */
@@ -90,7 +91,7 @@ export function generateOutcome(random: Random, customerName: string): Outcome {
       turns: [],
       results: [
         {
-          name: '客户意向等级',
+          name: INTENT_RESULT_NAME,
           value: INTENT_LABELS[level],
           desc: null,
           analyzeType: 'BY_ANALYZE_USER_LEVEL',
@@ -123,7 +124,7 @@ export function generateOutcome(random: Random, customerName: string): Outcome {
   ] as const);
   const results: Outcome['results'] = [
     {
-      name: '客户意向等级',
+      name: INTENT_RESULT_NAME,
       value: INTENT_LABELS[level],
       desc: level === 'A' ? '客户主动询问了产品细节，有进一步了解的意愿。' : null,
       analyzeType: 'BY_ANALYZE_USER_LEVEL',

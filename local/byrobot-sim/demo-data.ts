@@ -21,6 +21,8 @@ export interface SimCompany {
   }>;
 }
 
+export type SimRobot = SimCompany['robots'][number];
+
 export function demoCompanies(seats = 10, count = 2): SimCompany[] {
   const companies: SimCompany[] = [
     {

@@ -4,30 +4,7 @@
  * simulator pushes instead (push.ts), per callback type or for all, for `times` callbacks or at a
  * seeded `rate`.
  */
-export type FaultKind =
-  | 'latency'
-  | 'http5xx'
-  | 'hang'
-  | 'html'
-  | 'malformedJson'
-  | 'code500'
-  | 'http429'
-  | 'code401'
-  /** byrobot's 403: no permission (e.g. a company the app key does not manage). */
-  | 'code403'
-  | 'code408'
-  /** Does the work, then answers `latencyMs` (default 12000) later: a client timing out first retries work already done. */
-  | 'lateAnswer'
-  /** Does the work, then drops the connection without an answer. */
-  | 'dropAfterWork'
-  /** `latencyMs` (default 2000) before answering pages after the first (`pageNum` ≥ 2) only. */
-  | 'slowPages'
-  /** getTasks lists every count as null (the seed's own example); getTaskDetail still has them. */
-  | 'nullCounts'
-  /** notDialedCustomerList answers GET with HTTP 405, as a server serving only the POST form would. */
-  | 'postOnlyNotDialed';
-
-export const FAULT_KINDS: readonly FaultKind[] = [
+export const FAULT_KINDS = [
   'latency',
   'http5xx',
   'hang',
@@ -36,14 +13,21 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'code500',
   'http429',
   'code401',
+  // byrobot's 403: no permission (e.g. a company the app key does not manage).
   'code403',
   'code408',
+  // Does the work, then answers `latencyMs` (default 12000) later: a client timing out first retries work already done.
   'lateAnswer',
+  // Does the work, then drops the connection without an answer.
   'dropAfterWork',
+  // `latencyMs` (default 2000) before answering pages after the first (`pageNum` ≥ 2) only.
   'slowPages',
+  // getTasks lists every count as null (the seed's own example); getTaskDetail still has them.
   'nullCounts',
+  // notDialedCustomerList answers GET with HTTP 405, as a server serving only the POST form would.
   'postOnlyNotDialed',
-];
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Kinds that change how a request is answered (late, lost, reshaped) without replacing the answer. */
 export const MODIFIER_KINDS = [
@@ -61,27 +45,22 @@ export const isModifier = (kind: FaultKind | PushFaultKind): kind is ModifierKin
   (MODIFIER_KINDS as readonly string[]).includes(kind);
 
 /** The callbacks byrobot pushes: call records, manual intent changes, task status, inbound calls. */
-export type PushType = 'call' | 'intent' | 'job' | 'inbound';
-export const PUSH_TYPES: readonly PushType[] = ['call', 'intent', 'job', 'inbound'];
+export const PUSH_TYPES = ['call', 'intent', 'job', 'inbound'] as const;
+export type PushType = (typeof PUSH_TYPES)[number];
 
-export type PushFaultKind =
-  /** Never sent; byrobot counts it failed (queryUnCallBack lists it) and does not retry it. */
-  | 'drop'
-  /** Sent twice. */
-  | 'duplicate'
-  /** Held back, sent after the company's next callback. */
-  | 'reorder'
-  /** First sent `delayMs` (default 60000) of virtual time late. */
-  | 'delay'
-  /** An attempt answered `success` counts as failed: a delivered callback is retried. */
-  | 'answerIgnored';
-export const PUSH_FAULT_KINDS: readonly PushFaultKind[] = [
+export const PUSH_FAULT_KINDS = [
+  // Never sent; byrobot counts it failed (queryUnCallBack lists it) and does not retry it.
   'drop',
+  // Sent twice.
   'duplicate',
+  // Held back, sent after the company's next callback.
   'reorder',
+  // First sent `delayMs` (default 60000) of virtual time late.
   'delay',
+  // An attempt answered `success` counts as failed: a delivered callback is retried.
   'answerIgnored',
-];
+] as const;
+export type PushFaultKind = (typeof PUSH_FAULT_KINDS)[number];
 export const isPushFault = (kind: unknown): kind is PushFaultKind =>
   (PUSH_FAULT_KINDS as readonly unknown[]).includes(kind);
 

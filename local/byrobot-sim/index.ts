@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen } from '../../dev/listen.ts';
+import { INTENT_RESULT_NAME } from '../../shared/byrobot/enums.ts';
 import { toBeijingIso } from '../../shared/time.ts';
-import type { FaultKind, PushFaultKind, PushType } from './faults.ts';
+import type { Fault, PushType } from './faults.ts';
 import {
   type CallbackRegistration,
   type ContentTypeName,
@@ -12,7 +13,7 @@ import {
   parseLevel,
 } from './push.ts';
 import { createSimServer, type SimStats, send } from './server.ts';
-import { type Level, SimError, type SimInbound, World } from './world.ts';
+import { type Level, SimError, type SimInbound, type SimTask, World } from './world.ts';
 
 export type { CallbackRegistration, Push, PushStats } from './push.ts';
 export { CONTENT_TYPES, RETRY_INTERVALS_MS } from './push.ts';
@@ -57,21 +58,8 @@ export interface SimulatorOptions {
 export interface Simulator {
   world(): World;
   advance(seconds: number): string;
-  addFault(fault: {
-    kind: FaultKind | PushFaultKind;
-    /** Push faults: the callback type (all when absent). */
-    callback?: PushType;
-    /** Push faults: the share of callbacks it strikes, 0–1 (seeded). */
-    rate?: number;
-    /** delay: virtual ms. @default 60000 */
-    delayMs?: number;
-    endpoint?: string;
-    /** Only requests about this task (see Fault.taskId). */
-    taskId?: number;
-    times?: number;
-    latencyMs?: number;
-    status?: number;
-  }): number;
+  /** Push faults (PUSH_FAULT_KINDS) strike the callbacks; the others, requests (faults.ts). */
+  addFault(fault: Omit<Fault, 'id'>): number;
   clearFaults(): void;
   /** Request counts, and the push callbacks' per type. */
   stats(): SimStats & { pushes: PushStats };
@@ -161,6 +149,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 
   const b = (x: unknown) => (x ?? {}) as Record<string, unknown>;
+  const taskSummary = (t: SimTask) => ({
+    taskId: t.id,
+    companyId: t.companyId,
+    name: t.name,
+    status: t.status,
+    counts: t.counts,
+  });
   async function control(
     req: IncomingMessage,
     res: ServerResponse,
@@ -211,7 +206,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         send(res, 404, { error: `no call ${id}` });
         return true;
       }
-      const result = (world.calls.get(id)?.outcome?.results ?? []).find((r) => r.name === '客户意向等级');
+      const result = (world.calls.get(id)?.outcome?.results ?? []).find((r) => r.name === INTENT_RESULT_NAME);
       send(res, 200, {
         callInstanceId: id,
         level: b(body).level,
@@ -253,22 +248,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           companyName: c.companyName,
           seats: c.seats,
         })),
-        tasks: [...world.tasks.values()].map((t) => ({
-          taskId: t.id,
-          companyId: t.companyId,
-          name: t.name,
-          status: t.status,
-          counts: t.counts,
-        })),
+        tasks: [...world.tasks.values()].map(taskSummary),
       });
     } else if (taskMatch && !taskMatch[2] && m === 'GET') {
       const t = world.task(Number(taskMatch[1]));
       send(res, 200, {
-        taskId: t.id,
-        companyId: t.companyId,
-        name: t.name,
-        status: t.status,
-        counts: t.counts,
+        ...taskSummary(t),
         customers: t.calls.map((c) => ({
           callInstanceId: c.callInstanceId,
           name: c.name,

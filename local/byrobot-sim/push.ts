@@ -1,15 +1,18 @@
-import { toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
+import { INTENT_RESULT_NAME } from '../../shared/byrobot/enums.ts';
+import { toBeijingDate, toBeijingDateTime, toBeijingIso } from '../../shared/time.ts';
 import { INTENT_LABELS } from './conversation.ts';
 import { type Faults, PUSH_TYPES, type PushType } from './faults.ts';
 import { createRandom } from './prng.ts';
 import { artificial, phoneLogInfo } from './views.ts';
-import {
-  INTENT_RESULT,
-  type Level,
-  type SimCall,
-  type SimInbound,
-  type SimTask,
-  type World,
+import type {
+  CallRecordRef,
+  Level,
+  SimCall,
+  SimInbound,
+  SimTask,
+  UndeliveredQuery,
+  World,
+  WorldListener,
 } from './world.ts';
 
 /*
@@ -65,50 +68,31 @@ export interface CallbackRegistration {
   contentType: ContentTypeName;
 }
 
-export interface PushCounters {
-  /** Callbacks byrobot made (a duplicate counts once more). */
-  created: number;
-  /** POSTs sent. */
-  attempted: number;
-  /** Callbacks whose `success` counted. */
-  delivered: number;
-  /** Attempts that failed: not `success`, a connection error, a timeout, an ignored `success`. */
-  failed: number;
-  /** Callbacks that used up every retry. */
-  exhausted: number;
-  dropped: number;
-  duplicated: number;
-  reordered: number;
-  delayed: number;
-  /** `success` answers treated as failures (answerIgnored). */
-  ignored: number;
-}
+/** What the pusher counts per callback type. */
+const PUSH_COUNTERS = [
+  // Callbacks byrobot made (a duplicate counts once more).
+  'created',
+  // POSTs sent.
+  'attempted',
+  // Callbacks whose `success` counted.
+  'delivered',
+  // Attempts that failed: not `success`, a connection error, a timeout, an ignored `success`.
+  'failed',
+  // Callbacks that used up every retry.
+  'exhausted',
+  'dropped',
+  'duplicated',
+  'reordered',
+  'delayed',
+  // `success` answers treated as failures (answerIgnored).
+  'ignored',
+] as const;
+export type PushCounters = Record<(typeof PUSH_COUNTERS)[number], number>;
 export type PushStats = Record<PushType, PushCounters>;
 
-const emptyCounters = (): PushCounters => ({
-  created: 0,
-  attempted: 0,
-  delivered: 0,
-  failed: 0,
-  exhausted: 0,
-  dropped: 0,
-  duplicated: 0,
-  reordered: 0,
-  delayed: 0,
-  ignored: 0,
-});
-export const emptyPushStats = (): PushStats =>
+const emptyCounters = () => Object.fromEntries(PUSH_COUNTERS.map((c) => [c, 0])) as PushCounters;
+const emptyPushStats = (): PushStats =>
   Object.fromEntries(PUSH_TYPES.map((t) => [t, emptyCounters()])) as PushStats;
-
-/** A call record queryUnCallBack can list (dataType 0 outbound, 1 inbound). */
-interface CallRecordRef {
-  dataType: 0 | 1;
-  callInstanceId: number;
-  callJobId: number;
-  customerTelephone: string;
-  /** When the call was dialled (epoch ms): queryUnCallBack's `callerTime` and date filter. */
-  callerTime: number;
-}
 
 export interface PushAttempt {
   /** Virtual time it was sent, Beijing ISO. */
@@ -155,19 +139,11 @@ export interface PusherOptions {
   maxInFlight?: number;
 }
 
-export interface UndeliveredQuery {
-  companyId: number;
-  callJobId?: number;
-  dataType: 0 | 1;
-  startDate: string;
-  endDate: string;
-}
-
 /**
  * The simulator's pusher: the registrations and counters live as long as the simulator (a reset
  * keeps them); the callbacks themselves belong to the world they came from (`attach`).
  */
-export class Pusher {
+export class Pusher implements WorldListener {
   readonly registrations = new Map<number, CallbackRegistration>();
   stats: PushStats = emptyPushStats();
   readonly #faults: Faults;
@@ -236,7 +212,11 @@ export class Pusher {
     const companyId = input.companyId;
     if (typeof companyId !== 'number' || !world.companies.has(companyId))
       throw new Error(`companyId must be one of ${[...world.companies.keys()].join(', ')}`);
-    const url = (name: string, value: unknown): string | null => {
+    const previous = this.registrations.get(companyId);
+    // A field left out keeps its value; null clears it.
+    const url = (name: 'callRecordUrl' | 'taskStatusUrl'): string | null => {
+      const value = input[name];
+      if (value === undefined) return previous?.[name] ?? null;
       if (value === null) return null;
       let parsed: URL;
       try {
@@ -250,17 +230,10 @@ export class Pusher {
     };
     if (input.contentType !== undefined && input.contentType !== 'json' && input.contentType !== 'text')
       throw new Error('contentType is "json" (public cloud) or "text" (private cloud)');
-    const previous = this.registrations.get(companyId);
     const registration: CallbackRegistration = {
       companyId,
-      callRecordUrl:
-        input.callRecordUrl === undefined
-          ? (previous?.callRecordUrl ?? null)
-          : url('callRecordUrl', input.callRecordUrl),
-      taskStatusUrl:
-        input.taskStatusUrl === undefined
-          ? (previous?.taskStatusUrl ?? null)
-          : url('taskStatusUrl', input.taskStatusUrl),
+      callRecordUrl: url('callRecordUrl'),
+      taskStatusUrl: url('taskStatusUrl'),
       contentType: (input.contentType as ContentTypeName | undefined) ?? previous?.contentType ?? 'json',
     };
     this.registrations.set(companyId, registration);
@@ -307,7 +280,7 @@ export class Pusher {
           {
             companyId: call.companyId,
             sceneInstanceId: call.callInstanceId,
-            resultName: INTENT_RESULT,
+            resultName: INTENT_RESULT_NAME,
             resultValue: level,
           },
         ],
@@ -447,7 +420,7 @@ export class Pusher {
 
   #schedule(push: Push, at: number): void {
     const world = this.#world!;
-    push.nextAt = toBeijingIsoOrNull(at);
+    push.nextAt = toBeijingIso(at);
     if (at <= world.now) this.#enqueue(push);
     else
       world.clock.at(at, () => {
@@ -470,7 +443,7 @@ export class Pusher {
     const world = this.#world!;
     const sentAt = world.now;
     const attempt: PushAttempt = {
-      at: toBeijingIsoOrNull(sentAt)!,
+      at: toBeijingIso(sentAt),
       atMs: sentAt,
       wallMs: Date.now(),
       outcome: 'sending',
@@ -561,10 +534,9 @@ export class Pusher {
 }
 
 /** The task statuses callback.md says byrobot reports: 4 paused by user, 5 by system, 9/10 arrears, 2 completed. */
-export const REPORTED_STATUSES: ReadonlySet<number> = new Set([2, 4, 5, 9, 10]);
+const REPORTED_STATUSES: ReadonlySet<number> = new Set([2, 4, 5, 9, 10]);
 
 const gmt = (ms: number) => new Date(ms).toUTCString();
-const toBeijingIsoOrNull = (ms: number) => `${toBeijingDateTime(ms).replace(' ', 'T')}+08:00`;
 
 function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -616,9 +588,8 @@ const RECORDINGS = 'https://byrobot-sim-recordings.example.com/InboundRobotCommu
 function inboundData(call: SimInbound, now: number) {
   const id = call.inboundInstanceId;
   const o = call.outcome;
-  const time = (ms: number) => toBeijingDateTime(ms);
   // As the sample names it: …/1091/20190124-152809_1010.wav
-  const ended = time(call.endTime).replace(/[-:]/g, '').replace(' ', '-');
+  const ended = toBeijingDateTime(call.endTime).replace(/[-:]/g, '').replace(' ', '-');
   const recording = `${RECORDINGS}/${id}/${ended}_${call.phone}.wav`;
   return {
     sceneInstance: {
@@ -632,8 +603,8 @@ function inboundData(call: SimInbound, now: number) {
       finishStatus: o.finishStatus,
       duration: o.talkSeconds,
       chatRound: o.chatRound,
-      startTime: time(call.startTime),
-      endTime: time(call.endTime),
+      startTime: toBeijingDateTime(call.startTime),
+      endTime: toBeijingDateTime(call.endTime),
       calleePhone: call.calleePhone,
       luyinOssUrl: recording,
       userLuyinOssUrl: `${RECORDINGS}/${id}_user.wav`,

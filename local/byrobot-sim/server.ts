@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { computeSignature } from '../../shared/byrobot/signing.ts';
 import { toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
 import { type Fault, Faults, isModifier } from './faults.ts';
 import { doneListItem, notDialedItem, phoneLogInfo, taskDetail, taskListItem } from './views.ts';
@@ -32,16 +33,17 @@ function need(params: Params, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimError(412, `参数错误：${name}必须为整数`);
   return v;
 }
-function page(params: Params, max: number) {
+function page(params: Params, max: number, defaultSize = 10, sizeRule = `每页不能超过${max}条`) {
   const pageNum = params.pageNum === undefined ? 1 : need(params, 'pageNum');
-  const pageSize = params.pageSize === undefined ? 10 : need(params, 'pageSize');
+  const pageSize = params.pageSize === undefined ? defaultSize : need(params, 'pageSize');
   if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
-  if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：每页不能超过${max}条`);
+  if (pageSize < 1 || pageSize > max) throw new SimError(412, `参数错误：${sizeRule}`);
   return { pageNum, pageSize };
 }
-function paged<T>(items: T[], pageNum: number, pageSize: number) {
+/** One page of `items`, each as `view` shows it. */
+function paged<T, V>(items: T[], pageNum: number, pageSize: number, view: (item: T) => V) {
   const start = (pageNum - 1) * pageSize;
-  return pageEnvelope(items.slice(start, start + pageSize), pageNum, pageSize, items.length);
+  return pageEnvelope(items.slice(start, start + pageSize).map(view), pageNum, pageSize, items.length);
 }
 /** byrobot's page envelope around one page's `list` of a `total`-long listing. */
 function pageEnvelope<T>(list: T[], pageNum: number, pageSize: number, total: number) {
@@ -58,6 +60,24 @@ function pageEnvelope<T>(list: T[], pageNum: number, pageSize: number, total: nu
     list,
   };
 }
+
+function notDialedPage(w: World, p: Params) {
+  const task = w.task(need(p, 'taskId'));
+  const { pageNum, pageSize } = page(p, 50);
+  const list = task.pending
+    .slice((pageNum - 1) * pageSize, pageNum * pageSize)
+    .map((c) => notDialedItem(w, c));
+  return { pageNum, pageSize, list };
+}
+
+/** queryDoneTaskPhones' filters besides resultQueryList. */
+const DONE_CALL_FILTERS = [
+  'finishStatus',
+  'durationLeft',
+  'durationRight',
+  'chatRoundLeft',
+  'chatRoundRight',
+];
 
 /** byrobot's endpoints, keyed `METHOD v1/...` as the stats name them. */
 const ROUTES: Record<string, Handler> = {
@@ -104,8 +124,7 @@ const ROUTES: Record<string, Handler> = {
         throw new SimError(412, '参数错误：createDate格式为yyyy-MM-dd');
       tasks = tasks.filter((t) => toBeijingDate(t.createdAt) === p.createDate);
     }
-    const out = paged(tasks, pageNum, pageSize);
-    return { ...out, list: out.list.map((t) => taskListItem(w, t, shape.nullCounts)) };
+    return paged(tasks, pageNum, pageSize, (t) => taskListItem(w, t, shape.nullCounts));
   },
   'GET v1/task/getTaskDetail': (w, p) => {
     const companyId = need(p, 'companyId');
@@ -113,30 +132,14 @@ const ROUTES: Record<string, Handler> = {
     return taskDetail(w, w.task(need(p, 'taskId'), companyId));
   },
   // The seed's form: a bare list.
-  'GET v1/task/notDialedCustomerList': (w, p) => {
-    const task = w.task(need(p, 'taskId'));
-    const { pageNum, pageSize } = page(p, 50);
-    return task.pending.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((c) => notDialedItem(w, c));
-  },
+  'GET v1/task/notDialedCustomerList': (w, p) => notDialedPage(w, p).list,
   // The fuller docs' form (obtain-task.md): a JSON body, a page with pageNum, pageSize and list only.
-  'POST v1/task/notDialedCustomerList': (w, p) => {
-    const task = w.task(need(p, 'taskId'));
-    const { pageNum, pageSize } = page(p, 50);
-    const list = task.pending
-      .slice((pageNum - 1) * pageSize, pageNum * pageSize)
-      .map((c) => notDialedItem(w, c));
-    return { pageNum, pageSize, list };
-  },
+  'POST v1/task/notDialedCustomerList': (w, p) => notDialedPage(w, p),
   'POST v1/task/queryDoneTaskPhones': (w, p) => {
     const task = w.task(need(p, 'callJobId'));
     const { pageNum, pageSize } = page(p, 50);
     const unfiltered =
-      p.finishStatus === undefined &&
-      p.durationLeft === undefined &&
-      p.durationRight === undefined &&
-      p.chatRoundLeft === undefined &&
-      p.chatRoundRight === undefined &&
-      !Array.isArray(p.resultQueryList);
+      DONE_CALL_FILTERS.every((f) => p[f] === undefined) && !Array.isArray(p.resultQueryList);
     // Newest first. The done list is kept in the order calls ended, so an unfiltered page is a slice
     // from its end: cheap even for tasks with tens of thousands of calls.
     const done = task.done;
@@ -163,8 +166,7 @@ const ROUTES: Record<string, Handler> = {
       }
       return true;
     });
-    const out = paged(matches, pageNum, pageSize);
-    return { ...out, list: out.list.map((c) => doneListItem(task, c)) };
+    return paged(matches, pageNum, pageSize, (c) => doneListItem(task, c));
   },
   // callback.md: the call records whose push callback byrobot failed to deliver (push.ts).
   'GET v1/callBack/queryUnCallBack': (w, p) => {
@@ -182,10 +184,7 @@ const ROUTES: Record<string, Handler> = {
     };
     const startDate = date('startDate');
     const endDate = date('endDate');
-    const pageNum = p.pageNum === undefined ? 1 : need(p, 'pageNum');
-    const pageSize = p.pageSize === undefined ? 100 : need(p, 'pageSize');
-    if (pageNum < 1) throw new SimError(412, '参数错误：pageNum须大于0');
-    if (pageSize < 1 || pageSize > 500) throw new SimError(412, '参数错误：pageSize取值范围1-500');
+    const { pageNum, pageSize } = page(p, 500, 100, 'pageSize取值范围1-500');
     const records = w.pusher?.undelivered({ companyId, dataType, callJobId, startDate, endDate }) ?? [];
     const start = (pageNum - 1) * pageSize;
     return {
@@ -239,6 +238,14 @@ const MESSAGES: Record<number, string> = {
   500: '未知错误',
 };
 
+const noStats = (inFlight: number): SimStats => ({
+  total: 0,
+  byEndpoint: {},
+  byCode: {},
+  inFlight,
+  maxInFlight: inFlight,
+});
+
 export interface SimServer {
   server: Server;
   faults: Faults;
@@ -253,19 +260,12 @@ export function createSimServer(
   controls: (req: IncomingMessage, res: ServerResponse, path: string, body: unknown) => Promise<boolean>,
 ): SimServer {
   const faults = new Faults();
-  const hanging = new Set<ServerResponse>();
   const state: SimServer = {
     server: undefined as unknown as Server,
     faults,
-    stats: { total: 0, byEndpoint: {}, byCode: {}, inFlight: 0, maxInFlight: 0 },
+    stats: noStats(0),
     resetStats() {
-      this.stats = {
-        total: 0,
-        byEndpoint: {},
-        byCode: {},
-        inFlight: this.stats.inFlight,
-        maxInFlight: this.stats.inFlight,
-      };
+      this.stats = noStats(this.stats.inFlight); // requests under way are still under way
     },
     serverClockOffsetMs: 0,
   };
@@ -329,21 +329,22 @@ export function createSimServer(
     const count = (code: number | string) => {
       s.byCode[code] = (s.byCode[code] ?? 0) + 1;
     };
+    const params = paramsOf(req.method, text, url.searchParams);
     try {
       const applied = faults.list.some((f) => f.taskId !== undefined)
-        ? faults.take(endpoint, requestTaskId(getWorld(), req.method === 'POST' ? text : url.searchParams))
+        ? faults.take(endpoint, requestTaskId(getWorld(), params ?? {}))
         : faults.take(endpoint);
       const has = (kind: Fault['kind']) => applied.find((f) => f.kind === kind);
       let delay = applied
         .filter((f) => f.kind === 'latency')
         .reduce((sum, f) => sum + (f.latencyMs ?? 100), 0);
       const slowPages = has('slowPages');
-      if (slowPages && pageNumOf(req.method === 'POST' ? text : url.searchParams) >= 2) {
+      if (slowPages && pageNumOf(params ?? {}) >= 2) {
         delay += slowPages.latencyMs ?? 2000;
       }
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const fault = applied.find((f) => !isModifier(f.kind));
-      if (fault) return answerFault(fault, res, hanging, count);
+      if (fault) return answerFault(fault, res, count);
       const code = authenticate(req, options, Date.now() + state.serverClockOffsetMs);
       if (code !== 200) {
         count(code);
@@ -366,15 +367,9 @@ export function createSimServer(
         count(404);
         return send(res, 404, envelope(404, null, '资源未找到'));
       }
-      let params: Params = Object.fromEntries(url.searchParams);
-      if (req.method === 'POST') {
-        try {
-          params = text ? (JSON.parse(text) as Params) : {};
-        } catch {
-          count(412);
-          return send(res, 200, envelope(412, null, '参数错误：请求体不是合法JSON'));
-        }
-        if (!params || typeof params !== 'object' || Array.isArray(params)) params = {};
+      if (params === null) {
+        count(412);
+        return send(res, 200, envelope(412, null, '参数错误：请求体不是合法JSON'));
       }
       let answer: { code: number; data: unknown; message: string };
       try {
@@ -417,12 +412,7 @@ export function createSimServer(
     return { code, data, resultMsg, errorStackTrace: null, requestId: `sim-${++requestSeq}` };
   }
 
-  function answerFault(
-    fault: Fault,
-    res: ServerResponse,
-    hangs: Set<ServerResponse>,
-    count: (c: string) => void,
-  ) {
+  function answerFault(fault: Fault, res: ServerResponse, count: (c: string) => void) {
     count(`fault:${fault.kind}`);
     switch (fault.kind) {
       case 'http5xx':
@@ -447,9 +437,7 @@ export function createSimServer(
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
         return res.end('{"message":"Too Many Requests"}');
       case 'hang':
-        // Never answer; close() destroys the socket.
-        hangs.add(res);
-        res.on('close', () => hangs.delete(res));
+        // Never answer; close() destroys the socket (closeAllConnections).
         return new Promise<void>((resolve) => res.on('close', resolve));
       default:
         return send(res, 500, { message: 'unknown fault' });
@@ -460,38 +448,34 @@ export function createSimServer(
   return state;
 }
 
+/**
+ * A request's parameters: its query, or a POST's JSON body (`{}` for none or one that is not an
+ * object); null when that body is not JSON.
+ */
+function paramsOf(method: string | undefined, text: string, query: URLSearchParams): Params | null {
+  if (method !== 'POST') return Object.fromEntries(query);
+  if (!text) return {};
+  try {
+    const body: unknown = JSON.parse(text);
+    return body && typeof body === 'object' && !Array.isArray(body) ? (body as Params) : {};
+  } catch {
+    return null;
+  }
+}
+
 /** The page a request asks for (1 when it names none or cannot be read). */
-function pageNumOf(params: string | URLSearchParams): number {
-  let value: unknown;
-  if (typeof params === 'string') {
-    try {
-      value = (JSON.parse(params) as Params | null)?.pageNum;
-    } catch {
-      return 1;
-    }
-  } else value = params.get('pageNum');
-  const n = int(value);
+function pageNumOf(params: Params): number {
+  const n = int(params.pageNum);
   return typeof n === 'number' && Number.isInteger(n) ? n : 1;
 }
 
 /** The task a request is about, for faults scoped to one task (lenient: a bad request names none). */
-function requestTaskId(world: World, params: string | URLSearchParams): number | undefined {
-  let get: (name: string) => unknown;
-  if (typeof params === 'string') {
-    let body: unknown;
-    try {
-      body = params ? JSON.parse(params) : {};
-    } catch {
-      return undefined;
-    }
-    const record = (body && typeof body === 'object' ? body : {}) as Params;
-    get = (name) => record[name];
-  } else get = (name) => params.get(name) ?? undefined;
+function requestTaskId(world: World, params: Params): number | undefined {
   for (const name of ['taskId', 'callJobId']) {
-    const v = int(get(name));
+    const v = int(params[name]);
     if (typeof v === 'number' && Number.isInteger(v)) return v;
   }
-  const call = int(get('callInstanceId'));
+  const call = int(params.callInstanceId);
   return typeof call === 'number' ? world.calls.get(call)?.taskId : undefined;
 }
 
@@ -525,10 +509,7 @@ function authenticate(req: IncomingMessage, options: ServerOptions, serverNow: n
   const appkey = header(req, 'appkey');
   const sign = header(req, 'sign');
   if (!datetime || !appkey || !sign) return 401;
-  const expected = Buffer.from(
-    createHmac('sha1', options.appSecret).update(`${options.appKey}\n${datetime}`, 'utf8').digest('base64'),
-    'utf8',
-  );
+  const expected = Buffer.from(computeSignature(options.appKey, options.appSecret, datetime), 'utf8');
   const given = Buffer.from(sign, 'utf8');
   const signOk = given.length === expected.length && timingSafeEqual(given, expected);
   if (appkey !== options.appKey || !signOk) return 401;

@@ -1,7 +1,8 @@
-import { intentLetter } from '../../shared/byrobot/enums.ts';
+import { INTENT_RESULT_NAME, intentLetter } from '../../shared/byrobot/enums.ts';
 import { toBeijingDateTime } from '../../shared/time.ts';
 import { INTENT_LABELS, type Outcome } from './conversation.ts';
-import { INTENT_RESULT, type SimCall, type SimTask, type World } from './world.ts';
+import type { SimRobot } from './demo-data.ts';
+import type { SimCall, SimTask, World } from './world.ts';
 
 /* The seed's response shapes, field for field (test/fixtures/seed/ holds the seed's examples). */
 
@@ -50,14 +51,17 @@ export function taskListItem(world: World, task: SimTask, nullCounts = false) {
   };
 }
 
+function sceneRecordName(robot: SimRobot, task: SimTask) {
+  return robot.sceneRecords.find((r) => r.sceneRecordId === task.sceneRecordId)?.sceneRecordName ?? null;
+}
+
 function bucket(stats: Map<string, number>, name: string) {
   stats.set(name, (stats.get(name) ?? 0) + 1);
 }
 const asList = (m: Map<string, number>) => [...m].map(([name, value]) => ({ name, value }));
 
 export function taskDetail(world: World, task: SimTask) {
-  const company = world.companies.get(task.companyId)!;
-  const robot = company.robots.find((r) => r.robotDefId === task.robotDefId)!;
+  const robot = world.robotOf(task)!;
   const durations = new Map<string, number>();
   const rounds = new Map<string, number>();
   const extra = new Map<string, Map<string, number>>();
@@ -78,11 +82,10 @@ export function taskDetail(world: World, task: SimTask) {
     ...taskListItem(world, task),
     robotDefName: robot.robotName,
     sceneDefName: robot.sceneDefName,
-    sceneRecordName:
-      robot.sceneRecords.find((r) => r.sceneRecordId === task.sceneRecordId)?.sceneRecordName ?? null,
+    sceneRecordName: sceneRecordName(robot, task),
     durationStat: asList(durations),
     chatRoundStat: asList(rounds),
-    resultDefs: [{ name: '客户意向等级', values: Object.values(INTENT_LABELS) }],
+    resultDefs: [{ name: INTENT_RESULT_NAME, values: Object.values(INTENT_LABELS) }],
     extraStat: Object.fromEntries([...extra].map(([name, m]) => [name, asList(m)])),
   };
 }
@@ -113,7 +116,7 @@ export function doneListItem(task: SimTask, call: SimCall) {
 
 export function phoneLogInfo(world: World, call: SimCall) {
   const task = world.tasks.get(call.taskId)!;
-  const robot = world.companies.get(task.companyId)!.robots.find((r) => r.robotDefId === task.robotDefId)!;
+  const robot = world.robotOf(task)!;
   const outcome = call.status === 2 || call.status === 3 ? call.outcome : null;
   const recording = outcome?.talkSeconds
     ? `${RECORDINGS}/${call.callInstanceId}/${call.customerId}.wav`
@@ -153,8 +156,7 @@ export function phoneLogInfo(world: World, call: SimCall) {
       luyinOssUrl: recording,
       userLuyinOssUrl: recording ? recording.replace('.wav', '_user.wav') : null,
       properties: JSON.stringify(call.properties),
-      handlePerson:
-        robot.sceneRecords.find((r) => r.sceneRecordId === task.sceneRecordId)?.sceneRecordName ?? null,
+      handlePerson: sceneRecordName(robot, task),
       callType: task.callType,
       readStatus: 0,
       jobName: task.name,
@@ -190,7 +192,7 @@ export function phoneLogInfo(world: World, call: SimCall) {
  * level its letter (`resultValueAlias`) and the CRM's wording (`resultValueNew`).
  */
 export function artificial(r: Outcome['results'][number], changed: 'int' | 'boolean') {
-  const letter = r.name === INTENT_RESULT ? intentLetter(r.value) : null;
+  const letter = r.name === INTENT_RESULT_NAME ? intentLetter(r.value) : null;
   const edited = r.artificialChanged === true;
   return {
     artificialResultValue: r.value,

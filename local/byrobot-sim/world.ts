@@ -1,9 +1,9 @@
+import { INTENT_RESULT_NAME, TERMINAL_TASK_STATUSES } from '../../shared/byrobot/enums.ts';
 import { clockMinutes, toBeijingDate, toBeijingDateTime } from '../../shared/time.ts';
 import { VirtualClock } from './clock.ts';
 import { generateOutcome, INTENT_LABELS, type Outcome } from './conversation.ts';
-import { demoCompanies, type SimCompany } from './demo-data.ts';
+import { demoCompanies, type SimCompany, type SimRobot } from './demo-data.ts';
 import { createRandom, type Random } from './prng.ts';
-import type { Pusher } from './push.ts';
 
 /** An error byrobot would answer with: its `code` and `resultMsg`. */
 export class SimError extends Error {
@@ -70,14 +70,7 @@ export interface SimTask {
   redialsWaiting: number;
   /** Completed calls in the order they ended (oldest first). */
   done: SimCall[];
-  counts: {
-    total: number;
-    done: number;
-    called: number;
-    rejected: number;
-    unavailable: number;
-    fromUnavailable: number;
-  };
+  counts: ReturnType<typeof noCounts>;
   wakeScheduled: boolean;
   /** Status 5 set by the simulator itself (out of working hours), not forced: it resumes by itself. */
   systemPaused: boolean;
@@ -87,12 +80,8 @@ export interface SimTask {
   deleted: boolean;
 }
 
-export const TERMINAL = new Set([2, 6]);
-
 /** One intent level letter, as byrobot's CRM sets it. */
 export type Level = keyof typeof INTENT_LABELS;
-export const LEVELS = Object.keys(INTENT_LABELS) as Level[];
-export const INTENT_RESULT = '客户意向等级';
 
 /** An inbound call (a customer rang one of the company's lines): made by POST /__sim/inbound. */
 export interface SimInbound {
@@ -111,9 +100,42 @@ export interface SimInbound {
   endTime: number;
 }
 
+/** A task's counts (getTasks' totalCount, doneCount, …) before its first customer. */
+const noCounts = () => ({ total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 });
+
+/** byrobot answers clock times with seconds: `08:00` → `08:00:00`. */
+const clockTime = (value: unknown) => `${String(value).slice(0, 5)}:00`;
+
 /** finishStatus → which task count it adds to (see docs/simulator.md). */
 const FROM_UNAVAILABLE = new Set([3, 9]);
 const REDIALABLE = new Set([2, 3, 5, 6, 7, 9, 10]);
+
+/** What the world tells as it happens, and the undelivered call records it is asked for (push.ts). */
+export interface WorldListener {
+  callFinished(call: SimCall, task: SimTask, jobFinished: boolean): void;
+  intentChanged(call: SimCall, level: Level, by: string | undefined): void;
+  taskStatusChanged(task: SimTask): void;
+  inboundFinished(call: SimInbound): void;
+  undelivered(query: UndeliveredQuery): CallRecordRef[];
+}
+
+/** A call record queryUnCallBack can list (dataType 0 outbound, 1 inbound). */
+export interface CallRecordRef {
+  dataType: 0 | 1;
+  callInstanceId: number;
+  callJobId: number;
+  customerTelephone: string;
+  /** When the call was dialled (epoch ms): queryUnCallBack's `callerTime` and date filter. */
+  callerTime: number;
+}
+
+export interface UndeliveredQuery {
+  companyId: number;
+  callJobId?: number;
+  dataType: 0 | 1;
+  startDate: string;
+  endDate: string;
+}
 
 export interface WorldOptions {
   seed: number;
@@ -132,7 +154,7 @@ export class World {
   readonly calls = new Map<number, SimCall>();
   readonly inboundCalls = new Map<number, SimInbound>();
   /** Told of call ends, status changes, re-grades and inbound calls, synchronously (push.ts). */
-  pusher: Pusher | undefined;
+  pusher: WorldListener | undefined;
   #random: Random;
   #nextInboundId = 700_000;
   #nextTaskId = 1000;
@@ -163,6 +185,11 @@ export class World {
     if (!task || task.deleted || (companyId !== undefined && task.companyId !== companyId))
       throw new SimError(404, '任务不存在');
     return task;
+  }
+
+  /** The robot a task dials with. */
+  robotOf(task: SimTask): SimRobot | undefined {
+    return this.companies.get(task.companyId)?.robots.find((r) => r.robotDefId === task.robotDefId);
   }
 
   // ---------- tasks ----------
@@ -222,10 +249,10 @@ export class World {
       name,
       type,
       startDate,
-      workingStartTime: `${String(workStart).slice(0, 5)}:00`,
-      workingEndTime: `${String(workEnd).slice(0, 5)}:00`,
-      breakStartTime: input.breakStartTime ? `${String(input.breakStartTime).slice(0, 5)}:00` : null,
-      breakEndTime: input.breakEndTime ? `${String(input.breakEndTime).slice(0, 5)}:00` : null,
+      workingStartTime: clockTime(workStart),
+      workingEndTime: clockTime(workEnd),
+      breakStartTime: input.breakStartTime ? clockTime(input.breakStartTime) : null,
+      breakEndTime: input.breakEndTime ? clockTime(input.breakEndTime) : null,
       status: 0,
       robotDefId: robot.robotDefId,
       sceneDefId: robot.sceneDefId,
@@ -242,7 +269,7 @@ export class World {
       active: 0,
       redialsWaiting: 0,
       done: [],
-      counts: { total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
+      counts: noCounts(),
       wakeScheduled: false,
       systemPaused: false,
       leaveScheduled: false,
@@ -264,7 +291,7 @@ export class World {
     const task = this.task(taskId);
     if (task.status === 1 || task.status === 7 || task.status === 3)
       throw new SimError(412, '任务已在运行中');
-    if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束，不能启动');
+    if (TERMINAL_TASK_STATUSES.has(task.status)) throw new SimError(412, '任务已结束，不能启动');
     if (task.status === 0 && task.pending.length === 0) throw new SimError(412, '任务没有待拨打的客户');
     this.#run(task);
     // Resumed with every customer already dialled: nothing is left, so it completes.
@@ -275,15 +302,13 @@ export class World {
     const task = this.task(taskId);
     if (![1, 3, 5, 7].includes(task.status)) throw new SimError(412, '当前任务状态不能暂停');
     this.#setStatus(task, 4);
-    task.systemPaused = false;
     this.#releaseSeats(task.companyId);
   }
 
   stop(taskId: unknown): void {
     const task = this.task(taskId);
-    if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束');
+    if (TERMINAL_TASK_STATUSES.has(task.status)) throw new SimError(412, '任务已结束');
     this.#setStatus(task, 6);
-    task.systemPaused = false;
     // Calls in progress are cut off now, so the counts are final the moment the task is terminated.
     for (const call of task.calls) {
       if (call.status === 1) this.#finishCall(task, call, true);
@@ -299,21 +324,22 @@ export class World {
   /** task/delete: stops dialling and frees the task's seats; the task vanishes from the API. */
   deleteTask(taskId: unknown): void {
     const task = this.task(taskId);
-    if (!TERMINAL.has(task.status)) this.stop(task.id);
+    if (!TERMINAL_TASK_STATUSES.has(task.status)) this.stop(task.id);
     task.deleted = true;
   }
 
   forceStatus(taskId: unknown, status: number): void {
     const task = this.task(taskId);
     this.#setStatus(task, status);
-    task.systemPaused = false;
     if (status === 1) this.#pump(task);
     else this.#releaseSeats(task.companyId);
   }
 
-  #setStatus(task: SimTask, status: number): void {
+  /** `bySystem`: the simulator's own pause out of working hours, which resumes by itself. */
+  #setStatus(task: SimTask, status: number, bySystem = false): void {
     const previous = task.status;
     task.status = status;
+    task.systemPaused = bySystem;
     if (previous !== status) this.pusher?.taskStatusChanged(task);
   }
 
@@ -328,9 +354,9 @@ export class World {
     if (!call) throw new SimError(404, '通话记录不存在');
     if (!call.outcome || (call.status !== 2 && call.status !== 3))
       throw new SimError(412, '通话尚未完成，不能修改意向等级');
-    let result = call.outcome.results.find((r) => r.name === INTENT_RESULT);
+    let result = call.outcome.results.find((r) => r.name === INTENT_RESULT_NAME);
     if (!result) {
-      result = { name: INTENT_RESULT, value: INTENT_LABELS[level], desc: null, analyzeType: null };
+      result = { name: INTENT_RESULT_NAME, value: INTENT_LABELS[level], desc: null, analyzeType: null };
       call.outcome.results.unshift(result);
     }
     result.value = INTENT_LABELS[level];
@@ -351,7 +377,7 @@ export class World {
     for (let i = 0; i < 100 && outcome.finishStatus !== 0; i++)
       outcome = generateOutcome(this.#random, '未知呼入客户');
     if (input.level) {
-      const intent = outcome.results.find((r) => r.name === INTENT_RESULT);
+      const intent = outcome.results.find((r) => r.name === INTENT_RESULT_NAME);
       if (intent) intent.value = INTENT_LABELS[input.level];
     }
     const id = ++this.#nextInboundId;
@@ -386,8 +412,8 @@ export class World {
     const list = input.customerInfoList;
     if (!Array.isArray(list) || list.length === 0) throw new SimError(412, '客户列表不能为空');
     if (list.length > 10_000) throw new SimError(412, '单次导入最大10000条');
-    if (TERMINAL.has(task.status)) throw new SimError(412, '任务已结束，不能导入客户');
-    const variables = company.robots.find((r) => r.robotDefId === task.robotDefId)?.variables ?? [];
+    if (TERMINAL_TASK_STATUSES.has(task.status)) throw new SimError(412, '任务已结束，不能导入客户');
+    const variables = this.robotOf(task)?.variables ?? [];
     let successNum = 0;
     let repeatNum = 0;
     let placeFailNum = 0;
@@ -450,7 +476,7 @@ export class World {
 
   #run(task: SimTask): void {
     const company = this.companies.get(task.companyId)!;
-    task.systemPaused = false;
+    task.systemPaused = false; // its own seats are not in use while it asks for them
     this.#setStatus(task, this.#seatsInUse(task.companyId) + task.concurrency <= company.seats ? 1 : 7);
     if (task.status === 1) this.#pump(task);
   }
@@ -507,14 +533,12 @@ export class World {
    * resumes (status 1) when its next window opens. Calls in progress finish meanwhile.
    */
   #pauseBySystem(task: SimTask): void {
-    this.#setStatus(task, 5);
-    task.systemPaused = true;
+    this.#setStatus(task, 5, true);
     if (task.wakeScheduled) return;
     task.wakeScheduled = true;
     this.clock.at(this.#nextWindow(task, this.now), () => {
       task.wakeScheduled = false;
       if (task.status !== 5 || !task.systemPaused) return; // paused, stopped or forced meanwhile
-      task.systemPaused = false;
       this.#setStatus(task, 1);
       this.#pump(task);
     });
@@ -597,13 +621,9 @@ export class World {
       call.status = 2;
       this.#recordDone(task, call);
     }
-    if (this.pusher) {
-      // Whether this was the task's last call: what #maybeComplete will find once the dialler has
-      // looked (nothing waiting, dialling or due for a redial), or the task was stopped.
-      const live = task.status === 1 || (task.status === 5 && task.systemPaused);
-      const last = live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0;
-      this.pusher.callFinished(call, task, last || TERMINAL.has(task.status));
-    }
+    // Whether this was the task's last call: what #maybeComplete will find once the dialler has
+    // looked, or the task was stopped.
+    this.pusher?.callFinished(call, task, this.#nothingLeft(task) || TERMINAL_TASK_STATUSES.has(task.status));
     if (!cutOff) this.#pump(task);
   }
 
@@ -618,11 +638,15 @@ export class World {
     else c.unavailable++;
   }
 
-  #maybeComplete(task: SimTask): void {
+  /** A dialling task with nothing waiting, dialling or due for a redial: it is complete. */
+  #nothingLeft(task: SimTask): boolean {
     const live = task.status === 1 || (task.status === 5 && task.systemPaused);
-    if (live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0) {
+    return live && task.pending.length === 0 && task.active === 0 && task.redialsWaiting === 0;
+  }
+
+  #maybeComplete(task: SimTask): void {
+    if (this.#nothingLeft(task)) {
       this.#setStatus(task, 2);
-      task.systemPaused = false;
       this.#releaseSeats(task.companyId);
     }
   }

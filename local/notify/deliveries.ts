@@ -58,15 +58,12 @@ function localCredentials(
   file: string | undefined,
 ): { credentials: DestinationCredentials; source: string } | null {
   if (secrets && d.secret in secrets) {
-    let value = secrets[d.secret];
-    if (typeof value === 'string')
-      try {
-        value = JSON.parse(value);
-      } catch {
-        // reported by checkCredentials
-      }
     return {
-      credentials: checkCredentials(d.kind, value, `LOCAL_SECRETS_FILE ${file}: secret "${d.secret}"`),
+      credentials: checkCredentials(
+        d.kind,
+        secrets[d.secret],
+        `LOCAL_SECRETS_FILE ${file}: secret "${d.secret}"`,
+      ),
       source: `secret ${d.secret} in LOCAL_SECRETS_FILE`,
     };
   }

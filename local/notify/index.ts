@@ -200,21 +200,23 @@ export function readLocalSecrets(file: string | undefined): Record<string, unkno
   }
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new Error(`LOCAL_SECRETS_FILE ${file} must hold a JSON object: secret name → secret value`);
-  return value as Record<string, unknown>;
+  // A secret's value is given as an object or as its JSON text (as Secrets Manager keeps it).
+  return Object.fromEntries(Object.entries(value).map(([name, secret]) => [name, parsedIfJson(secret)]));
 }
 
-/** A secret's value as the forwarder reads it: `{"webhookUrl": …}`, given as an object or as its JSON text. */
+function parsedIfJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value; // not JSON: whoever reads the secret reports it
+  }
+}
+
+/** A secret's value as the forwarder reads it: `{"webhookUrl": …}`. */
 function webhookUrlOf(secrets: Record<string, unknown>, name: string, file: string): string | undefined {
   if (!(name in secrets)) return undefined;
-  let value = secrets[name];
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      // not JSON: reported below
-    }
-  }
-  const url = (value as { webhookUrl?: unknown } | null)?.webhookUrl;
+  const url = (secrets[name] as { webhookUrl?: unknown } | null)?.webhookUrl;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url))
     throw new Error(`LOCAL_SECRETS_FILE ${file}: secret "${name}" must be {"webhookUrl": "https://…"}`);
   return url;

@@ -73,10 +73,10 @@ export class LocalQueue implements ChunkQueue {
   }
 
   /** Writes a message's file whole (temporary file, then rename) so no reader sees half of one. */
-  #save(m: Message, dir: string): void {
+  #save(m: Message, list: 'queued' | 'dead'): void {
     if (!this.#dir) return;
     m.file ??= `${Date.now().toString(36).padStart(10, '0')}-${String(this.#seq++).padStart(6, '0')}-${m.messageId}.json`;
-    const path = join(dir, m.file);
+    const path = join(this.#dir[list], m.file);
     writeFileSync(
       `${path}.tmp`,
       JSON.stringify({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount }),
@@ -84,8 +84,8 @@ export class LocalQueue implements ChunkQueue {
     renameSync(`${path}.tmp`, path);
   }
 
-  #remove(m: Message, dir: string): void {
-    if (this.#dir && m.file) rmSync(join(dir, m.file), { force: true });
+  #remove(m: Message, list: 'queued' | 'dead'): void {
+    if (this.#dir && m.file) rmSync(join(this.#dir[list], m.file), { force: true });
   }
 
   /** The consumer (the import worker's handler). Messages flow once one is attached. */
@@ -101,7 +101,7 @@ export class LocalQueue implements ChunkQueue {
       receiveCount: 0,
       visibleAt: Date.now(),
     }));
-    for (const m of sent) if (this.#dir) this.#save(m, this.#dir.queued);
+    for (const m of sent) this.#save(m, 'queued');
     this.#messages.push(...sent);
     this.stats.sent += sent.length;
     this.#schedule(0);
@@ -122,10 +122,8 @@ export class LocalQueue implements ChunkQueue {
     const moved = this.deadLetters.splice(0);
     for (const m of moved) {
       const back = { ...m, receiveCount: 0, visibleAt: Date.now() };
-      if (this.#dir) {
-        this.#save(back, this.#dir.queued);
-        this.#remove(m, this.#dir.dead);
-      }
+      this.#save(back, 'queued');
+      this.#remove(m, 'dead');
       this.#messages.push(back);
     }
     this.#schedule(0);
@@ -159,7 +157,7 @@ export class LocalQueue implements ChunkQueue {
         m.visibleAt = now + this.#options.visibilityMs;
         this.stats.received++;
         // The count survives a restart, so a poison message still ends in the dead letters.
-        if (this.#dir) this.#save(m, this.#dir.queued);
+        this.#save(m, 'queued');
       }
       let failed: Set<string>;
       try {
@@ -172,14 +170,12 @@ export class LocalQueue implements ChunkQueue {
         const at = this.#messages.indexOf(m);
         if (!failed.has(m.messageId)) {
           this.#messages.splice(at, 1);
-          if (this.#dir) this.#remove(m, this.#dir.queued);
+          this.#remove(m, 'queued');
           this.stats.deleted++;
         } else if (m.receiveCount >= this.#options.maxReceiveCount) {
           this.#messages.splice(at, 1);
-          if (this.#dir) {
-            this.#save(m, this.#dir.dead);
-            this.#remove(m, this.#dir.queued);
-          }
+          this.#save(m, 'dead');
+          this.#remove(m, 'queued');
           this.deadLetters.push(m);
           this.stats.deadLettered++;
         }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import * as v from 'valibot';
 import { callTypeForLines } from './create-task.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type DoneCall,
   DoneCallItemSchema,
   type ImportBatchResult,
+  type ImportSummary,
   ImportV2Schema,
   type NotDialedCustomer,
   NotDialedItemSchema,
@@ -48,6 +50,7 @@ import {
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
+  mayHaveDoneTheWork,
   parseRetryAfter,
   type RetryPolicy,
   shouldRetry,
@@ -196,27 +199,6 @@ export interface ImportProgress {
   customersTotal: number;
 }
 
-export interface ImportSummary {
-  requests: number;
-  submitted: number;
-  /** Sums over the requests; null when byrobot did not count (v1). */
-  successNum: number | null;
-  repeatNum: number | null;
-  placeFailNum: number | null;
-  messages: string[];
-  /**
-   * Requests whose first answer was lost (timeout, dropped connection) and whose counts were then
-   * settled from the task's customer count before and after, not from the retry's answer (which
-   * counts the rows the lost attempt added as repeats).
-   */
-  settledByTaskCount: number;
-  /**
-   * Rows of such requests that could not be settled (the task's count could not be read): byrobot
-   * counted them as repeats, but they may be rows the lost attempt added. 0 when every count is sure.
-   */
-  unsettled: number;
-}
-
 export const MAX_IMPORT_BATCH = 10_000;
 export const MAX_TASKS_PAGE = 100;
 export const MAX_DONE_CALLS_PAGE = 50;
@@ -244,9 +226,8 @@ interface Endpoint<S extends v.GenericSchema> {
 }
 
 const endpoint = <S extends v.GenericSchema>(e: Endpoint<S>) => e;
-const anyData = v.unknown();
 const action = (path: string) =>
-  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'default', schema: anyData });
+  endpoint({ method: 'POST', path, effect: 'repeatable', timeout: 'default', schema: v.unknown() });
 const read = <S extends v.GenericSchema>(method: 'GET' | 'POST', path: string, schema: S) =>
   endpoint({ method, path, effect: 'read', timeout: 'default', schema });
 const importEndpoint = (path: string) =>
@@ -537,9 +518,9 @@ export class ByrobotClient {
       }
       summary.requests++;
       summary.submitted += batch.length;
-      summary.successNum = add(summary.successNum, result.successNum);
-      summary.repeatNum = add(summary.repeatNum, result.repeatNum);
-      summary.placeFailNum = add(summary.placeFailNum, result.placeFailNum);
+      for (const count of ['successNum', 'repeatNum', 'placeFailNum'] as const) {
+        summary[count] = add(summary[count], result[count]);
+      }
       if (result.message) summary.messages.push(result.message);
       params.onProgress?.({
         requestsDone: summary.requests,
@@ -561,9 +542,7 @@ export class ByrobotClient {
 
   /** One page of a company's tasks, newest first (`GET v1/task/getTasks`). */
   async getTasks(params: GetTasksParams, options?: RequestOptions): Promise<Page<Task>> {
-    const pageNum = params.pageNum ?? 1;
-    const pageSize = params.pageSize ?? 10;
-    checkPageSize(pageSize, MAX_TASKS_PAGE);
+    const { pageNum, pageSize } = pageOf(params, MAX_TASKS_PAGE);
     const { data } = await this.#call(
       ENDPOINTS.getTasks,
       { query: { ...params, pageNum, pageSize } },
@@ -575,8 +554,8 @@ export class ByrobotClient {
   /** Every task of a company, fetching pages of 100 as the loop asks for them. */
   tasks(params: Omit<GetTasksParams, 'pageNum'>, options?: RequestOptions): AsyncGenerator<Task> {
     return paginate(
-      (pageNum) =>
-        this.getTasks({ ...params, pageNum, pageSize: params.pageSize ?? MAX_TASKS_PAGE }, options),
+      params.pageSize ?? MAX_TASKS_PAGE,
+      (page) => this.getTasks({ ...params, ...page }, options),
       (t) => t.taskId,
     );
   }
@@ -608,9 +587,7 @@ export class ByrobotClient {
     params: { taskId: number; pageNum?: number; pageSize?: number },
     options?: RequestOptions,
   ): Promise<Page<NotDialedCustomer>> {
-    const pageNum = params.pageNum ?? 1;
-    const pageSize = params.pageSize ?? 10;
-    checkPageSize(pageSize, MAX_NOT_DIALED_PAGE);
+    const { pageNum, pageSize } = pageOf(params, MAX_NOT_DIALED_PAGE);
     const fields = { taskId: params.taskId, pageNum, pageSize };
     let data: v.InferOutput<typeof notDialedSchema>;
     if (this.#notDialedForm === 'GET') {
@@ -622,27 +599,23 @@ export class ByrobotClient {
         ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
       }
     } else ({ data } = await this.#call(ENDPOINTS.notDialedPost, { body: fields }, options));
-    if (Array.isArray(data)) {
-      const items = data.map((x) => normalizeNotDialed(x));
-      // A bare list has no totals: a full page means there may be another.
-      return { pageNum, pageSize, total: -1, pages: items.length < pageSize ? pageNum : pageNum + 1, items };
-    }
-    return normalizePage(data, normalizeNotDialed, { pageNum, pageSize });
+    // A bare list is a page without totals: a full one means there may be another.
+    const page = Array.isArray(data) ? { list: data } : data;
+    return normalizePage(page, normalizeNotDialed, { pageNum, pageSize });
   }
 
   /** Every customer of a task not dialled yet, 50 a page. */
   notDialedCustomers(taskId: number, options?: RequestOptions): AsyncGenerator<NotDialedCustomer> {
     return paginate(
-      (pageNum) => this.notDialedCustomerList({ taskId, pageNum, pageSize: MAX_NOT_DIALED_PAGE }, options),
+      MAX_NOT_DIALED_PAGE,
+      (page) => this.notDialedCustomerList({ taskId, ...page }, options),
       (c) => c.callInstanceId,
     );
   }
 
   /** One page of a task's finished calls, newest first (`POST v1/task/queryDoneTaskPhones`). */
   async queryDoneTaskPhones(params: QueryDoneParams, options?: RequestOptions): Promise<Page<DoneCall>> {
-    const pageNum = params.pageNum ?? 1;
-    const pageSize = params.pageSize ?? 10;
-    checkPageSize(pageSize, MAX_DONE_CALLS_PAGE);
+    const { pageNum, pageSize } = pageOf(params, MAX_DONE_CALLS_PAGE);
     const { taskId, ...filters } = params;
     const { data } = await this.#call(
       ENDPOINTS.queryDoneTaskPhones,
@@ -655,11 +628,8 @@ export class ByrobotClient {
   /** Every finished call of a task, newest first, 50 a page. */
   doneCalls(params: Omit<QueryDoneParams, 'pageNum'>, options?: RequestOptions): AsyncGenerator<DoneCall> {
     return paginate(
-      (pageNum) =>
-        this.queryDoneTaskPhones(
-          { ...params, pageNum, pageSize: params.pageSize ?? MAX_DONE_CALLS_PAGE },
-          options,
-        ),
+      params.pageSize ?? MAX_DONE_CALLS_PAGE,
+      (page) => this.queryDoneTaskPhones({ ...params, ...page }, options),
       (c) => c.callInstanceId,
     );
   }
@@ -682,9 +652,7 @@ export class ByrobotClient {
           `${field} must be yyyy-MM-dd, got ${JSON.stringify(params[field])}`,
         );
     }
-    const pageNum = params.pageNum ?? 1;
-    const pageSize = params.pageSize ?? 100;
-    checkPageSize(pageSize, MAX_UNCALLBACK_PAGE);
+    const { pageNum, pageSize } = pageOf(params, MAX_UNCALLBACK_PAGE, 100);
     const direction = params.direction ?? 'outbound';
     const { data } = await this.#call(
       ENDPOINTS.queryUnCallBack,
@@ -710,11 +678,8 @@ export class ByrobotClient {
     options?: RequestOptions,
   ): AsyncGenerator<UndeliveredCallback> {
     return paginate(
-      (pageNum) =>
-        this.queryUnCallBack(
-          { ...params, pageNum, pageSize: params.pageSize ?? MAX_UNCALLBACK_PAGE },
-          options,
-        ),
+      params.pageSize ?? MAX_UNCALLBACK_PAGE,
+      (page) => this.queryUnCallBack({ ...params, ...page }, options),
       (c) => c.callInstanceId,
     );
   }
@@ -768,7 +733,10 @@ export class ByrobotClient {
         if (!retry) throw error;
         afterLostAnswer ||= spec.effect === 'repeatable' && mayHaveDoneTheWork(error);
         const retryAfter = error instanceof ByrobotTransportError ? error.retryAfterMs : null;
-        await sleep(backoffDelay(attempt, this.#retry, this.#random, retryAfter), options.signal);
+        // A caller's abort rejects with the caller's own reason, not Node's AbortError.
+        await delay(backoffDelay(attempt, this.#retry, this.#random, retryAfter), undefined, {
+          signal: options.signal,
+        }).catch(() => options.signal?.throwIfAborted());
       }
     }
   }
@@ -839,47 +807,24 @@ export class ByrobotClient {
       throw new ByrobotTransportError('network', endpoint, `request failed: ${detail}`, { cause: error });
     }
     const status = response.status;
-    const looksHtml = /^\s*</.test(text) || (response.headers.get('content-type') ?? '').includes('html');
+    const fail = (kind: TransportErrorKind, message: string, retryAfterMs: number | null = null) =>
+      new ByrobotTransportError(kind, endpoint, message, { status, retryAfterMs });
     if (status === 429) {
-      throw new ByrobotTransportError('rate-limited', endpoint, 'HTTP 429 Too Many Requests', {
-        status,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-      });
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      throw fail('rate-limited', 'HTTP 429 Too Many Requests', retryAfterMs);
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      if (looksHtml) {
-        throw new ByrobotTransportError(
-          'html',
-          endpoint,
-          `HTTP ${status} with an HTML page instead of JSON`,
-          {
-            status,
-          },
-        );
-      }
-      if (status >= 400) throw new ByrobotTransportError('http', endpoint, `HTTP ${status}`, { status });
-      throw new ByrobotTransportError(
-        'invalid-json',
-        endpoint,
-        `HTTP ${status} with a body that is not JSON`,
-        {
-          status,
-        },
-      );
+      const looksHtml = /^\s*</.test(text) || (response.headers.get('content-type') ?? '').includes('html');
+      if (looksHtml) throw fail('html', `HTTP ${status} with an HTML page instead of JSON`);
+      if (status >= 400) throw fail('http', `HTTP ${status}`);
+      throw fail('invalid-json', `HTTP ${status} with a body that is not JSON`);
     }
     if (body === null || typeof body !== 'object' || typeof (body as { code?: unknown }).code !== 'number') {
       const kind = status >= 400 ? 'http' : 'invalid-envelope';
-      throw new ByrobotTransportError(
-        kind,
-        endpoint,
-        `HTTP ${status} without byrobot's envelope (no numeric code)`,
-        {
-          status,
-        },
-      );
+      throw fail(kind, `HTTP ${status} without byrobot's envelope (no numeric code)`);
     }
     const envelope = body as { code: number; data?: unknown; resultMsg?: unknown; requestId?: unknown };
     const resultMsg = typeof envelope.resultMsg === 'string' ? envelope.resultMsg : '';
@@ -891,35 +836,12 @@ export class ByrobotClient {
     }
     const parsed = v.safeParse(spec.schema, envelope.data ?? null);
     if (!parsed.success) {
-      throw new ByrobotTransportError(
+      throw fail(
         'unexpected-shape',
-        endpoint,
         `data does not have the documented shape: ${v.summarize(parsed.issues)}`,
-        { status },
       );
     }
     return { data: parsed.output, resultMsg };
-  }
-}
-
-/**
- * Whether a failed attempt may have been carried out by byrobot: its answer was lost (timeout,
- * dropped or reset connection, a body cut short), or a gateway or byrobot failed (5xx, code 500)
- * possibly after passing the request on. A refusal with byrobot's envelope or a 429 did nothing.
- */
-export function mayHaveDoneTheWork(error: unknown): boolean {
-  if (error instanceof ByrobotApiError) return error.code === 500;
-  if (!(error instanceof ByrobotTransportError)) return false;
-  switch (error.kind) {
-    case 'timeout':
-    case 'network':
-    case 'invalid-json':
-      return true;
-    case 'http':
-    case 'html':
-      return error.status !== null && error.status >= 500;
-    default:
-      return false;
   }
 }
 
@@ -969,10 +891,17 @@ function outcomeOf(error: unknown): AttemptInfo['outcome'] {
   return 'network';
 }
 
-function checkPageSize(pageSize: number, max: number): void {
+/** The page a list request asks for: the first by default, `pageSize` checked against the endpoint's most. */
+function pageOf(
+  params: { pageNum?: number; pageSize?: number },
+  max: number,
+  defaultSize = 10,
+): { pageNum: number; pageSize: number } {
+  const pageSize = params.pageSize ?? defaultSize;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > max) {
     throw new RangeError(`pageSize must be 1–${max}, got ${pageSize}`);
   }
+  return { pageNum: params.pageNum ?? 1, pageSize };
 }
 
 /**
@@ -980,12 +909,13 @@ function checkPageSize(pageSize: number, max: number): void {
  * down and the next page repeats one we have seen: skip ids already yielded in this walk.
  */
 async function* paginate<T>(
-  fetchPage: (pageNum: number) => Promise<Page<T>>,
+  pageSize: number,
+  fetchPage: (page: { pageNum: number; pageSize: number }) => Promise<Page<T>>,
   idOf: (item: T) => number | null,
 ): AsyncGenerator<T> {
   const seen = new Set<number>();
   for (let pageNum = 1; ; pageNum++) {
-    const page = await fetchPage(pageNum);
+    const page = await fetchPage({ pageNum, pageSize });
     for (const item of page.items) {
       const id = idOf(item);
       if (id !== null) {
@@ -996,19 +926,4 @@ async function* paginate<T>(
     }
     if (page.items.length === 0 || pageNum >= page.pages) return;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,4 @@
-import type { ImportSummary } from './client.ts';
+import type { ImportSummary } from './models.ts';
 
 /**
  * The byrobot client's error family: one base class, subclasses a caller can tell apart, each built in
@@ -69,18 +69,12 @@ export class ByrobotClockSkewError extends ByrobotApiError {
 
 /** 404: the task, call or company does not exist (for this app key). */
 export class ByrobotNotFoundError extends ByrobotApiError {
-  constructor(endpoint: string, code: number, resultMsg: string, requestId: string | null) {
-    super(endpoint, code, resultMsg, requestId);
-    this.name = 'ByrobotNotFoundError';
-  }
+  override name = 'ByrobotNotFoundError';
 }
 
 /** 412: byrobot rejected a parameter (or an action the task's state does not allow). */
 export class ByrobotBadRequestError extends ByrobotApiError {
-  constructor(endpoint: string, code: number, resultMsg: string, requestId: string | null) {
-    super(endpoint, code, resultMsg, requestId);
-    this.name = 'ByrobotBadRequestError';
-  }
+  override name = 'ByrobotBadRequestError';
 }
 
 export type TransportErrorKind =

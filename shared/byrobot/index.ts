@@ -8,7 +8,6 @@ export {
   type GetTasksParams,
   type ImportParams,
   type ImportProgress,
-  type ImportSummary,
   MAX_DONE_CALLS_PAGE,
   MAX_IMPORT_BATCH,
   MAX_NOT_DIALED_PAGE,
@@ -22,11 +21,5 @@ export * from './enums.ts';
 export * from './errors.ts';
 export type * from './models.ts';
 export { parseDurationSeconds, parseProperties } from './models.ts';
-export {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  parseRetryAfter,
-  type RetryPolicy,
-  shouldRetry,
-} from './retry.ts';
+export * from './retry.ts';
 export { computeSignature, signRequest } from './signing.ts';

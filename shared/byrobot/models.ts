@@ -24,7 +24,6 @@ import {
 type Raw = Record<string, unknown>;
 const numeric = v.union([v.number(), v.pipe(v.string(), v.regex(/^-?\d+$/))]);
 const idField = numeric;
-const item = <T extends v.ObjectEntries>(entries: T) => v.looseObject(entries);
 
 export const PageSchema = <T extends v.GenericSchema>(itemSchema: T) =>
   v.looseObject({
@@ -35,12 +34,12 @@ export const PageSchema = <T extends v.GenericSchema>(itemSchema: T) =>
     list: v.nullish(v.array(itemSchema)),
   });
 
-export const TaskItemSchema = item({ callJobId: idField, status: v.nullish(numeric) });
-export const DoneCallItemSchema = item({ callInstanceId: idField });
-export const NotDialedItemSchema = item({ callInstanceId: v.nullish(idField) });
-export const CompanySchema = item({ companyId: idField });
-export const PhoneSchema = item({ userPhoneId: idField });
-export const RobotSchema = item({ robotDefId: idField });
+export const TaskItemSchema = v.looseObject({ callJobId: idField, status: v.nullish(numeric) });
+export const DoneCallItemSchema = v.looseObject({ callInstanceId: idField });
+export const NotDialedItemSchema = v.looseObject({ callInstanceId: v.nullish(idField) });
+export const CompanySchema = v.looseObject({ companyId: idField });
+export const PhoneSchema = v.looseObject({ userPhoneId: idField });
+export const RobotSchema = v.looseObject({ robotDefId: idField });
 export const CallDetailSchema = v.looseObject({
   phoneLog: v.nullish(v.looseObject({ phoneLogs: v.nullish(v.array(v.looseObject({}))) })),
   sceneInstance: v.looseObject({ callInstanceId: idField }),
@@ -48,7 +47,7 @@ export const CallDetailSchema = v.looseObject({
 });
 export const ImportV2Schema = v.nullish(v.looseObject({}));
 /** queryUnCallBack's items (callback.md): a call record whose push byrobot failed to deliver. */
-export const UndeliveredCallbackItemSchema = item({ callInstanceId: idField });
+export const UndeliveredCallbackItemSchema = v.looseObject({ callInstanceId: idField });
 
 // ---------- coercion ----------
 
@@ -164,12 +163,8 @@ export interface Redial {
   nextAt: string | null;
 }
 
-export interface DoneCall {
-  callInstanceId: number;
-  taskId: number | null;
-  taskName: string | null;
-  sceneDefId: number | null;
-  customer: { name: string | null; phone: string | null };
+/** How a call went, as a finished-call list item and a call's detail both say it. */
+export interface CallProgress {
   status: Coded | null;
   finishStatus: Coded | null;
   durationSeconds: number | null;
@@ -177,6 +172,14 @@ export interface DoneCall {
   startTime: string | null;
   endTime: string | null;
   callerPhone: string | null;
+}
+
+export interface DoneCall extends CallProgress {
+  callInstanceId: number;
+  taskId: number | null;
+  taskName: string | null;
+  sceneDefId: number | null;
+  customer: { name: string | null; phone: string | null };
   recordingUrl: string | null;
   redial: Redial;
   createdAt: string | null;
@@ -208,19 +211,12 @@ export interface AnalysisResult {
   at: string | null;
 }
 
-export interface CallDetail {
+export interface CallDetail extends CallProgress {
   callInstanceId: number;
   companyId: number | null;
   taskId: number | null;
   taskName: string | null;
   customer: { id: number | null; name: string | null; phone: string | null };
-  status: Coded | null;
-  finishStatus: Coded | null;
-  durationSeconds: number | null;
-  chatRounds: number | null;
-  startTime: string | null;
-  endTime: string | null;
-  callerPhone: string | null;
   hangUp: Coded | null;
   recording: { url: string | null; customerUrl: string | null };
   /** The import `properties`, parsed back into an object: the CRM's record id travels this way. */
@@ -293,6 +289,28 @@ export interface ImportBatchResult {
   placeFailNum: number | null;
 }
 
+/** What importCustomers answers: byrobot's counts over all its requests. */
+export interface ImportSummary {
+  requests: number;
+  submitted: number;
+  /** Sums over the requests; null when byrobot did not count (v1). */
+  successNum: number | null;
+  repeatNum: number | null;
+  placeFailNum: number | null;
+  messages: string[];
+  /**
+   * Requests whose first answer was lost (timeout, dropped connection) and whose counts were then
+   * settled from the task's customer count before and after, not from the retry's answer (which
+   * counts the rows the lost attempt added as repeats).
+   */
+  settledByTaskCount: number;
+  /**
+   * Rows of such requests that could not be settled (the task's count could not be read): byrobot
+   * counted them as repeats, but they may be rows the lost attempt added. 0 when every count is sure.
+   */
+  unsettled: number;
+}
+
 // ---------- normalisers ----------
 
 const nameValues = (value: unknown): NameValue[] =>
@@ -357,6 +375,26 @@ function intentFrom(results: Array<{ name: string; value: string | number | null
   return found ? intentLetter(String(found.value ?? '')) : null;
 }
 
+/** `duration` is `"27秒"` in queryDoneTaskPhones and a number in phoneLogInfo: both are read here. */
+function callProgress(raw: Raw): CallProgress {
+  return {
+    status: codedOrNull(CALL_STATUS, raw.status),
+    finishStatus: codedOrNull(FINISH_STATUS, raw.finishStatus),
+    durationSeconds: parseDurationSeconds(raw.duration),
+    chatRounds: toInt(raw.chatRound),
+    startTime: beijingToIso(str(raw.startTime)),
+    endTime: beijingToIso(str(raw.endTime)),
+    callerPhone: str(raw.callerPhone),
+  };
+}
+
+function redialOf(raw: Raw): Redial {
+  return {
+    times: toInt(raw.secondaryCallTimes) ?? 0,
+    nextAt: beijingToIsoOrNever(str(raw.secondaryCallTime)),
+  };
+}
+
 export function normalizeDoneCall(raw: Raw): DoneCall {
   const results = nameValues(raw.resultList);
   return {
@@ -365,18 +403,9 @@ export function normalizeDoneCall(raw: Raw): DoneCall {
     taskName: str(raw.jobName),
     sceneDefId: toInt(raw.sceneDefId),
     customer: { name: str(raw.customerName), phone: str(raw.customerTelephone) },
-    status: codedOrNull(CALL_STATUS, raw.status),
-    finishStatus: codedOrNull(FINISH_STATUS, raw.finishStatus),
-    durationSeconds: parseDurationSeconds(raw.duration),
-    chatRounds: toInt(raw.chatRound),
-    startTime: beijingToIso(str(raw.startTime)),
-    endTime: beijingToIso(str(raw.endTime)),
-    callerPhone: str(raw.callerPhone),
+    ...callProgress(raw),
     recordingUrl: str(raw.luyinOssUrl),
-    redial: {
-      times: toInt(raw.secondaryCallTimes) ?? 0,
-      nextAt: beijingToIsoOrNever(str(raw.secondaryCallTime)),
-    },
+    redial: redialOf(raw),
     createdAt: beijingToIso(str(raw.gmtCreate)),
     modifiedAt: beijingToIso(str(raw.gmtModified)),
     results,
@@ -414,13 +443,7 @@ export function normalizeCallDetail(data: v.InferOutput<typeof CallDetailSchema>
     taskId: toInt(si.callJobId),
     taskName: str(si.jobName),
     customer: { id: toInt(si.customerId), name: str(si.customerName), phone: str(si.customerTelephone) },
-    status: codedOrNull(CALL_STATUS, si.status),
-    finishStatus: codedOrNull(FINISH_STATUS, si.finishStatus),
-    durationSeconds: parseDurationSeconds(si.duration),
-    chatRounds: toInt(si.chatRound),
-    startTime: beijingToIso(str(si.startTime)),
-    endTime: beijingToIso(str(si.endTime)),
-    callerPhone: str(si.callerPhone),
+    ...callProgress(si),
     hangUp: codedOrNull(HANG_UP, si.hangUp),
     recording: {
       url: str(si.luyinOssUrl) ?? str(phoneLog.luyinOssUrl),
@@ -431,10 +454,7 @@ export function normalizeCallDetail(data: v.InferOutput<typeof CallDetailSchema>
     sceneDefId: toInt(si.sceneDefId),
     sceneRecordId: toInt(si.sceneRecordId),
     callType: codedOrNull(CALL_TYPE, si.callType),
-    redial: {
-      times: toInt(si.secondaryCallTimes) ?? 0,
-      nextAt: beijingToIsoOrNever(str(si.secondaryCallTime)),
-    },
+    redial: redialOf(si),
     transcript,
     analysis,
     intentLevel: intentFrom(analysis),

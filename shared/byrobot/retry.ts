@@ -23,33 +23,41 @@ export function shouldRetry(
   idempotent: boolean,
   policy: RetryPolicy,
 ): boolean {
-  if (attempt >= policy.maxAttempts) return false;
-  if (!idempotent) return false;
+  if (attempt >= policy.maxAttempts || !idempotent) return false;
+  // A 429 did nothing and asks to wait. The failures that may have been carried out are transient
+  // trouble (byrobot's, a gateway's, the line's); any other answer will not change on a retry.
+  return (
+    (error instanceof ByrobotTransportError && error.kind === 'rate-limited') || mayHaveDoneTheWork(error)
+  );
+}
+
+/**
+ * Whether a failed attempt may have been carried out by byrobot: its answer was lost (timeout,
+ * dropped or reset connection, a body cut short), or a gateway or byrobot failed (5xx, code 500)
+ * possibly after passing the request on. A refusal with byrobot's envelope or a 429 did nothing.
+ */
+export function mayHaveDoneTheWork(error: unknown): boolean {
   if (error instanceof ByrobotApiError) {
     // byrobot's "unknown error": a transient failure on its side. Every other code is an answer
     // about our request (signature, clock, parameters) that a retry cannot change.
     return error.code === 500;
   }
-  if (error instanceof ByrobotTransportError) {
-    switch (error.kind) {
-      case 'network':
-      case 'timeout':
-      case 'rate-limited':
-        return true;
-      case 'http':
-      case 'html':
-        // A gateway or server failing (5xx); a 4xx without an envelope will not change.
-        return error.status !== null && error.status >= 500;
-      case 'invalid-json':
-        // A body cut short (a proxy or byrobot dropping the connection mid-answer) is transport
-        // trouble, not byrobot's verdict: the next attempt usually reads whole.
-        return true;
-      default:
-        // Whole JSON that is not byrobot's envelope or shape will not change: report it.
-        return false;
-    }
+  if (!(error instanceof ByrobotTransportError)) return false;
+  switch (error.kind) {
+    case 'timeout':
+    case 'network':
+    // A body cut short (a proxy or byrobot dropping the connection mid-answer) is transport
+    // trouble, not byrobot's verdict: the next attempt usually reads whole.
+    case 'invalid-json':
+      return true;
+    case 'http':
+    case 'html':
+      // A gateway or server failing (5xx); a 4xx without an envelope will not change.
+      return error.status !== null && error.status >= 500;
+    default:
+      // Whole JSON that is not byrobot's envelope or shape will not change: report it.
+      return false;
   }
-  return false;
 }
 
 /**

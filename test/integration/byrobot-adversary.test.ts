@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/run.ts';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient, type ByrobotClientOptions } from '../../shared/byrobot/index.ts';
+import type { ByrobotClient, ByrobotClientOptions } from '../../shared/byrobot/index.ts';
 import { DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { captureIo } from '../cli/support.ts';
 import { type ApiStack, KEYS, startApiStack } from '../support/api-stack.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /*
  * The simulator as an adversary (issue 11): faults that strike after byrobot did the work, null
@@ -37,10 +38,7 @@ const rows = (n: number, offset = 0) =>
 describe('Client × adversary simulator', () => {
   let server: RunningSimulator;
   const client = (options: Partial<ByrobotClientOptions> = {}) =>
-    new ByrobotClient({
-      baseUrl: server.url,
-      appKey: 'demo-key',
-      appSecret: 'demo-secret',
+    simClient(server, {
       timeoutMs: 2000,
       importTimeoutMs: 300,
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
@@ -49,6 +47,13 @@ describe('Client × adversary simulator', () => {
   const imports = () => server.sim.stats().byEndpoint['v2/task/importTaskCustomer'] ?? 0;
   const newTask = (byrobot: ByrobotClient, name: string) =>
     byrobot.createTask({ companyId: 1, taskName: name, taskType: 2, userPhoneIds: [11], robotDefId: 101 });
+  /** A client and a new task of that name holding `customers` rows, before any fault is set. */
+  const taskOf = async (name: string, customers = 0, options: Partial<ByrobotClientOptions> = {}) => {
+    const byrobot = client(options);
+    const taskId = await newTask(byrobot, name);
+    if (customers > 0) await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(customers) });
+    return { byrobot, taskId };
+  };
 
   beforeAll(async () => {
     server = await startSimulator({ seed: 13 });
@@ -57,8 +62,7 @@ describe('Client × adversary simulator', () => {
   afterAll(() => server.close());
 
   it('lateAnswer on an import: all 20 rows reported imported, none as repeats, none twice', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '慢导入');
+    const { byrobot, taskId } = await taskOf('慢导入');
     server.sim.addFault(LATE);
     const before = imports();
     const summary = await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(20) });
@@ -68,42 +72,37 @@ describe('Client × adversary simulator', () => {
   });
 
   it('lateAnswer when some rows were already in the task: those stay repeats', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '慢导入-重复');
-    await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(5) });
+    const { byrobot, taskId } = await taskOf('慢导入-重复', 5);
     server.sim.addFault(LATE);
     const summary = await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(20) });
     expect(summary).toMatchObject({ successNum: 15, repeatNum: 5, settledByTaskCount: 1 });
   });
 
   it('a slow import within the import timeout is simply waited for (the default is minutes)', async () => {
-    const byrobot = client({ importTimeoutMs: 5000, timeoutMs: 50 });
-    const taskId = await newTask(byrobot, '慢但等得到');
+    const { byrobot, taskId } = await taskOf('慢但等得到', 0, { importTimeoutMs: 5000, timeoutMs: 50 });
     server.sim.addFault({ ...LATE, latencyMs: 200 });
     const summary = await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(3) });
     expect(summary).toMatchObject({ successNum: 3, repeatNum: 0, settledByTaskCount: 0 });
   });
 
   it('dropAfterWork on an import: the rows landed, counted once', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '断开');
+    const { byrobot, taskId } = await taskOf('断开');
     server.sim.addFault({ kind: 'dropAfterWork', endpoint: 'task/importTaskCustomer', times: 1 });
     const summary = await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(7) });
     expect(summary).toMatchObject({ successNum: 7, repeatNum: 0, settledByTaskCount: 1 });
   });
 
   it('dropAfterWork on every attempt of an import: the count shows the batch landed, so it is a success', async () => {
-    const byrobot = client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
-    const taskId = await newTask(byrobot, '一直断开');
+    const { byrobot, taskId } = await taskOf('一直断开', 0, {
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     server.sim.addFault({ kind: 'dropAfterWork', endpoint: 'task/importTaskCustomer' });
     const summary = await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(4) });
     expect(summary).toMatchObject({ successNum: 4, repeatNum: 0 });
   });
 
   it('dropAfterWork on start: the refused retry is settled by the task’s status when the company is known', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '启动断开');
-    await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(2) });
+    const { byrobot, taskId } = await taskOf('启动断开', 2);
     server.sim.addFault({ kind: 'dropAfterWork', endpoint: 'task/start', times: 1 });
     await expect(byrobot.start(taskId, { companyId: 1 })).resolves.toMatch(/earlier attempt did it/);
     const other = await newTask(byrobot, '启动断开2');
@@ -123,16 +122,13 @@ describe('Client × adversary simulator', () => {
   });
 
   it('dropAfterWork on delete: the retry’s 404 means the first attempt deleted it', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '删除断开');
+    const { byrobot, taskId } = await taskOf('删除断开');
     server.sim.addFault({ kind: 'dropAfterWork', endpoint: 'task/delete', times: 1 });
     await expect(byrobot.delete(taskId)).resolves.toMatch(/earlier attempt/);
   });
 
   it('postOnlyNotDialed: the client switches to POST and pages through all 100 rows without totals', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '未拨打POST');
-    await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(100) });
+    const { byrobot, taskId } = await taskOf('未拨打POST', 100);
     server.sim.addFault({ kind: 'postOnlyNotDialed' });
     const seen: string[] = [];
     for await (const c of byrobot.notDialedCustomers(taskId)) seen.push(c.customer.phone ?? '');
@@ -144,9 +140,7 @@ describe('Client × adversary simulator', () => {
   });
 
   it('slowPages: only pages after the first are slow; a timeout on one is retried and the walk completes', async () => {
-    const byrobot = client({ timeoutMs: 150 });
-    const taskId = await newTask(byrobot, '慢分页');
-    await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(60) });
+    const { byrobot, taskId } = await taskOf('慢分页', 60, { timeoutMs: 150 });
     server.sim.addFault({
       kind: 'slowPages',
       endpoint: 'task/notDialedCustomerList',
@@ -159,9 +153,7 @@ describe('Client × adversary simulator', () => {
   });
 
   it('nullCounts: getTasks lists null counts, getTaskDetail still has them', async () => {
-    const byrobot = client();
-    const taskId = await newTask(byrobot, '空计数');
-    await byrobot.importCustomers({ companyId: 1, taskId, customers: rows(3) });
+    const { byrobot, taskId } = await taskOf('空计数', 3);
     server.sim.addFault({ kind: 'nullCounts', endpoint: 'task/getTasks' });
     const listed = (await byrobot.getTasks({ companyId: 1, pageSize: 100 })).items.find(
       (t) => t.taskId === taskId,

@@ -7,21 +7,19 @@ import {
   ByrobotApiError,
   ByrobotAuthError,
   ByrobotBadRequestError,
-  ByrobotClient,
+  type ByrobotClient,
   ByrobotClockSkewError,
   ByrobotNotFoundError,
   ByrobotTransportError,
 } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 let server: RunningSimulator;
 const attempts: AttemptInfo[] = [];
 /** The timeout of the tests of a timeout: short, yet long enough for the retry after it to be answered. */
 const HANG_MS = 1_000;
 const client = (options: Partial<ConstructorParameters<typeof ByrobotClient>[0]> = {}) =>
-  new ByrobotClient({
-    baseUrl: server.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
+  simClient(server, {
     // Only a hang reaches it: a loaded machine can make the simulator slow to answer. The tests of a
     // timeout pass their own, and a retry after one must still be answered within it.
     timeoutMs: 5_000,
@@ -217,7 +215,6 @@ describe('Client × simulator: byrobot’s errors', () => {
 
 describe('Client × simulator: each fault kind and both sides of the retry rule', () => {
   type Case = {
-    fault: Omit<Parameters<RunningSimulator['sim']['addFault']>[0], 'endpoint' | 'times'>;
     /** What onAttempt reports for a faulty attempt. */
     outcome: AttemptInfo['outcome'];
     /** The typed error the caller gets once it gives up. */
@@ -231,21 +228,18 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
   // Every simulator fault kind but latency (which is not a failure; tested below).
   const failures: Record<FailureKind, Case> = {
     http5xx: {
-      fault: { kind: 'http5xx' },
       outcome: 'http',
       error: ByrobotTransportError,
       fields: { kind: 'http', status: 503 },
       retried: true,
     },
     hang: {
-      fault: { kind: 'hang' },
       outcome: 'timeout',
       error: ByrobotTransportError,
       fields: { kind: 'timeout' },
       retried: true,
     },
     html: {
-      fault: { kind: 'html' },
       outcome: 'html',
       error: ByrobotTransportError,
       fields: { kind: 'html', status: 502 },
@@ -253,49 +247,44 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
     },
     malformedJson: {
       // A body cut short is transport trouble (issue 14): retried like a dropped connection.
-      fault: { kind: 'malformedJson' },
       outcome: 'invalid-json',
       error: ByrobotTransportError,
       fields: { kind: 'invalid-json' },
       retried: true,
     },
     code500: {
-      fault: { kind: 'code500' },
       outcome: 'code:500',
       error: ByrobotApiError,
       fields: { code: 500, resultMsg: '未知错误' },
       retried: true,
     },
     http429: {
-      fault: { kind: 'http429' },
       outcome: 'rate-limited',
       error: ByrobotTransportError,
       fields: { kind: 'rate-limited', status: 429, retryAfterMs: 1000 },
       retried: true,
     },
     code401: {
-      fault: { kind: 'code401' },
       outcome: 'code:401',
       error: ByrobotAuthError,
       fields: { code: 401 },
       retried: false,
     },
     code403: {
-      fault: { kind: 'code403' },
       outcome: 'code:403',
       error: ByrobotAuthError,
       fields: { code: 403 },
       retried: false,
     },
     code408: {
-      fault: { kind: 'code408' },
       outcome: 'code:408',
       error: ByrobotClockSkewError,
       fields: { code: 408 },
       retried: false,
     },
   };
-  const cases = Object.entries(failures);
+  // Each case strikes with the fault of its kind.
+  const cases = Object.entries(failures) as Array<[FailureKind, Case]>;
 
   it('covers every fault kind the simulator has', () => {
     expect([...Object.keys(failures), ...MODIFIER_KINDS].sort()).toEqual([...FAULT_KINDS].sort());
@@ -320,8 +309,8 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
 
   it.each(cases)(
     '%s once on an idempotent read: typed, and retried only if the rule says so',
-    async (_kind, c) => {
-      server.sim.addFault({ ...c.fault, endpoint: 'company/getCompanys', times: 1 });
+    async (kind, c) => {
+      server.sim.addFault({ kind, endpoint: 'company/getCompanys', times: 1 });
       const before = requestsTo('v1/company/getCompanys');
       const result = client(c.outcome === 'timeout' ? { timeoutMs: HANG_MS } : {})
         .getCompanys()
@@ -345,8 +334,8 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
 
   it.each(cases)(
     '%s persistent on an idempotent read: the typed error after maxAttempts (or at once)',
-    async (_kind, c) => {
-      server.sim.addFault({ ...c.fault, endpoint: 'task/getTasks' });
+    async (kind, c) => {
+      server.sim.addFault({ kind, endpoint: 'task/getTasks' });
       const before = requestsTo('v1/task/getTasks');
       const error = await client({
         retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
@@ -363,11 +352,11 @@ describe('Client × simulator: each fault kind and both sides of the retry rule'
     },
   );
 
-  it.each(cases)('%s once on createTask: typed, never retried, no task created', async (_kind, c) => {
+  it.each(cases)('%s once on createTask: typed, never retried, no task created', async (kind, c) => {
     const byrobot = client();
     const before = requestsTo('v1/task/createTask');
     const tasksBefore = server.sim.world().tasks.size;
-    server.sim.addFault({ ...c.fault, endpoint: 'task/createTask', times: 1 });
+    server.sim.addFault({ kind, endpoint: 'task/createTask', times: 1 });
     const error = await byrobot
       .createTask({ companyId: 2, taskName: 'once', taskType: 2, userPhoneIds: [21], robotDefId: 111 })
       .catch((e: unknown) => e);

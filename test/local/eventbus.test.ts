@@ -12,14 +12,16 @@ afterEach(async () => {
 async function bus(options: Parameters<typeof startLocalBus>[0] = {}) {
   const b = await startLocalBus({ eventsFile: null, ...options });
   running.push(b);
-  const client = new EventBridgeClient({
-    endpoint: b.endpoint,
+  return { ...b, client: busClient(b.endpoint) };
+}
+/** The real EventBridgeClient against the local bus; no retries unless asked for. */
+const busClient = (endpoint: string, maxAttempts = 1) =>
+  new EventBridgeClient({
+    endpoint,
     region: 'local',
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    maxAttempts: 1,
+    maxAttempts,
   });
-  return { ...b, client };
-}
 const entry = (detail: Record<string, unknown> = { taskId: 1 }, type = 'Task Status Changed') => ({
   Source: 'byrobot.bridge',
   DetailType: type,
@@ -83,12 +85,7 @@ describe('Local bus: the PutEvents wire protocol, with the real EventBridgeClien
       name: 'ThrottlingException',
     });
     b.bus.injectFaults({ throttleCalls: 1 });
-    const retrying = new EventBridgeClient({
-      endpoint: b.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-      maxAttempts: 3,
-    });
+    const retrying = busClient(b.endpoint, 3);
     expect((await retrying.send(new PutEventsCommand({ Entries: [entry()] }))).FailedEntryCount).toBe(0);
     expect(b.bus.stats.throttled).toBe(2);
   });

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
+import { type ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /*
  * What a real byrobot account does that the first simulator did not (issue 11): the seed's own
@@ -15,12 +16,7 @@ let server: RunningSimulator;
 let byrobot: ByrobotClient;
 beforeAll(async () => {
   server = await startSimulator({ seed: 11 });
-  byrobot = new ByrobotClient({
-    baseUrl: server.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
-    retry: { maxAttempts: 1 },
-  });
+  byrobot = simClient(server, { retry: { maxAttempts: 1 } });
 });
 afterAll(() => server.close());
 

@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RETRY_INTERVALS_MS, type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
+import { type ByrobotClient, signRequest } from '../../shared/byrobot/index.ts';
 import { CallDetailSchema, normalizeCallDetail } from '../../shared/byrobot/models.ts';
 import { until } from '../support/processes.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /*
  * The simulator pushes callbacks as byrobot does (issue 13, reference/byrobot-docs/callback.md):
@@ -66,6 +67,10 @@ async function receiver() {
   };
 }
 
+/** The inbound call a received INBOUND_CALL_INSTANCE_RESULT is about. */
+const inboundIdOf = (r: Received) =>
+  (r.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId;
+
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -74,12 +79,7 @@ afterEach(async () => {
 async function sim(options: Parameters<typeof startSimulator>[0] = {}) {
   const s: RunningSimulator = await startSimulator({ seed: 21, ...options });
   closers.push(() => s.close());
-  const byrobot = new ByrobotClient({
-    baseUrl: s.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
-    retry: { maxAttempts: 1 },
-  });
+  const byrobot = simClient(s, { retry: { maxAttempts: 1 } });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${s.url}/__sim/${path}`, {
       method,
@@ -535,11 +535,7 @@ describe('Simulator push: faults', () => {
     await until('the second delivered', () => s.sim.pushes()[1]!.state === 'delivered', 10_000);
     s.sim.advance(30 * 3600);
     expect(s.sim.pushes()[0]!.attempts).toEqual([]);
-    expect(
-      r.received.map(
-        (x) => (x.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId,
-      ),
-    ).toEqual([sent.inboundInstanceId]);
+    expect(r.received.map(inboundIdOf)).toEqual([sent.inboundInstanceId]);
     const day = s.sim.world().inboundCalls.get(dropped.inboundInstanceId)!.startTime;
     const date = new Date(day + 8 * 3600_000).toISOString().slice(0, 10);
     const page = await byrobot.queryUnCallBack({
@@ -592,9 +588,7 @@ describe('Simulator push: faults', () => {
     expect(s.sim.pushes()[0]!.state).toBe('held');
     const second = s.sim.inbound({ companyId: 1 });
     await until('both delivered', () => r.received.length === 2, 10_000);
-    const ids = r.received.map(
-      (x) => (x.json.data.data.sceneInstance as { inboundInstanceId: number }).inboundInstanceId,
-    );
+    const ids = r.received.map(inboundIdOf);
     expect(ids).toEqual([second.inboundInstanceId, first.inboundInstanceId]);
   });
 

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
 import { parseRfc1123 } from '../../local/byrobot-sim/server.ts';
-import { ByrobotAuthError, ByrobotClient, ByrobotClockSkewError } from '../../shared/byrobot/index.ts';
+import { ByrobotAuthError, ByrobotClockSkewError } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 /**
  * The simulator checks signatures the way byrobot does (shared notes, "Authentication"): the `sign`
@@ -50,7 +51,7 @@ describe('Simulator signing: what byrobot accepts', () => {
   });
 
   it('the project’s own client is accepted', async () => {
-    const byrobot = new ByrobotClient({ baseUrl: server.url, appKey: KEY, appSecret: SECRET });
+    const byrobot = simClient(server);
     await expect(byrobot.getCompanys()).resolves.toHaveLength(2);
   });
 
@@ -80,7 +81,7 @@ describe('Simulator signing: what byrobot refuses', () => {
       await codeFor(signed(datetime, { appkey: 'other-key', sign: hmac('other-key', SECRET, datetime) })),
     ).toBe(401);
     expect(await codeFor(signed(datetime, { appkey: 'other-key' }))).toBe(401);
-    const client = new ByrobotClient({ baseUrl: server.url, appKey: 'other-key', appSecret: SECRET });
+    const client = simClient(server, { appKey: 'other-key' });
     await expect(client.getCompanys()).rejects.toBeInstanceOf(ByrobotAuthError);
   });
 
@@ -140,10 +141,7 @@ describe('Simulator signing: what byrobot refuses', () => {
     expect(await codeFor(signed(new Date(Date.now() - 181_000).toUTCString()))).toBe(408);
     expect(await codeFor(signed(new Date(Date.now() + 181_000).toUTCString()))).toBe(408);
     expect(await codeFor(signed(new Date(Date.now() - 170_000).toUTCString()))).toBe(200);
-    const skewed = new ByrobotClient({
-      baseUrl: server.url,
-      appKey: KEY,
-      appSecret: SECRET,
+    const skewed = simClient(server, {
       now: () => new Date(Date.now() + 200_000),
       retry: { maxAttempts: 1 },
     });

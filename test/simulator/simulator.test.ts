@@ -1,19 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../local/byrobot-sim/index.ts';
-import { ByrobotClient } from '../../shared/byrobot/index.ts';
+import { simClient } from '../support/sim-client.ts';
 
 const running: RunningSimulator[] = [];
 async function sim(options: Parameters<typeof startSimulator>[0] = {}) {
   const s = await startSimulator(options);
   running.push(s);
-  const byrobot = new ByrobotClient({
-    baseUrl: s.url,
-    appKey: 'demo-key',
-    appSecret: 'demo-secret',
-    retry: { maxAttempts: 1 },
-  });
-  return { s, byrobot };
+  const byrobot = simClient(s, { retry: { maxAttempts: 1 } });
+  const statusOf = async (taskId: number) => (await byrobot.getTaskDetail({ companyId: 1, taskId })).status;
+  return { s, byrobot, statusOf };
 }
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
@@ -64,7 +60,7 @@ describe('Simulator: shapes follow the seed', () => {
 
 describe('Simulator: the task state machine', () => {
   it('start → running, pause → paused by user, start again, stop → terminated; illegal moves refused with 412', async () => {
-    const { byrobot } = await sim();
+    const { byrobot, statusOf } = await sim();
     const taskId = await byrobot.createTask(taskInput());
     await expect(byrobot.start(taskId)).rejects.toMatchObject({ code: 412 }); // no customers yet
     await byrobot.importCustomers({ companyId: 1, taskId, customers: people(3) });
@@ -72,10 +68,10 @@ describe('Simulator: the task state machine', () => {
     await byrobot.start(taskId);
     await expect(byrobot.start(taskId)).rejects.toMatchObject({ code: 412 });
     await byrobot.pause(taskId);
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(4);
+    expect((await statusOf(taskId)).code).toBe(4);
     await byrobot.start(taskId);
     await byrobot.stop(taskId);
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(6);
+    expect((await statusOf(taskId)).code).toBe(6);
     await expect(byrobot.start(taskId)).rejects.toMatchObject({ code: 412 });
     await expect(byrobot.stop(taskId)).rejects.toMatchObject({ code: 412 });
     await expect(
@@ -113,16 +109,15 @@ describe('Simulator: the task state machine', () => {
   });
 
   it('pauses a running task by system (5) when its working hours end, keeps its seats, resumes (1) next morning', async () => {
-    const { s, byrobot } = await sim({ startTime: '2026-11-23T19:50:00+08:00', seats: 2 });
-    const status = async (taskId: number) => (await byrobot.getTaskDetail({ companyId: 1, taskId })).status;
+    const { s, byrobot, statusOf } = await sim({ startTime: '2026-11-23T19:50:00+08:00', seats: 2 });
     const taskId = await byrobot.createTask(taskInput({ concurrencyQuota: 2 }));
     await byrobot.importCustomers({ companyId: 1, taskId, customers: people(3000) });
     await byrobot.start(taskId);
-    expect((await status(taskId)).code).toBe(1);
+    expect((await statusOf(taskId)).code).toBe(1);
     s.sim.advance(9 * 60 + 59); // 19:59:59
-    expect((await status(taskId)).code).toBe(1);
+    expect((await statusOf(taskId)).code).toBe(1);
     s.sim.advance(1); // 20:00:00, the task's working end
-    expect(await status(taskId)).toEqual({ code: 5, label: 'paused by system' });
+    expect(await statusOf(taskId)).toEqual({ code: 5, label: 'paused by system' });
     expect((await byrobot.getTasks({ companyId: 1, status: 5 })).items.map((t) => t.taskId)).toEqual([
       taskId,
     ]);
@@ -130,47 +125,45 @@ describe('Simulator: the task state machine', () => {
     s.sim.advance(3600);
     const evening = (await byrobot.getTaskDetail({ companyId: 1, taskId })).counts.done;
     s.sim.advance(12 * 3600 - 60); // 08:59 next morning
-    expect((await status(taskId)).code).toBe(5);
+    expect((await statusOf(taskId)).code).toBe(5);
     s.sim.advance(60); // 09:00, the working start
-    expect((await status(taskId)).code).toBe(1);
+    expect((await statusOf(taskId)).code).toBe(1);
     s.sim.advance(1800);
     expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).counts.done).toBeGreaterThan(evening ?? 0);
 
     // While paused by system it keeps its AI seats: another task queues behind it.
     s.sim.advance(11 * 3600); // past 20:00 again
-    expect((await status(taskId)).code).toBe(5);
+    expect((await statusOf(taskId)).code).toBe(5);
     const other = await byrobot.createTask(taskInput({ taskName: 'other', concurrencyQuota: 1 }));
     await byrobot.importCustomers({ companyId: 1, taskId: other, customers: people(1, 500) });
     await byrobot.start(other);
-    expect((await status(other)).code).toBe(7);
+    expect((await statusOf(other)).code).toBe(7);
     // A user's pause of a task paused by system frees its seats; it does not resume by itself.
     await byrobot.pause(taskId);
-    expect((await status(taskId)).code).toBe(4);
-    expect((await status(other)).code).toBe(5); // took the seats, and it is night
+    expect((await statusOf(taskId)).code).toBe(4);
+    expect((await statusOf(other)).code).toBe(5); // took the seats, and it is night
     s.sim.advance(14 * 3600);
-    expect((await status(taskId)).code).toBe(4);
-    expect((await status(other)).code).toBe(2);
+    expect((await statusOf(taskId)).code).toBe(4);
+    expect((await statusOf(other)).code).toBe(2);
   });
 
   it('a break in the working day pauses by system and resumes after it', async () => {
-    const { s, byrobot } = await sim({ startTime: '2026-11-23T11:30:00+08:00' });
-    const status = async (taskId: number) =>
-      (await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code;
+    const { s, byrobot, statusOf } = await sim({ startTime: '2026-11-23T11:30:00+08:00' });
     const taskId = await byrobot.createTask(
       taskInput({ concurrencyQuota: 1, breakStartTime: '12:00', breakEndTime: '14:00' }),
     );
     await byrobot.importCustomers({ companyId: 1, taskId, customers: people(300) });
     await byrobot.start(taskId);
     s.sim.advance(31 * 60); // 12:01
-    expect(await status(taskId)).toBe(5);
+    expect((await statusOf(taskId)).code).toBe(5);
     s.sim.advance(60 * 60); // 13:01
-    expect(await status(taskId)).toBe(5);
+    expect((await statusOf(taskId)).code).toBe(5);
     s.sim.advance(60 * 60); // 14:01
-    expect(await status(taskId)).toBe(1);
+    expect((await statusOf(taskId)).code).toBe(1);
   });
 
   it('a status forced to 5 stays until changed (no automatic resume)', async () => {
-    const { s, byrobot } = await sim();
+    const { s, byrobot, statusOf } = await sim();
     const taskId = await byrobot.createTask(taskInput());
     await byrobot.importCustomers({ companyId: 1, taskId, customers: people(3) });
     await byrobot.start(taskId);
@@ -179,22 +172,22 @@ describe('Simulator: the task state machine', () => {
       body: JSON.stringify({ status: 5 }),
     });
     s.sim.advance(24 * 3600);
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(5);
+    expect((await statusOf(taskId)).code).toBe(5);
     await byrobot.start(taskId);
     s.sim.advance(3600);
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(2);
+    expect((await statusOf(taskId)).code).toBe(2);
   });
 
   it('a scheduled task starts by itself on its start date', async () => {
-    const { s, byrobot } = await sim();
+    const { s, byrobot, statusOf } = await sim();
     const taskId = await byrobot.createTask(
       taskInput({ taskType: 1, startDate: '2026-11-24', workingStartTime: '09:30' }),
     );
     await byrobot.importCustomers({ companyId: 1, taskId, customers: people(2) });
     s.sim.advance(12 * 3600);
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code).toBe(0);
+    expect((await statusOf(taskId)).code).toBe(0);
     s.sim.advance(12 * 3600);
-    expect([1, 2]).toContain((await byrobot.getTaskDetail({ companyId: 1, taskId })).status.code);
+    expect([1, 2]).toContain((await statusOf(taskId)).code);
   });
 
   it('validates createTask as byrobot would', async () => {
@@ -269,7 +262,7 @@ describe('Simulator: controls', () => {
   });
 
   it('exposes clock, state, stats, faults and reset over HTTP', async () => {
-    const { s, byrobot } = await sim();
+    const { s, byrobot, statusOf } = await sim();
     expect((await raw(s.url, '/__sim/clock')).now).toBe('2026-11-23T10:00:00+08:00');
     expect(
       (await raw(s.url, '/__sim/clock/advance', { method: 'POST', body: JSON.stringify({ seconds: 90 }) }))
@@ -290,7 +283,7 @@ describe('Simulator: controls', () => {
       method: 'POST',
       body: JSON.stringify({ status: 9 }),
     });
-    expect((await byrobot.getTaskDetail({ companyId: 1, taskId })).status).toEqual({
+    expect(await statusOf(taskId)).toEqual({
       code: 9,
       label: 'line in arrears',
     });
