@@ -4,12 +4,11 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startDynalite } from '../dev/dynamo.ts';
-import { startLocalBus } from '../dev/eventbus.ts';
+import { localBusClient, startLocalBus } from '../dev/eventbus.ts';
 import { type RunningSimulator, startSimulator } from '../local/byrobot-sim/index.ts';
 import type { SimStats } from '../local/byrobot-sim/server.ts';
-import { ByrobotClient } from '../shared/byrobot/index.ts';
+import { ByrobotClient, TERMINAL_TASK_STATUSES } from '../shared/byrobot/index.ts';
 import type { BridgeEvent } from '../shared/events/builders.ts';
 import { callKey } from '../shared/events/builders.ts';
 import { publishEvents } from '../shared/events/publisher.ts';
@@ -102,7 +101,6 @@ export const SCENARIOS: Scenario[] = [
 export const LATENCY_MS = 50;
 export const MAX_IN_FLIGHT = 8;
 export const TASK_CONCURRENCY = 32;
-const TERMINAL = new Set([2, 6]);
 const CHILD_FLAG = '--poller-bench-sim';
 
 // ---------------------------------------------------------------- the child: simulator, dynalite, bus
@@ -272,7 +270,7 @@ export function lowerBound(before: StateTask[], after: StateTask[], nullCounts =
     let lowestPosition = 0;
     newestFirst.forEach((t, i) => {
       const b = was.get(t.taskId);
-      if (!b || !TERMINAL.has(b.status)) lowestPosition = i + 1;
+      if (!b || !TERMINAL_TASK_STATUSES.has(b.status)) lowestPosition = i + 1;
     });
     parts.listingPages += Math.max(1, Math.ceil(lowestPosition / 100));
     for (const a of newestFirst) {
@@ -282,9 +280,9 @@ export function lowerBound(before: StateTask[], after: StateTask[], nullCounts =
         parts.newCalls += delta;
         parts.newCallPages += Math.ceil(delta / 50);
       }
-      if (TERMINAL.has(a.status) && b?.status !== a.status) parts.completedDetails++;
+      if (TERMINAL_TASK_STATUSES.has(a.status) && b?.status !== a.status) parts.completedDetails++;
       // Without counts in the list, only a detail says whether an open task moved.
-      else if (nullCounts && b && !TERMINAL.has(b.status)) parts.nullCountDetails++;
+      else if (nullCounts && b && !TERMINAL_TASK_STATUSES.has(b.status)) parts.nullCountDetails++;
     }
   }
   return parts;
@@ -329,7 +327,8 @@ class NaivePoller {
             await Promise.all(fresh.map((c) => this.byrobot.phoneLogInfo(c.id).then(() => newCalls++)));
           for (const c of fresh) state.keys.add(c.key);
         }
-        if (previous && TERMINAL.has(status) && !TERMINAL.has(previous.status)) completed++;
+        if (previous && TERMINAL_TASK_STATUSES.has(status) && !TERMINAL_TASK_STATUSES.has(previous.status))
+          completed++;
         state.status = status;
         this.#seen.set(taskId, state);
       });
@@ -401,11 +400,7 @@ export async function runScenario(scenario: Scenario) {
     'simulator process',
   );
   const { simUrl, busEndpoint, dynamoEndpoint } = child.endpoints;
-  const eventBridge = new EventBridgeClient({
-    endpoint: busEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
+  const eventBridge = localBusClient(busEndpoint, 3);
   try {
     const doc = createDocumentClient({ endpoint: dynamoEndpoint });
     const tableName = `bench-${randomUUID().slice(0, 8)}`;

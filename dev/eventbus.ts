@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { text as readText } from 'node:stream/consumers';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES, putEventsEntrySize } from '../shared/events/entry-size.ts';
 import { formatEventLine, type StoredEvent } from './format-line.ts';
 import { listen } from './listen.ts';
@@ -42,6 +43,16 @@ export interface LocalBus {
   injectFaults(faults: BusFaults): void;
   clearFaults(): void;
   clear(): void;
+}
+
+/** The SDK's EventBridgeClient for a local bus: local credentials, one attempt unless told otherwise. */
+export function localBusClient(endpoint: string, maxAttempts = 1): EventBridgeClient {
+  return new EventBridgeClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts,
+  });
 }
 
 /**

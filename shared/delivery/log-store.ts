@@ -2,20 +2,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { written } from '../store/conditional.ts';
 import { partitionItems } from '../store/query.ts';
-import { epochSeconds, TTL_ATTRIBUTE } from '../store/table.ts';
+import { epochSeconds, keys, TTL_ATTRIBUTE } from '../store/table.ts';
 import type { AttemptResult, BusEvent } from './send.ts';
 
 /*
- * The delivery log, in the bridge's one table, each write a single-item write (dynalite):
- *
- * | item                          | pk                  | sk                                  |
- * |-------------------------------|---------------------|-------------------------------------|
- * | an event × destination        | DLV#<eventId>       | DEST#<destination>                  |
- * | one attempt                   | DLV#<eventId>       | DEST#<destination>#AT#<iso>#<n>     |
- * | the day's index               | DLVDAY#<yyyy-mm-dd> | <first attempt iso>#<eventId>#<dest>|
- * | a destination's health        | DEST#<destination>  | STATE                               |
- *
- * Log items expire (TTL) after `retentionDays`; the destination's state does not.
+ * The delivery log, in the bridge's one table (its keys: `keys.delivery*` and `destinationState` in
+ * shared/store/table.ts), each write a single-item write (dynalite). Log items expire (TTL) after
+ * `retentionDays`; the destination's state does not.
  */
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'retrying' | 'dead-lettered' | 'held';
@@ -82,8 +75,7 @@ export class DeliveryLog {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `DLV#${eventId}`,
-          sk: `DEST#${destination}#AT#${at}#${attempt}`,
+          ...keys.deliveryAttempt(eventId, destination, at, attempt),
           kind: 'attempt',
           destination,
           attempt,
@@ -101,7 +93,7 @@ export class DeliveryLog {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `DLV#${eventId}`, sk: `DEST#${destination}` },
+        Key: keys.delivery(eventId, destination),
         UpdateExpression:
           'SET #status = :status, lastAttemptAt = :at, lastStatusCode = :code, detailType = :type, ' +
           'destination = :dest, eventId = :id, firstAttemptAt = if_not_exists(firstAttemptAt, :at), ' +
@@ -126,8 +118,7 @@ export class DeliveryLog {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: `DLVDAY#${at.slice(0, 10)}`,
-            sk: `${at}#${eventId}#${destination}`,
+            ...keys.deliveryOfDay(at, eventId, destination),
             eventId,
             destination,
             detailType: event['detail-type'],
@@ -151,7 +142,7 @@ export class DeliveryLog {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `DLV#${eventId}`, sk: `DEST#${destination}` },
+        Key: keys.delivery(eventId, destination),
         UpdateExpression:
           'SET #status = :status, detailType = :type, destination = :dest, eventId = :id, ' +
           'firstAttemptAt = if_not_exists(firstAttemptAt, :at), lastAttemptAt = if_not_exists(lastAttemptAt, :at), ' +
@@ -175,7 +166,7 @@ export class DeliveryLog {
   async forEvent(eventId: string): Promise<{ summaries: DeliverySummary[]; attempts: AttemptRecord[] }> {
     const summaries: DeliverySummary[] = [];
     const attempts: AttemptRecord[] = [];
-    for await (const item of partitionItems(this.doc, this.tableName, `DLV#${eventId}`)) {
+    for await (const item of partitionItems(this.doc, this.tableName, keys.deliveriesOf(eventId))) {
       const { pk: _pk, sk, [TTL_ATTRIBUTE]: _ttl, kind, ...rest } = item;
       if (kind === 'attempt') attempts.push(rest as unknown as AttemptRecord);
       else if (String(sk).startsWith('DEST#')) summaries.push(rest as unknown as DeliverySummary);
@@ -193,7 +184,7 @@ export class DeliveryLog {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `DLVDAY#${day}` },
+        ExpressionAttributeValues: { ':pk': keys.deliveriesOn(day) },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -208,7 +199,7 @@ export class DeliveryLog {
 
   async state(destination: string): Promise<DestinationState> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `DEST#${destination}`, sk: 'STATE' } }),
+      new GetCommand({ TableName: this.tableName, Key: keys.destinationState(destination) }),
     );
     const { pk: _pk, sk: _sk, ...rest } = (out.Item ?? {}) as Record<string, unknown>;
     return { ...(rest as Partial<DestinationState>), destination };
@@ -219,7 +210,7 @@ export class DeliveryLog {
     const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `DEST#${destination}`, sk: 'STATE' },
+        Key: keys.destinationState(destination),
         UpdateExpression: 'SET failingSince = if_not_exists(failingSince, :now), lastError = :error',
         ExpressionAttributeValues: { ':now': new Date(nowMs).toISOString(), ':error': error },
         ReturnValues: 'ALL_NEW',
@@ -232,7 +223,7 @@ export class DeliveryLog {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `DEST#${destination}`, sk: 'STATE' },
+        Key: keys.destinationState(destination),
         UpdateExpression: 'REMOVE failingSince, lastError',
       }),
     );
@@ -244,7 +235,7 @@ export class DeliveryLog {
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `DEST#${destination}`, sk: 'STATE' },
+          Key: keys.destinationState(destination),
           UpdateExpression: 'SET paused = :true, pausedAt = :now',
           ConditionExpression: 'attribute_not_exists(paused) OR paused = :false',
           ExpressionAttributeValues: {
@@ -262,7 +253,7 @@ export class DeliveryLog {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `DEST#${destination}`, sk: 'STATE' },
+        Key: keys.destinationState(destination),
         UpdateExpression: 'SET paused = :false REMOVE pausedAt, failingSince, lastError',
         ExpressionAttributeValues: { ':false': false },
       }),

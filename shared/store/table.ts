@@ -19,6 +19,10 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | call's intent state   | CALL#<companyId>#<callId>  | INTENT                  |
  * | inbound call (ledger) | INBOUND#<companyId>#<id>   | A#0                     |
  * | unprocessable callback| CBBAD#<UTC yyyy-mm-dd>     | <receivedAt ms>#<id>    |
+ * | delivery (event×dest) | DLV#<eventId>              | DEST#<destination>      |
+ * | delivery attempt      | DLV#<eventId>              | DEST#<dest>#AT#<iso>#<n>|
+ * | deliveries of a day   | DLVDAY#<UTC yyyy-mm-dd>    | <iso>#<eventId>#<dest>  |
+ * | destination's health  | DEST#<destination>         | STATE                   |
  *
  * The IMPORTQ# items are the sweeper's query path (shared/api/imports.ts sweepStuckImports): one per
  * large import, written before its job and deleted once its last chunk message is sent, so a
@@ -67,6 +71,19 @@ export const keys = {
     sk: `${String(receivedAtMs).padStart(15, '0')}#${id}`,
   }),
   callbacksRejectedOn: (day: string) => `CBBAD#${day}`,
+  /** The delivery log (shared/delivery/log-store.ts); the day is the first attempt's, UTC. */
+  delivery: (eventId: string, destination: string) => ({ pk: `DLV#${eventId}`, sk: `DEST#${destination}` }),
+  deliveryAttempt: (eventId: string, destination: string, at: string, attempt: number) => ({
+    pk: `DLV#${eventId}`,
+    sk: `DEST#${destination}#AT#${at}#${attempt}`,
+  }),
+  deliveriesOf: (eventId: string) => `DLV#${eventId}`,
+  deliveryOfDay: (at: string, eventId: string, destination: string) => ({
+    pk: `DLVDAY#${at.slice(0, 10)}`,
+    sk: `${at}#${eventId}#${destination}`,
+  }),
+  deliveriesOn: (day: string) => `DLVDAY#${day}`,
+  destinationState: (destination: string) => ({ pk: `DEST#${destination}`, sk: 'STATE' }),
 } as const;
 
 /** The table as the local stack and tests create it; infra/ declares the same keys for AWS. */

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startLocalBus } from '../../dev/eventbus.ts';
+import { localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 import { runCli } from './support.ts';
 
 /*
@@ -34,12 +34,7 @@ beforeAll(async () => {
   eventsFile = join(dir, 'events.ndjson');
   const bus = await startLocalBus({ eventsFile });
   try {
-    const client = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-      maxAttempts: 1,
-    });
+    const client = localBusClient(bus.endpoint);
     await client.send(
       new PutEventsCommand({
         Entries: [

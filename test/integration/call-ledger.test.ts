@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startDynalite } from '../../dev/dynamo.ts';
-import { type LocalBus, startLocalBus } from '../../dev/eventbus.ts';
+import { type LocalBus, localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 import { announceCalls, CallLedger, type CallRef } from '../../shared/calls/ledger.ts';
 import type { BridgeEvent } from '../../shared/events/builders.ts';
 import { deterministicId } from '../../shared/events/ids.ts';
@@ -41,12 +40,7 @@ describe('CallLedger', () => {
     tableName = `ledger-${randomUUID().slice(0, 8)}`;
     await ensureTable(doc, tableName);
     ledger = new CallLedger(doc, tableName, { claimMs: 60_000, now: () => clock });
-    const client = new EventBridgeClient({
-      endpoint: local.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const client = localBusClient(local.endpoint);
     publish = (events) =>
       publishEvents(events, { client, eventBusName: 'test', baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 1 });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalBus } from '../../dev/eventbus.ts';
+import { localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 import { type BridgeEvent, DETAIL_TYPES } from '../../shared/events/builders.ts';
 import { MAX_ENTRY_BYTES, putEventsEntrySize } from '../../shared/events/entry-size.ts';
 import { type PublisherOptions, publishEvents } from '../../shared/events/publisher.ts';
@@ -18,12 +18,7 @@ const calls: Array<{ ids: string[]; bytes: number }> = [];
 
 beforeAll(async () => {
   bus = await startLocalBus({ port: 0, eventsFile: null, print: false });
-  client = new EventBridgeClient({
-    endpoint: bus.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = localBusClient(bus.endpoint);
   client.middlewareStack.add(
     (next) => async (args) => {
       const entries = ((args.input as { Entries?: PutEventsRequestEntry[] }).Entries ?? []).map((e) => ({

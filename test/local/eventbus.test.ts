@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatEventLine, startLocalBus } from '../../dev/eventbus.ts';
+import { formatEventLine, localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -12,16 +12,8 @@ afterEach(async () => {
 async function bus(options: Parameters<typeof startLocalBus>[0] = {}) {
   const b = await startLocalBus({ eventsFile: null, ...options });
   running.push(b);
-  return { ...b, client: busClient(b.endpoint) };
+  return { ...b, client: localBusClient(b.endpoint) };
 }
-/** The real EventBridgeClient against the local bus; no retries unless asked for. */
-const busClient = (endpoint: string, maxAttempts = 1) =>
-  new EventBridgeClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    maxAttempts,
-  });
 const entry = (detail: Record<string, unknown> = { taskId: 1 }, type = 'Task Status Changed') => ({
   Source: 'byrobot.bridge',
   DetailType: type,
@@ -85,7 +77,7 @@ describe('Local bus: the PutEvents wire protocol, with the real EventBridgeClien
       name: 'ThrottlingException',
     });
     b.bus.injectFaults({ throttleCalls: 1 });
-    const retrying = busClient(b.endpoint, 3);
+    const retrying = localBusClient(b.endpoint, 3);
     expect((await retrying.send(new PutEventsCommand({ Entries: [entry()] }))).FailedEntryCount).toBe(0);
     expect(b.bus.stats.throttled).toBe(2);
   });

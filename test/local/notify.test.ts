@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalBus } from '../../dev/eventbus.ts';
+import { localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 import { createLocalNotifier, type LocalNotifierOptions } from '../../local/notify/index.ts';
 import { NOTIFICATION_RULES } from '../../shared/notify/rules.ts';
 
@@ -67,12 +67,7 @@ async function stack(options: Partial<LocalNotifierOptions> = {}) {
   });
   const bus = await startLocalBus({ eventsFile: null, onEvents: notifier.handle });
   closers.push(bus.close);
-  const client = new EventBridgeClient({
-    endpoint: bus.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    maxAttempts: 1,
-  });
+  const client = localBusClient(bus.endpoint);
   const publish = async (...entries: Array<{ type: string; detail: object; source?: string }>) => {
     const result = await client.send(
       new PutEventsCommand({

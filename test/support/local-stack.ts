@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startDynalite } from '../../dev/dynamo.ts';
-import { startLocalBus } from '../../dev/eventbus.ts';
+import { localBusClient, startLocalBus } from '../../dev/eventbus.ts';
 import { startSimulator } from '../../local/byrobot-sim/index.ts';
 import { ByrobotClient, type ByrobotClientOptions } from '../../shared/byrobot/index.ts';
 import type { BridgeEvent } from '../../shared/events/builders.ts';
@@ -35,12 +34,7 @@ export async function startLocalStack(
     maxInFlight: 8,
     ...options.client,
   });
-  const eventBridge = new EventBridgeClient({
-    endpoint: bus.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const eventBridge = localBusClient(bus.endpoint);
   const publish = (events: readonly BridgeEvent[]) =>
     publishEvents(events, {
       client: eventBridge,
