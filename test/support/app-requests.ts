@@ -15,27 +15,35 @@ export const simTask = (api: Pick<ApiStack, 'sim'>, taskName: string, companyId:
     robotDefId: companyId === 1 ? 101 : 111,
   });
 
-/** POST /tasks/{taskId}/customers with the admin key; `headers` add to (or replace) it. */
-export const postImport = (
+type Headers = Record<string, string>;
+
+/** POST /tasks/{taskId}/{then} with the admin key; `headers` add to (or replace) it. */
+const postOnTask = (
   api: ApiStack,
+  route: 'import-customers' | 'task-action',
   taskId: number | string,
-  body: unknown,
-  headers: Record<string, string> = {},
+  then: string,
+  headers: Headers,
+  body?: unknown,
 ) =>
-  api.call('import-customers', {
+  api.call(route, {
     method: 'POST',
-    path: `/tasks/${taskId}/customers`,
+    path: `/tasks/${taskId}/${then}`,
     pathParameters: { taskId: String(taskId) },
     headers: { ...api.auth(KEYS.admin), ...headers },
     body,
   });
 
+/** POST /tasks/{taskId}/customers with the admin key; `headers` add to (or replace) it. */
+export const postImport = (api: ApiStack, taskId: number | string, body: unknown, headers: Headers = {}) =>
+  postOnTask(api, 'import-customers', taskId, 'customers', headers, body);
+
+/** POST /tasks/{taskId}/{action} (start, pause, stop) with the admin key; `headers` add to (or replace) it. */
+export const postAction = (api: ApiStack, taskId: number | string, action: string, headers: Headers = {}) =>
+  postOnTask(api, 'task-action', taskId, action, headers);
+
 /** POST /tasks with the admin key; `headers` add to (or replace) it. */
-export const postTask = (
-  api: ApiStack,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-) =>
+export const postTask = (api: ApiStack, body: Record<string, unknown>, headers: Headers = {}) =>
   api.call('create-task', {
     method: 'POST',
     path: '/tasks',
@@ -43,22 +51,8 @@ export const postTask = (
     body,
   });
 
-/** POST /tasks/{taskId}/{action} (start, pause, stop) with the admin key; `headers` add to (or replace) it. */
-export const postAction = (
-  api: ApiStack,
-  taskId: number | string,
-  action: string,
-  headers: Record<string, string> = {},
-) =>
-  api.call('task-action', {
-    method: 'POST',
-    path: `/tasks/${taskId}/${action}`,
-    pathParameters: { taskId: String(taskId) },
-    headers: { ...api.auth(KEYS.admin), ...headers },
-  });
-
 /** GET /imports/{importId} with the read-only key; `headers` add to (or replace) it. */
-export const getImport = (api: ApiStack, importId: string, headers: Record<string, string> = {}) =>
+export const getImport = (api: ApiStack, importId: string, headers: Headers = {}) =>
   api.call('get-import', {
     method: 'GET',
     path: `/imports/${importId}`,
@@ -72,7 +66,7 @@ export const postWebhook = (
   source: string,
   taskId: number | string,
   raw: string,
-  headers: Record<string, string>,
+  headers: Headers,
 ) =>
   api.call('webhook-customers', {
     method: 'POST',
