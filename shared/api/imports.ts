@@ -43,16 +43,13 @@ export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promis
     payload = mapped.value;
   }
   const body = validate(ImportRequestSchema, payload, 'body');
-  const claimed =
-    body.companyId ??
-    (typeof (payload as { companyId?: unknown }).companyId === 'number' ? undefined : undefined);
   const byrobot = await deps.byrobot();
   const { companyId, detail: task } = await resolveTaskCompany(
     taskId,
     event.principal,
     byrobot,
     deps,
-    claimed,
+    body.companyId,
   );
   const requiredVariables =
     task.sceneDefId !== null ? await sceneVariables(deps, byrobot, companyId, task.sceneDefId) : [];
