@@ -21,7 +21,13 @@ const ENV = {
   BYROBOT_APP_SECRET: 'bench',
   API_KEYS_JSON: '{"keys":[]}',
   IMPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench',
+  CALLBACK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-callbacks',
   SLACK_WEBHOOK_SECRET: 'bench/slack',
+  DESTINATION_KIND: 'webhook',
+  DESTINATION_NAME: 'bench',
+  DESTINATION_SECRET: 'bench/destination',
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-deliver',
+  DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-deliver-dlq',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
