@@ -11,8 +11,11 @@ import { entryPath, FUNCTION_NAMES, ROOT } from '../infra/functions.ts';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 15);
 
-/** Enough configuration for every entry file to load (nothing is called: only the import is timed). */
-const ENV = {
+/**
+ * Enough configuration for every entry file to load (nothing is called: only the import is timed);
+ * test/bundles checks that every built function loads with it.
+ */
+export const BENCH_ENV = {
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'us-east-1',
   TABLE_NAME: 'bench',
@@ -75,9 +78,9 @@ async function referenceBundle(dir: string): Promise<Bundle> {
 export const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One cold import of `file` in a fresh Node process, in milliseconds. */
-function importOnce(file: string, nodeArgs: string[] = []): number {
+export function importOnce(file: string, nodeArgs: string[] = []): number {
   const run = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench/import-once.mjs'), file], {
-    env: ENV,
+    env: BENCH_ENV,
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`importing ${file} failed:\n${run.stderr}`);

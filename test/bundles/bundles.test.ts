@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text as readText } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importOnce } from '../../bench/bundles.ts';
 import { startDynalite } from '../../dev/dynamo.ts';
 import { startLocalBus } from '../../dev/eventbus.ts';
 import { type BuiltFunction, buildAll } from '../../infra/build.ts';
@@ -184,6 +185,10 @@ afterAll(async () => {
 });
 
 describe('Built bundles, each in a fresh Node process', () => {
+  it("every function loads with the bundle bench's configuration (npm run bench bundles times these imports)", () => {
+    for (const name of FUNCTION_NAMES) expect(importOnce(built.get(name)!.file), name).toBeGreaterThan(0);
+  });
+
   it('builds one bundle per function', () => {
     expect([...built.keys()].sort()).toEqual([...FUNCTION_NAMES].sort());
     for (const f of built.values()) expect(f.bytes).toBeGreaterThan(10_000);
