@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { importCompleted } from '../events/builders.ts';
+import { publishOrThrow } from '../events/publisher.ts';
 import { maskPhonesInText } from '../imports/mask.ts';
 import { toBeijingIso } from '../time.ts';
 import type { DepsOf } from './deps.ts';
@@ -162,9 +163,7 @@ async function maybeFinish(job: ImportJob, deps: DepsOf<'import-worker'>): Promi
   );
   // Publish first, then close the job: a failed publish fails the message, whose redelivery comes
   // back here. Two workers finishing together both publish the same eventId (at least once).
-  const result = await deps.publish([event]);
-  if (result.failed.length > 0)
-    throw new Error(`Import Completed not published: ${result.failed[0]?.errorCode}`);
+  await publishOrThrow(deps.publish, [event]);
   await deps.imports.finish(job.importId, outcome, detectedAt);
 }
 
