@@ -1,21 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { MANIFEST } from '../../shared/manifest.ts';
 
-/** What a Lambda handler gets as its context, locally. */
-export const lambdaContext = (name: string): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: name,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${name}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+/**
+ * What a Lambda handler gets as its context, locally: its time runs out after the function's timeout
+ * in the manifest (30 s for a name it does not hold), so a slow byrobot meets the same deadline here.
+ */
+export const lambdaContext = (
+  name: string,
+  timeoutMs = ((MANIFEST as Record<string, { timeoutSeconds: number }>)[name]?.timeoutSeconds ?? 30) * 1000,
+): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
 
 /** An API Gateway HTTP API payload v2 event, as API Gateway builds it. */
 export function httpEvent(input: {

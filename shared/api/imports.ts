@@ -68,14 +68,19 @@ export async function importCustomers(event: ApiEvent, deps: ImportDeps): Promis
       })),
     );
   }
+  // Past the deadline the caller has its 503 (shared/http/stack.ts): nothing more is begun.
+  event.deadline?.throwIfAborted();
   if (prepared.valid.length <= SYNC_IMPORT_LIMIT) {
-    const summary = await byrobot.importCustomers({
-      companyId,
-      taskId,
-      customers: prepared.valid.map(({ name, phone, properties }) =>
-        properties ? { name, phone, properties } : { name, phone },
-      ),
-    });
+    const summary = await byrobot.importCustomers(
+      {
+        companyId,
+        taskId,
+        customers: prepared.valid.map(({ name, phone, properties }) =>
+          properties ? { name, phone, properties } : { name, phone },
+        ),
+      },
+      { signal: event.deadline },
+    );
     deps.metrics.addMetric(
       'ImportRowsImported',
       MetricUnit.Count,

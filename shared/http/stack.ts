@@ -319,9 +319,29 @@ function idempotency(deps: HttpDeps, options: RouteOptions): MiddlewareObj<ApiEv
   };
 }
 
+/**
+ * Time kept back before the function's timeout to answer when its logic has not finished (a byrobot
+ * import can take minutes to answer): middy's own early timeout, so the caller gets a 503 it can read
+ * and the Idempotency-Key is freed, where a Lambda cut off at its timeout answers nothing of ours and
+ * leaves the key in progress for IN_PROGRESS_SECONDS.
+ */
+export const ROUTE_DEADLINE_RESERVE_MS = 1500;
+
+const outOfTime = () =>
+  problems.unavailable(
+    'the request ran out of time waiting for byrobot; what it asked of byrobot may still take effect ' +
+      'there, so read the task (or the import) before sending it again',
+    30,
+  );
+
 /** The middy stack every route shares. */
 export function createRoute(deps: HttpDeps, options: RouteOptions, handler: RouteHandler) {
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  return middy<ApiEvent, ApiResult, Error, Context>({
+    timeoutEarlyInMillis: ROUTE_DEADLINE_RESERVE_MS,
+    timeoutEarlyResponse: () => {
+      throw outOfTime();
+    },
+  })
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics))
     .use(errors(deps, options))
@@ -334,5 +354,5 @@ export function createRoute(deps: HttpDeps, options: RouteOptions, handler: Rout
     .use(body(options))
     .use(authenticate(deps, options))
     .use(idempotency(deps, options))
-    .handler(handler);
+    .handler((event, context, { signal }) => handler(Object.assign(event, { deadline: signal }), context));
 }

@@ -6,6 +6,8 @@ export interface ApiEvent extends APIGatewayProxyEventV2 {
   rawBody: string;
   jsonBody: unknown;
   principal: Principal;
+  /** Aborted when the function is about to run out of time and the route has answered 503 (stack.ts). */
+  deadline?: AbortSignal;
 }
 
 export type ApiResult = APIGatewayProxyStructuredResultV2;

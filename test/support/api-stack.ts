@@ -46,6 +46,8 @@ export async function startApiStack(
     client?: Partial<ByrobotClientOptions>;
     /** The callback route's source-IP allowlist and signature check (default: any IP, no check). */
     callbacks?: { sourceIps?: string[]; signature?: boolean; processor?: ProcessorOptions };
+    /** The routes' function timeout, in place of the manifest's (a deadline a test can wait out). */
+    routeTimeoutMs?: number;
   } = {},
 ) {
   const [sim, dynamo, bus] = await Promise.all([
@@ -158,7 +160,7 @@ export async function startApiStack(
     };
     const result = (await handlers.get(name)!(
       httpEvent({ ...input, headers, body }),
-      lambdaContext(name),
+      lambdaContext(name, options.routeTimeoutMs),
     )) as ApiResult;
     const text = result.body ?? '';
     const answered = (result.headers ?? {}) as Record<string, string>;
