@@ -19,6 +19,7 @@ import { type ApiStack, KEYS, startApiStack, WEBHOOK_SECRETS } from '../support/
 import { getImport } from '../support/app-requests.ts';
 import { createDemoTask, customers } from '../support/demo-task.ts';
 import { type LocalStack, startLocalStack } from '../support/local-stack.ts';
+import { testSnapshot, zeroCounts } from '../support/snapshot.ts';
 
 /*
  * The table grants of shared/manifest.ts held against what the code calls: every DynamoDB request
@@ -186,20 +187,9 @@ beforeAll(async () => {
   await new PollerStore(
     createDocumentClient({ endpoint: api.dynamo.endpoint }),
     api.tableName,
-  ).commitSnapshot({
-    companyId: 243,
-    taskId: 535,
-    name: '测试-问题学习',
-    status: 1,
-    statusLabel: 'running',
-    counts: { total: 1, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
-    version: 1,
-    baselineDone: 0,
-    announced: 0,
-    recentKeys: [],
-    closed: false,
-    updatedAt: '2026-12-01T08:00:00+08:00',
-  });
+  ).commitSnapshot(
+    testSnapshot({ companyId: 243, taskId: 535, name: '测试-问题学习', counts: zeroCounts({ total: 1 }) }),
+  );
   const status = JSON.parse(fixture('task-status'));
   status.data.data.status = 4;
   const regrade = JSON.stringify({

@@ -12,6 +12,7 @@ import { deterministicId } from '../../shared/events/ids.ts';
 import { pollCompany } from '../../shared/poller/cycle.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
 import { postAction, postImport, postTask } from '../support/app-requests.ts';
+import { testSnapshot, zeroCounts } from '../support/snapshot.ts';
 import { type CallbackStack, fixture, JSON_TYPE, startCallbackStack, until } from './support.ts';
 
 /*
@@ -279,21 +280,17 @@ describe('task status', () => {
 
   it('a late non-terminal push after the task completed rolls nothing back; an unknown task publishes nothing', async () => {
     const store = new PollerStore(s.deps.doc, s.deps.tableName);
-    const counts = { total: 1, done: 1, called: 1, rejected: 0, unavailable: 0, fromUnavailable: 0 };
-    await store.commitSnapshot({
-      companyId: 1,
-      taskId: 9901,
-      name: '已完成',
-      status: 2,
-      statusLabel: 'completed',
-      counts,
-      version: 1,
-      baselineDone: 0,
-      announced: 1,
-      recentKeys: [],
-      closed: false,
-      updatedAt: '2026-12-01T08:00:00+08:00',
-    });
+    await store.commitSnapshot(
+      testSnapshot({
+        companyId: 1,
+        taskId: 9901,
+        name: '已完成',
+        status: 2,
+        statusLabel: 'completed',
+        counts: zeroCounts({ total: 1, done: 1, called: 1 }),
+        announced: 1,
+      }),
+    );
     const push = (taskId: number, status: number) => {
       const body = JSON.parse(fixture('task-status'));
       Object.assign(body.data.data, { callJobId: taskId, companyId: 1, status });

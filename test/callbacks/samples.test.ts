@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallLedger } from '../../shared/calls/ledger.ts';
 import { PollerStore } from '../../shared/poller/store.ts';
 import { postTask } from '../support/app-requests.ts';
+import { testSnapshot, zeroCounts } from '../support/snapshot.ts';
 import {
   type CallbackStack,
   detailValidator,
@@ -117,21 +118,8 @@ describe.each([
     });
     const taskId = created.json.taskId as number;
     const store = new PollerStore(s.deps.doc, s.deps.tableName);
-    const counts = { total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 };
-    await store.commitSnapshot({
-      companyId: 1,
-      taskId,
-      name: '回调样例',
-      status: 1,
-      statusLabel: 'running',
-      counts,
-      version: 1,
-      baselineDone: 0,
-      announced: 0,
-      recentKeys: [],
-      closed: false,
-      updatedAt: '2026-12-01T08:00:00+08:00',
-    });
+    const counts = zeroCounts();
+    await store.commitSnapshot(testSnapshot({ companyId: 1, taskId, name: '回调样例', counts }));
     const body = JSON.parse(fixture('task-status'));
     body.data.data.callJobId = taskId;
     body.data.data.companyId = 1;

@@ -4,6 +4,7 @@ import { FINISH_STATUS, FINISH_STATUS_SOURCE } from '../../../shared/byrobot/enu
 import type { CallerLine, Task } from '../../../shared/byrobot/models.ts';
 import { decideTask } from '../../../shared/poller/cycle.ts';
 import type { TaskSnapshot } from '../../../shared/poller/snapshot.ts';
+import { testSnapshot } from '../../support/snapshot.ts';
 
 const counts = (done: number | null) => ({
   total: 10,
@@ -29,20 +30,18 @@ const task = (taskId: number, status: number, done: number | null): Task => ({
   callerLines: [],
   raw: {},
 });
-const snapshot = (status: number, done: number): TaskSnapshot => ({
-  companyId: 1,
-  taskId: 5,
-  name: 't',
-  status,
-  statusLabel: String(status),
-  counts: counts(done),
-  version: 3,
-  baselineDone: 0,
-  announced: done,
-  recentKeys: [],
-  closed: false,
-  updatedAt: '2026-11-23T10:00:00+08:00',
-});
+const snapshot = (status: number, done: number): TaskSnapshot =>
+  testSnapshot({
+    companyId: 1,
+    taskId: 5,
+    name: 't',
+    status,
+    statusLabel: String(status),
+    counts: counts(done),
+    version: 3,
+    announced: done,
+    updatedAt: '2026-11-23T10:00:00+08:00',
+  });
 const known = { companyKnown: true, newestKnownId: 5, backfill: false };
 
 describe('Function: decideTask (the poller’s per-task decision, no I/O)', () => {

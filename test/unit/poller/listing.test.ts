@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { needsNextPage, planListing } from '../../../shared/poller/listing.ts';
 import type { TaskSnapshot } from '../../../shared/poller/snapshot.ts';
+import { testSnapshot } from '../../support/snapshot.ts';
 
-const snap = (taskId: number, closed: boolean): TaskSnapshot => ({
-  companyId: 1,
-  taskId,
-  name: `t${taskId}`,
-  status: closed ? 2 : 1,
-  statusLabel: '',
-  counts: { total: 0, done: 0, called: 0, rejected: 0, unavailable: 0, fromUnavailable: 0 },
-  version: 1,
-  baselineDone: 0,
-  announced: 0,
-  recentKeys: [],
-  closed,
-  updatedAt: '2026-11-23T10:00:00+08:00',
-});
+const snap = (taskId: number, closed: boolean): TaskSnapshot =>
+  testSnapshot({
+    companyId: 1,
+    taskId,
+    name: `t${taskId}`,
+    status: closed ? 2 : 1,
+    statusLabel: '',
+    closed,
+    updatedAt: '2026-11-23T10:00:00+08:00',
+  });
 const snaps = (...list: TaskSnapshot[]) => new Map(list.map((s) => [s.taskId, s]));
 
 describe('Function: planListing', () => {
